@@ -1,0 +1,94 @@
+//! Credentials. Every method yields a bearer token for Graph as a `SecretString`; the
+//! token never travels on the command line and is never logged.
+
+mod cloud;
+
+pub use cloud::Cloud;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::secret::{SecretString, secret};
+
+/// The environment variable the `access-token` method reads.
+pub const ACCESS_TOKEN_VAR: &str = "RESETDESK_ACCESS_TOKEN";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthMethod {
+    AzureCli,
+    /// The default: it works over SSH with no browser on the machine.
+    #[default]
+    DeviceCode,
+    ClientSecret,
+    ClientCertificate,
+    ManagedIdentity,
+    WorkloadIdentity,
+    AccessToken,
+}
+
+impl AuthMethod {
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthMethod::AzureCli => "azure-cli",
+            AuthMethod::DeviceCode => "device-code",
+            AuthMethod::ClientSecret => "client-secret",
+            AuthMethod::ClientCertificate => "client-certificate",
+            AuthMethod::ManagedIdentity => "managed-identity",
+            AuthMethod::WorkloadIdentity => "workload-identity",
+            AuthMethod::AccessToken => "access-token",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("{0}")]
+    Missing(String),
+    #[error(
+        "sign-in method `{0}` is not available in this build yet; use --auth access-token (token in {ACCESS_TOKEN_VAR}) or --demo"
+    )]
+    Unsupported(&'static str),
+}
+
+/// Something that can hand out a Graph bearer token.
+#[async_trait]
+pub trait TokenProvider: Send + Sync {
+    async fn token(&self) -> Result<SecretString, AuthError>;
+}
+
+/// A token supplied from outside (environment variable, or the in-process simulator).
+pub struct StaticToken(SecretString);
+
+impl StaticToken {
+    pub fn new(token: SecretString) -> Self {
+        StaticToken(token)
+    }
+
+    /// Reads `RESETDESK_ACCESS_TOKEN`; an absent or empty variable is an error that says so.
+    pub fn from_env() -> Result<Self, AuthError> {
+        match std::env::var(ACCESS_TOKEN_VAR) {
+            Ok(v) if !v.trim().is_empty() => Ok(StaticToken(secret(v.trim().to_string()))),
+            _ => Err(AuthError::Missing(format!(
+                "--auth access-token reads the token from the environment variable {ACCESS_TOKEN_VAR}, which is not set"
+            ))),
+        }
+    }
+}
+
+#[async_trait]
+impl TokenProvider for StaticToken {
+    async fn token(&self) -> Result<SecretString, AuthError> {
+        Ok(self.0.clone())
+    }
+}
+
+/// Builds the provider for the configured method.
+pub fn provider_for(method: AuthMethod) -> Result<Arc<dyn TokenProvider>, AuthError> {
+    match method {
+        AuthMethod::AccessToken => Ok(Arc::new(StaticToken::from_env()?)),
+        other => Err(AuthError::Unsupported(other.name())),
+    }
+}

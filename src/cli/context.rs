@@ -1,0 +1,86 @@
+//! Turning global options into a configured Graph client: the configuration layers, the
+//! credential, and with `--demo` an in-process simulator.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{Exit, Failure, GlobalArgs};
+use crate::auth::{self, StaticToken, TokenProvider};
+use crate::config::{Config, ConfigError, Layer, load_file};
+use crate::graph::{ClientOptions, GraphApi, GraphClient};
+use crate::sim::{self, Faults, RunningSim, SimOptions, Tenant};
+
+pub struct Session {
+    pub config: Config,
+    pub graph: Arc<dyn GraphApi>,
+    /// The in-process simulator of `--demo`; kept alive as long as the session.
+    pub sim: Option<RunningSim>,
+}
+
+/// The command-line layer of the configuration.
+pub fn cli_layer(g: &GlobalArgs) -> Result<Layer, ConfigError> {
+    let mut layer = Layer::default();
+    for (key, option, value) in [
+        ("graph_url", "graph-url", &g.graph_url),
+        ("auth", "auth", &g.auth),
+        ("tenant", "tenant", &g.tenant),
+        ("cloud", "cloud", &g.cloud),
+    ] {
+        if let Some(v) = value {
+            layer.set(key, v).map_err(|message| ConfigError::Cli {
+                option: option.into(),
+                message,
+            })?;
+        }
+    }
+    Ok(layer)
+}
+
+pub fn load_config(g: &GlobalArgs) -> Result<Config, ConfigError> {
+    let (file, source) = load_file(g.config.as_deref())?;
+    let env = Layer::from_env(|k| std::env::var(k).ok())?;
+    Ok(file.merge(env).merge(cli_layer(g)?).resolve(source))
+}
+
+impl Session {
+    pub async fn open(g: &GlobalArgs) -> Result<Session, Failure> {
+        let mut config = load_config(g)?;
+        if g.persona.is_some() && !g.demo {
+            return Err(Failure::new(
+                Exit::Usage,
+                "--as chooses a demo persona; use it with --demo",
+            ));
+        }
+        let (tokens, sim): (Arc<dyn TokenProvider>, _) = if g.demo {
+            if g.graph_url.is_some() {
+                return Err(Failure::new(
+                    Exit::Usage,
+                    "--demo runs its own simulator; drop --graph-url",
+                ));
+            }
+            let tenant = Tenant::demo().map_err(|e| Failure::new(Exit::Failed, e.to_string()))?;
+            let running = sim::start(SimOptions {
+                port: 0,
+                tenant,
+                persona: g.persona.clone().unwrap_or_else(|| "helpdesk".into()),
+                faults: Faults::default(),
+                latency: Duration::ZERO,
+            })
+            .await
+            .map_err(|e| Failure::new(Exit::Usage, e.to_string()))?;
+            config.graph_url = running.base_url.clone();
+            (
+                Arc::new(StaticToken::new(running.token.clone())),
+                Some(running),
+            )
+        } else {
+            (auth::provider_for(config.auth)?, None)
+        };
+        let client = GraphClient::new(ClientOptions::from_config(&config), tokens)?;
+        Ok(Session {
+            config,
+            graph: Arc::new(client),
+            sim,
+        })
+    }
+}

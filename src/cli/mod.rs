@@ -1,0 +1,203 @@
+//! The command line: global options, subcommands, exit codes. Headless commands print a
+//! readable table, or with `--json` exactly one JSON document on stdout; human messages go
+//! to stderr.
+
+mod context;
+mod search;
+mod show;
+mod sim;
+mod table;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use context::Session;
+
+/// Exit codes (DESIGN.md): scripts depend on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Ok = 0,
+    Failed = 1,
+    Usage = 2,
+    Refused = 3,
+    AuthFailed = 4,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// A failure with the exit code it maps to. The message is one line for stderr.
+#[derive(Debug)]
+pub struct Failure {
+    pub exit: Exit,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(exit: Exit, message: impl Into<String>) -> Failure {
+        Failure {
+            exit,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<crate::graph::GraphError> for Failure {
+    fn from(e: crate::graph::GraphError) -> Failure {
+        let exit = if e.is_unauthenticated() {
+            Exit::AuthFailed
+        } else {
+            Exit::Failed
+        };
+        let hint = if e.is_unauthenticated() {
+            " — sign in again (the token is missing, expired or not for Microsoft Graph)"
+        } else {
+            ""
+        };
+        Failure::new(exit, format!("{e}{hint}"))
+    }
+}
+
+impl From<crate::config::ConfigError> for Failure {
+    fn from(e: crate::config::ConfigError) -> Failure {
+        Failure::new(Exit::Usage, e.to_string())
+    }
+}
+
+impl From<crate::auth::AuthError> for Failure {
+    fn from(e: crate::auth::AuthError) -> Failure {
+        let exit = match e {
+            crate::auth::AuthError::Unsupported(_) => Exit::Usage,
+            _ => Exit::AuthFailed,
+        };
+        Failure::new(exit, e.to_string())
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "resetdesk",
+    version,
+    about = "Keyboard-driven console for Microsoft Entra ID password resets",
+    long_about = "Keyboard-driven console for Microsoft Entra ID password resets through Microsoft Graph.\n\
+        Run without a command for the console; `--demo` uses the built-in simulated tenant."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Configuration file (default: the platform config dir's resetdesk/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Graph base URL, e.g. http://127.0.0.1:PORT/v1.0 for the simulator.
+    #[arg(long, global = true, value_name = "URL")]
+    pub graph_url: Option<String>,
+    /// Sign-in method: azure-cli, device-code, client-secret, client-certificate,
+    /// managed-identity, workload-identity, access-token.
+    #[arg(long, global = true, value_name = "METHOD")]
+    pub auth: Option<String>,
+    /// Tenant id or domain.
+    #[arg(long, global = true, value_name = "ID")]
+    pub tenant: Option<String>,
+    /// global | usgov | usgov-dod | china
+    #[arg(long, global = true, value_name = "CLOUD")]
+    pub cloud: Option<String>,
+    /// Use the built-in simulated tenant (no credentials, nothing leaves this machine).
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// With --demo: the operator persona to sign in as (default helpdesk).
+    #[arg(long = "as", global = true, value_name = "PERSONA")]
+    pub persona: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the Graph simulator on 127.0.0.1 (first stdout line: base URL; second: a token).
+    Sim(sim::SimArgs),
+    /// Find users by name, user principal name or mail prefix.
+    Search(search::SearchArgs),
+    /// Details, roles and the reset eligibility verdict for one user (id or UPN).
+    Show(show::ShowArgs),
+}
+
+pub async fn run(cli: Cli) -> ExitCode {
+    let json = match &cli.command {
+        Some(Command::Search(a)) => a.json,
+        Some(Command::Show(a)) => a.json,
+        _ => false,
+    };
+    let result = match cli.command {
+        Some(Command::Sim(args)) => sim::run(&cli.global, args).await,
+        Some(Command::Search(args)) => search::run(&cli.global, args).await,
+        Some(Command::Show(args)) => show::run(&cli.global, args).await,
+        None => console(&cli.global).await,
+    };
+    match result {
+        Ok(exit) => exit.into(),
+        Err(f) => {
+            if json {
+                // Scripts get the failure as the one JSON document too.
+                println!(
+                    "{}",
+                    serde_json::json!({"status": "failed", "error": f.message, "exitCode": f.exit as u8})
+                );
+            }
+            eprintln!("resetdesk: {}", f.message);
+            f.exit.into()
+        }
+    }
+}
+
+/// The console is another issue's work; until it lands, `--demo` describes the tenant.
+async fn console(global: &GlobalArgs) -> Result<Exit, Failure> {
+    if !global.demo {
+        return Err(Failure::new(
+            Exit::Usage,
+            "the interactive console is not built yet; use `resetdesk search`/`show`, or `resetdesk --demo` to explore the demo tenant",
+        ));
+    }
+    let session = Session::open(global).await?;
+    let org = session.graph.organization().await?;
+    let me = session.graph.me().await?;
+    let domains = session.graph.domains().await?;
+    println!(
+        "Demo tenant: {} ({})",
+        crate::sanitize::sanitize(org.display_name.as_deref().unwrap_or("?")),
+        org.id
+    );
+    println!(
+        "Signed in as: {} <{}>",
+        crate::sanitize::sanitize(me.label()),
+        crate::sanitize::sanitize(me.user_principal_name.as_deref().unwrap_or(""))
+    );
+    for d in domains {
+        println!(
+            "Domain: {} ({})",
+            d.id,
+            d.authentication_type.as_deref().unwrap_or("?")
+        );
+    }
+    if let Some(sim) = &session.sim {
+        let t = sim.state.tenant.read().unwrap_or_else(|e| e.into_inner());
+        println!("Users: {}", t.users.len());
+        println!(
+            "Personas (--as): {}",
+            t.personas.keys().cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
+    println!();
+    println!("Try: resetdesk --demo search adele");
+    println!("     resetdesk --demo show adele.vance@contoso.com");
+    println!("     resetdesk --demo --as global-admin show amy.alberts@contoso.com --json");
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,92 @@
+//! `resetdesk sim`: serve the simulator until interrupted.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::{Exit, Failure, GlobalArgs};
+use crate::secret::ExposeSecret;
+use crate::sim::{self, Faults, SimOptions, Tenant};
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Port on 127.0.0.1 (default: any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Tenant file (JSON, same format as assets/demo-tenant.json); default: the demo tenant.
+    #[arg(long, value_name = "FILE")]
+    pub tenant: Option<PathBuf>,
+    /// Add N generated users (up to 100000) for scale tests.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub users: usize,
+    /// Faults per request, e.g. 429:0.1,503:0.05,reset:0.02,slow:0.1:2000,malformed:0.01
+    #[arg(long, value_name = "SPEC")]
+    pub faults: Option<String>,
+    /// Added to every Graph response.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub latency_ms: u64,
+}
+
+pub async fn run(global: &GlobalArgs, args: SimArgs) -> Result<Exit, Failure> {
+    let usage = |m: String| Failure::new(Exit::Usage, m);
+    let faults = Faults::parse(args.faults.as_deref().unwrap_or(""))
+        .map_err(|e| usage(format!("--faults: {e}")))?;
+    let mut tenant = match &args.tenant {
+        Some(p) => Tenant::from_file(p).map_err(|e| usage(format!("{e:#}")))?,
+        None => Tenant::demo().map_err(|e| Failure::new(Exit::Failed, e.to_string()))?,
+    };
+    tenant
+        .add_generated_users(args.users)
+        .map_err(|e| usage(e.to_string()))?;
+    let users = tenant.users.len();
+    let running = sim::start(SimOptions {
+        port: args.port,
+        tenant,
+        persona: global.persona.clone().unwrap_or_else(|| "helpdesk".into()),
+        faults,
+        latency: Duration::from_millis(args.latency_ms),
+    })
+    .await
+    .map_err(|e| usage(e.to_string()))?;
+    {
+        // The contract: line 1 the base URL, line 2 the token, flushed at once so a
+        // script reading the pipe can go on.
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", running.base_url);
+        let _ = writeln!(
+            out,
+            "{}={}",
+            crate::auth::ACCESS_TOKEN_VAR,
+            running.token.expose_secret()
+        );
+        let _ = out.flush();
+    }
+    eprintln!(
+        "resetdesk sim: serving {users} users on {} as persona `{}`; token endpoint {}/{{tenant}}/oauth2/v2.0/token. Ctrl-C stops.",
+        running.base_url,
+        running.state.persona,
+        running.base_url.trim_end_matches("/v1.0"),
+    );
+    wait_for_shutdown().await;
+    Ok(Exit::Ok)
+}
+
+async fn wait_for_shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).ok();
+        let mut hup = signal(SignalKind::hangup()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async { match term.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
+            _ = async { match hup.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

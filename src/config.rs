@@ -1,0 +1,406 @@
+//! Configuration: defaults < TOML file < `RESETDESK_*` environment < command line.
+//!
+//! Every key is validated while it is read so that an error can name the key and where
+//! it came from (file and line, or environment variable, or option).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::auth::{AuthMethod, Cloud};
+
+/// The resolved configuration the rest of the program uses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub tenant: Option<String>,
+    pub auth: AuthMethod,
+    pub cloud: Cloud,
+    pub client_id: Option<String>,
+    /// Graph base URL including the version segment, e.g. `https://graph.microsoft.com/v1.0`.
+    pub graph_url: String,
+    pub authority_url: String,
+    pub timeout: Duration,
+    pub max_attempts: u32,
+    pub max_retry_wait: Duration,
+    pub search_top: u32,
+    /// Where the file layer came from, if any (for messages and `doctor`).
+    pub source_file: Option<PathBuf>,
+}
+
+/// One layer of settings; `None` means "not set here".
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    pub tenant: Option<NonEmpty>,
+    pub auth: Option<AuthMethod>,
+    pub cloud: Option<Cloud>,
+    pub client_id: Option<NonEmpty>,
+    pub graph_url: Option<BaseUrl>,
+    pub authority_url: Option<BaseUrl>,
+    pub timeout_secs: Option<Ranged<1, 600>>,
+    pub max_attempts: Option<Ranged<1, 10>>,
+    pub max_retry_wait_secs: Option<Ranged<0, 600>>,
+    pub search_top: Option<Ranged<1, 999>>,
+}
+
+/// Every key, with the environment variable that sets it.
+pub const KEYS: &[&str] = &[
+    "tenant",
+    "auth",
+    "cloud",
+    "client_id",
+    "graph_url",
+    "authority_url",
+    "timeout_secs",
+    "max_attempts",
+    "max_retry_wait_secs",
+    "search_top",
+];
+
+pub fn env_var_for(key: &str) -> String {
+    format!("RESETDESK_{}", key.to_ascii_uppercase())
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    #[error("config file {file}: line {line}: key `{key}`: {message}")]
+    File {
+        file: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
+    #[error("config file {file}: {message}")]
+    Read { file: PathBuf, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("option --{option}: {message}")]
+    Cli { option: String, message: String },
+}
+
+impl Layer {
+    /// Parses a TOML document; errors name the file, line and key.
+    pub fn from_toml(text: &str, file: &Path) -> Result<Layer, ConfigError> {
+        toml::from_str::<Layer>(text).map_err(|e| {
+            let (line, key) = match e.span() {
+                Some(span) => locate(text, span.start),
+                None => (0, String::new()),
+            };
+            ConfigError::File {
+                file: file.to_path_buf(),
+                line,
+                key,
+                message: e.message().to_string(),
+            }
+        })
+    }
+
+    /// Sets one key from its text form (environment or command line).
+    pub fn set(&mut self, key: &str, raw: &str) -> Result<(), String> {
+        fn parse<T: for<'de> Deserialize<'de>>(raw: &str) -> Result<T, String> {
+            T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(raw))
+                .map_err(|e| e.to_string())
+        }
+        match key {
+            "tenant" => self.tenant = Some(parse(raw)?),
+            "auth" => self.auth = Some(parse(raw)?),
+            "cloud" => self.cloud = Some(parse(raw)?),
+            "client_id" => self.client_id = Some(parse(raw)?),
+            "graph_url" => self.graph_url = Some(parse(raw)?),
+            "authority_url" => self.authority_url = Some(parse(raw)?),
+            "timeout_secs" => self.timeout_secs = Some(Ranged::parse_str(raw)?),
+            "max_attempts" => self.max_attempts = Some(Ranged::parse_str(raw)?),
+            "max_retry_wait_secs" => self.max_retry_wait_secs = Some(Ranged::parse_str(raw)?),
+            "search_top" => self.search_top = Some(Ranged::parse_str(raw)?),
+            other => return Err(format!("unknown key `{other}`")),
+        }
+        Ok(())
+    }
+
+    /// Reads `RESETDESK_<KEY>` for every key.
+    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError> {
+        let mut layer = Layer::default();
+        for key in KEYS {
+            let var = env_var_for(key);
+            if let Some(raw) = get(&var) {
+                layer
+                    .set(key, &raw)
+                    .map_err(|message| ConfigError::Env { var, message })?;
+            }
+        }
+        Ok(layer)
+    }
+
+    /// Overlays `other` on `self`: what `other` sets wins.
+    pub fn merge(mut self, other: Layer) -> Layer {
+        macro_rules! take {
+            ($($f:ident),*) => { $( if other.$f.is_some() { self.$f = other.$f; } )* };
+        }
+        take!(
+            tenant,
+            auth,
+            cloud,
+            client_id,
+            graph_url,
+            authority_url,
+            timeout_secs,
+            max_attempts,
+            max_retry_wait_secs,
+            search_top
+        );
+        self
+    }
+
+    pub fn resolve(self, source_file: Option<PathBuf>) -> Config {
+        let cloud = self.cloud.unwrap_or_default();
+        Config {
+            tenant: self.tenant.map(|t| t.0),
+            auth: self.auth.unwrap_or_default(),
+            cloud,
+            client_id: self.client_id.map(|c| c.0),
+            graph_url: self
+                .graph_url
+                .map(|u| u.0)
+                .unwrap_or_else(|| cloud.graph_base_url()),
+            authority_url: self
+                .authority_url
+                .map(|u| u.0)
+                .unwrap_or_else(|| cloud.login_authority().to_string()),
+            timeout: Duration::from_secs(self.timeout_secs.map_or(30, |v| v.0)),
+            max_attempts: self.max_attempts.map_or(5, |v| v.0 as u32),
+            max_retry_wait: Duration::from_secs(self.max_retry_wait_secs.map_or(60, |v| v.0)),
+            search_top: self.search_top.map_or(25, |v| v.0 as u32),
+            source_file,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Layer::default().resolve(None)
+    }
+}
+
+/// The platform's default config path: `<config dir>/resetdesk/config.toml`.
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "resetdesk").map(|d| d.config_dir().join("config.toml"))
+}
+
+/// Loads the file layer. An explicit path must exist; the default path may be absent.
+pub fn load_file(explicit: Option<&Path>) -> Result<(Layer, Option<PathBuf>), ConfigError> {
+    let (path, required) = match explicit {
+        Some(p) => (p.to_path_buf(), true),
+        None => match default_path() {
+            Some(p) => (p, false),
+            None => return Ok((Layer::default(), None)),
+        },
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok((Layer::from_toml(&text, &path)?, Some(path))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+            Ok((Layer::default(), None))
+        }
+        Err(e) => Err(ConfigError::Read {
+            file: path,
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// 1-based line of a byte offset, and the key written on that line (if any).
+fn locate(text: &str, offset: usize) -> (usize, String) {
+    let offset = offset.min(text.len());
+    let line = text[..offset].matches('\n').count() + 1;
+    let line_text = text.lines().nth(line - 1).unwrap_or("");
+    let key = line_text
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"').to_string())
+        .unwrap_or_default();
+    (line, key)
+}
+
+/// A string that must not be empty.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct NonEmpty(pub String);
+
+impl TryFrom<String> for NonEmpty {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        if s.trim().is_empty() {
+            Err("must not be empty".into())
+        } else {
+            Ok(NonEmpty(s))
+        }
+    }
+}
+
+/// An http(s) base URL without a trailing slash. Plain http is accepted only for loopback
+/// hosts (the simulator): a bearer token must never cross a network unencrypted.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct BaseUrl(pub String);
+
+impl TryFrom<String> for BaseUrl {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        let url = url::Url::parse(&s).map_err(|e| format!("`{s}` is not a URL: {e}"))?;
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(&url) => {}
+            "http" => {
+                return Err(format!(
+                    "`{s}` uses plain http for a host that is not loopback; use https"
+                ));
+            }
+            other => return Err(format!("`{s}`: scheme `{other}` is not http(s)")),
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(format!("`{s}` must not carry a query or fragment"));
+        }
+        Ok(BaseUrl(s.trim_end_matches('/').to_string()))
+    }
+}
+
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    }
+}
+
+/// An integer in `MIN..=MAX`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(try_from = "i64")]
+pub struct Ranged<const MIN: u64, const MAX: u64>(pub u64);
+
+impl<const MIN: u64, const MAX: u64> TryFrom<i64> for Ranged<MIN, MAX> {
+    type Error = String;
+    fn try_from(v: i64) -> Result<Self, String> {
+        if v < MIN as i64 || v > MAX as i64 {
+            Err(format!("{v} is out of range {MIN}..={MAX}"))
+        } else {
+            Ok(Ranged(v as u64))
+        }
+    }
+}
+
+impl<const MIN: u64, const MAX: u64> Ranged<MIN, MAX> {
+    fn parse_str(raw: &str) -> Result<Self, String> {
+        let v: i64 = raw
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{raw}` is not a whole number"))?;
+        Self::try_from(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> Result<Layer, ConfigError> {
+        Layer::from_toml(text, Path::new("/etc/rd.toml"))
+    }
+
+    #[test]
+    fn defaults_follow_the_cloud() {
+        let c = Config::default();
+        assert_eq!(c.graph_url, "https://graph.microsoft.com/v1.0");
+        assert_eq!(c.auth, AuthMethod::DeviceCode);
+        let mut l = Layer::default();
+        l.set("cloud", "usgov").unwrap();
+        let c = l.resolve(None);
+        assert_eq!(c.graph_url, "https://graph.microsoft.us/v1.0");
+        assert_eq!(c.authority_url, "https://login.microsoftonline.us");
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let err = file("tenant = \"contoso\"\n\ncolour = \"red\"\n").unwrap_err();
+        match &err {
+            ConfigError::File { line, key, .. } => {
+                assert_eq!(*line, 3);
+                assert_eq!(key, "colour");
+            }
+            other => panic!("{other:?}"),
+        }
+        let text = err.to_string();
+        assert!(
+            text.contains("/etc/rd.toml") && text.contains("line 3"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn bad_value_names_the_key() {
+        let err = file("timeout_secs = 0\n").unwrap_err().to_string();
+        assert!(
+            err.contains("timeout_secs") && err.contains("line 1"),
+            "{err}"
+        );
+        let err = file("auth = \"password\"\n").unwrap_err().to_string();
+        assert!(err.contains("`auth`"), "{err}");
+        let err = file("graph_url = \"http://graph.example.com/v1.0\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("plain http"), "{err}");
+    }
+
+    #[test]
+    fn precedence_defaults_file_env_cli() {
+        let f = file("tenant = \"from-file\"\ntimeout_secs = 10\nsearch_top = 50\n").unwrap();
+        let env = Layer::from_env(|v| match v {
+            "RESETDESK_TIMEOUT_SECS" => Some("20".into()),
+            "RESETDESK_TENANT" => Some("from-env".into()),
+            _ => None,
+        })
+        .unwrap();
+        let mut cli = Layer::default();
+        cli.set("tenant", "from-cli").unwrap();
+        let c = f.merge(env).merge(cli).resolve(None);
+        assert_eq!(c.tenant.as_deref(), Some("from-cli"));
+        assert_eq!(c.timeout, Duration::from_secs(20));
+        assert_eq!(c.search_top, 50);
+        assert_eq!(c.max_attempts, 5);
+    }
+
+    #[test]
+    fn bad_env_value_names_the_variable() {
+        let err = Layer::from_env(|v| (v == "RESETDESK_MAX_ATTEMPTS").then(|| "many".into()))
+            .unwrap_err();
+        assert!(err.to_string().contains("RESETDESK_MAX_ATTEMPTS"), "{err}");
+    }
+
+    #[test]
+    fn loopback_http_is_allowed_and_trailing_slash_trimmed() {
+        let mut l = Layer::default();
+        l.set("graph_url", "http://127.0.0.1:4000/v1.0/").unwrap();
+        assert_eq!(l.resolve(None).graph_url, "http://127.0.0.1:4000/v1.0");
+    }
+
+    #[test]
+    fn example_config_documents_every_key_and_parses() {
+        let text = include_str!("../config.example.toml");
+        for key in KEYS {
+            assert!(
+                text.contains(&format!("# {key} =")) || text.contains(&format!("\n{key} =")),
+                "config.example.toml lacks {key}"
+            );
+        }
+        // The example with every commented key switched on must be a valid config.
+        let uncommented: String = text
+            .lines()
+            .map(|l| {
+                l.strip_prefix("# ")
+                    .filter(|r| KEYS.iter().any(|k| r.starts_with(&format!("{k} ="))))
+                    .unwrap_or(l)
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        file(&uncommented).unwrap();
+    }
+}

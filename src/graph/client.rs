@@ -1,0 +1,438 @@
+//! The reqwest implementation of `GraphApi`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::{Method, StatusCode, Url, header};
+use serde::de::DeserializeOwned;
+
+use super::model::*;
+use super::query::{self, MAX_PAGE};
+use super::retry;
+use super::{GraphApi, GraphError, SearchResult};
+use crate::auth::TokenProvider;
+use crate::config::Config;
+use crate::secret::ExposeSecret;
+
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Base URL including the version, e.g. `https://graph.microsoft.com/v1.0`.
+    pub base_url: String,
+    pub timeout: Duration,
+    pub max_attempts: u32,
+    /// A server that asks us to wait longer than this gets an error instead of a hang.
+    pub max_retry_wait: Duration,
+}
+
+impl ClientOptions {
+    pub fn from_config(c: &Config) -> Self {
+        ClientOptions {
+            base_url: c.graph_url.clone(),
+            timeout: c.timeout,
+            max_attempts: c.max_attempts,
+            max_retry_wait: c.max_retry_wait,
+        }
+    }
+}
+
+pub struct GraphClient {
+    http: reqwest::Client,
+    base: Url,
+    opts: ClientOptions,
+    tokens: Arc<dyn TokenProvider>,
+    /// Cleared after the first 403 on `signInActivity` (needs AuditLog.Read.All).
+    sign_in_activity_allowed: AtomicBool,
+}
+
+/// Query values: everything but unreserved characters is percent-encoded (space as %20).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b',');
+
+fn enc(v: &str) -> String {
+    utf8_percent_encode(v, QUERY_VALUE).to_string()
+}
+
+impl GraphClient {
+    pub fn new(opts: ClientOptions, tokens: Arc<dyn TokenProvider>) -> Result<Self, GraphError> {
+        let base =
+            Url::parse(&format!("{}/", opts.base_url.trim_end_matches('/'))).map_err(|e| {
+                GraphError::Transport {
+                    message: format!("bad Graph base URL {}: {e}", opts.base_url),
+                    maybe_sent: false,
+                }
+            })?;
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("resetdesk/", env!("CARGO_PKG_VERSION")))
+            .timeout(opts.timeout)
+            .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
+            // Graph never redirects the calls we make; following one could leak the token.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| GraphError::Transport {
+                message: e.to_string(),
+                maybe_sent: false,
+            })?;
+        Ok(GraphClient {
+            http,
+            base,
+            opts,
+            tokens,
+            sign_in_activity_allowed: AtomicBool::new(true),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.opts.base_url
+    }
+
+    /// `path` starts with `/`; `query` is already encoded.
+    fn url(&self, path: &str, query: &str) -> Result<Url, GraphError> {
+        let mut s = format!("{}{}", self.base.as_str(), path.trim_start_matches('/'));
+        if !query.is_empty() {
+            s.push('?');
+            s.push_str(query);
+        }
+        Url::parse(&s).map_err(|e| GraphError::Transport {
+            message: format!("cannot build URL for {path}: {e}"),
+            maybe_sent: false,
+        })
+    }
+
+    /// A `@odata.nextLink` is followed verbatim, but only to the host we were configured
+    /// for: the bearer token goes with it.
+    fn follow(&self, link: &str) -> Result<Url, GraphError> {
+        let url = Url::parse(link).map_err(|_| GraphError::Decode {
+            status: 200,
+            message: "@odata.nextLink is not a URL".into(),
+            request_id: None,
+        })?;
+        if url.origin() != self.base.origin() {
+            return Err(GraphError::ForeignLink(url.origin().ascii_serialization()));
+        }
+        Ok(url)
+    }
+
+    /// Sends a GET and parses the body, retrying what is safe to retry: throttling and
+    /// unavailability (honouring `Retry-After`), dropped connections, timeouts and bodies
+    /// that do not parse.
+    async fn get_json<T: DeserializeOwned>(
+        &self,
+        url: Url,
+        eventual: bool,
+    ) -> Result<T, GraphError> {
+        let client_request_id = uuid::Uuid::new_v4().to_string();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let last = attempt >= self.opts.max_attempts;
+            let token = self.tokens.token().await?;
+            let mut req = self
+                .http
+                .request(Method::GET, url.clone())
+                .header(header::ACCEPT, "application/json")
+                .header("client-request-id", &client_request_id)
+                .bearer_auth(token.expose_secret());
+            if eventual {
+                req = req.header("ConsistencyLevel", "eventual");
+            }
+            let (err, retry_after) = match req.send().await {
+                Ok(resp) => {
+                    let status = resp.status();
+                    let request_id = resp
+                        .headers()
+                        .get("request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    let retry_after = resp
+                        .headers()
+                        .get(header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(retry::parse_retry_after);
+                    tracing::debug!(
+                        method = "GET",
+                        path = url.path(),
+                        status = status.as_u16(),
+                        request_id = request_id.as_deref().unwrap_or(""),
+                        client_request_id = client_request_id.as_str(),
+                        attempt,
+                        "graph request"
+                    );
+                    match resp.bytes().await {
+                        Err(e) => (transport(e), None),
+                        Ok(body) if status.is_success() => {
+                            match serde_json::from_slice::<T>(&body) {
+                                Ok(v) => return Ok(v),
+                                Err(e) => (
+                                    GraphError::Decode {
+                                        status: status.as_u16(),
+                                        message: e.to_string(),
+                                        request_id,
+                                    },
+                                    None,
+                                ),
+                            }
+                        }
+                        Ok(body) => {
+                            let err = GraphError::from_response(
+                                status.as_u16(),
+                                &body,
+                                request_id,
+                                retry_after,
+                            );
+                            if !retry::is_retryable_status(status.as_u16()) {
+                                return Err(err);
+                            }
+                            (err, retry_after)
+                        }
+                    }
+                }
+                Err(e) => (transport(e), None),
+            };
+            if last {
+                return Err(err);
+            }
+            let wait = match retry_after {
+                Some(ra) if ra > self.opts.max_retry_wait => return Err(err),
+                Some(ra) => retry::honour(ra),
+                None => retry::backoff(attempt),
+            };
+            tracing::debug!(path = url.path(), attempt, wait_ms = wait.as_millis() as u64, error = %err, "retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Follows `@odata.nextLink` until `limit` items are collected or no pages remain.
+    /// `ConsistencyLevel` is re-sent on every page: Graph does not carry it over.
+    async fn get_all<T: DeserializeOwned>(
+        &self,
+        first: Url,
+        eventual: bool,
+        limit: Option<usize>,
+    ) -> Result<(Vec<T>, Option<u64>), GraphError> {
+        let mut items = Vec::new();
+        let mut count = None;
+        let mut next = Some(first);
+        let mut first_page = true;
+        while let Some(url) = next.take() {
+            let page: Page<T> = self.get_json(url, eventual).await?;
+            if first_page {
+                count = page.count;
+                first_page = false;
+            }
+            items.extend(page.value);
+            if limit.is_some_and(|l| items.len() >= l) {
+                items.truncate(limit.unwrap_or(usize::MAX));
+                break;
+            }
+            if let Some(link) = page.next_link {
+                next = Some(self.follow(&link)?);
+            }
+        }
+        Ok((items, count))
+    }
+
+    async fn list<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &str,
+        eventual: bool,
+    ) -> Result<Vec<T>, GraphError> {
+        Ok(self
+            .get_all(self.url(path, query)?, eventual, None)
+            .await?
+            .0)
+    }
+}
+
+fn transport(e: reqwest::Error) -> GraphError {
+    let message = if e.is_timeout() {
+        "the request timed out".to_string()
+    } else if e.is_connect() {
+        "could not connect".to_string()
+    } else if e.is_body() || e.is_decode() {
+        "the connection dropped while reading the response".to_string()
+    } else {
+        "the connection failed".to_string()
+    };
+    GraphError::Transport {
+        // The source chain can include the URL; the message stays generic but precise.
+        message: format!("{message} ({})", root_cause(&e)),
+        maybe_sent: !e.is_connect(),
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    crate::sanitize::sanitize_line(&cur.to_string(), 120)
+}
+
+#[async_trait]
+impl GraphApi for GraphClient {
+    async fn me(&self) -> Result<User, GraphError> {
+        let q = format!("$select={}", enc(query::USER_SELECT));
+        self.get_json(self.url("/me", &q)?, false).await
+    }
+
+    async fn search_users(&self, text: &str, top: u32) -> Result<SearchResult, GraphError> {
+        let top = top.max(1);
+        let q = format!(
+            "$search={}&$select={}&$top={}&$count=true",
+            enc(&query::user_search_expression(text)),
+            enc(query::SEARCH_SELECT),
+            top.min(MAX_PAGE)
+        );
+        let (users, count) = self
+            .get_all(self.url("/users", &q)?, true, Some(top as usize))
+            .await?;
+        Ok(SearchResult { users, count })
+    }
+
+    async fn get_user(&self, id_or_upn: &str) -> Result<User, GraphError> {
+        let path = query::user_path(id_or_upn);
+        if self.sign_in_activity_allowed.load(Ordering::Relaxed) {
+            let q = format!(
+                "$select={}",
+                enc(&format!("{},signInActivity", query::USER_SELECT))
+            );
+            match self.get_json(self.url(&path, &q)?, false).await {
+                Err(e) if e.is_forbidden() => {
+                    // Reading sign-in activity needs AuditLog.Read.All (and Entra ID P1);
+                    // without it the rest of the user is still readable.
+                    self.sign_in_activity_allowed
+                        .store(false, Ordering::Relaxed);
+                }
+                other => return other,
+            }
+        }
+        let q = format!("$select={}", enc(query::USER_SELECT));
+        self.get_json(self.url(&path, &q)?, false).await
+    }
+
+    async fn member_of(&self, user_id: &str) -> Result<Vec<DirectoryObject>, GraphError> {
+        let path = format!("{}/memberOf", query::user_path(user_id));
+        self.list(&path, "", false).await
+    }
+
+    async fn transitive_groups(&self, user_id: &str) -> Result<Vec<DirectoryObject>, GraphError> {
+        // An OData cast on a transitive list is an advanced query.
+        let path = format!(
+            "{}/transitiveMemberOf/microsoft.graph.group",
+            query::user_path(user_id)
+        );
+        let q = format!(
+            "$count=true&$select={}",
+            enc("id,displayName,isAssignableToRole")
+        );
+        self.list(&path, &q, true).await
+    }
+
+    async fn owned_groups(&self, user_id: &str) -> Result<Vec<DirectoryObject>, GraphError> {
+        let path = format!(
+            "{}/ownedObjects/microsoft.graph.group",
+            query::user_path(user_id)
+        );
+        let q = format!(
+            "$count=true&$select={}",
+            enc("id,displayName,isAssignableToRole")
+        );
+        self.list(&path, &q, true).await
+    }
+
+    async fn role_assignments(
+        &self,
+        principal_ids: &[String],
+    ) -> Result<Vec<RoleAssignment>, GraphError> {
+        let mut out = Vec::new();
+        // Keep each `in (...)` list short: URLs have length limits.
+        for chunk in principal_ids.chunks(15) {
+            let q = format!(
+                "$filter={}&$expand=roleDefinition",
+                enc(&query::principal_filter(chunk))
+            );
+            out.extend(
+                self.list::<RoleAssignment>("/roleManagement/directory/roleAssignments", &q, false)
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
+
+    async fn role_eligibilities(
+        &self,
+        principal_ids: &[String],
+    ) -> Result<Vec<ScheduleInstance>, GraphError> {
+        let calls = principal_ids.iter().map(|id| async move {
+            let q = format!(
+                "$filter={}&$expand=roleDefinition",
+                enc(&query::principal_filter(std::slice::from_ref(id)))
+            );
+            self.list::<ScheduleInstance>(
+                "/roleManagement/directory/roleEligibilityScheduleInstances",
+                &q,
+                false,
+            )
+            .await
+        });
+        let mut out = Vec::new();
+        for r in futures::future::join_all(calls).await {
+            out.extend(r?);
+        }
+        Ok(out)
+    }
+
+    async fn my_role_eligibilities(&self) -> Result<Vec<ScheduleInstance>, GraphError> {
+        self.list(
+            "/roleManagement/directory/roleEligibilityScheduleInstances/filterByCurrentUser(on='principal')",
+            "$expand=roleDefinition",
+            false,
+        )
+        .await
+    }
+
+    async fn my_role_assignments(&self) -> Result<Vec<ScheduleInstance>, GraphError> {
+        self.list(
+            "/roleManagement/directory/roleAssignmentScheduleInstances/filterByCurrentUser(on='principal')",
+            "$expand=roleDefinition",
+            false,
+        )
+        .await
+    }
+
+    async fn administrative_unit(&self, id: &str) -> Result<AdministrativeUnit, GraphError> {
+        let path = format!(
+            "/directory/administrativeUnits/{}",
+            utf8_percent_encode(id, QUERY_VALUE)
+        );
+        self.get_json(self.url(&path, "")?, false).await
+    }
+
+    async fn organization(&self) -> Result<Organization, GraphError> {
+        let orgs: Vec<Organization> = self.list("/organization", "", false).await?;
+        orgs.into_iter().next().ok_or_else(|| GraphError::Decode {
+            status: StatusCode::OK.as_u16(),
+            message: "GET /organization returned no organization".into(),
+            request_id: None,
+        })
+    }
+
+    async fn domains(&self) -> Result<Vec<Domain>, GraphError> {
+        self.list("/domains", "", false).await
+    }
+
+    async fn on_premises_sync(&self) -> Result<Option<OnPremisesSync>, GraphError> {
+        let all: Vec<OnPremisesSync> = self
+            .list("/directory/onPremisesSynchronization", "", false)
+            .await?;
+        Ok(all.into_iter().next())
+    }
+}

@@ -1,0 +1,341 @@
+//! Serde models for the Graph v1.0 resources the console reads. Every field is optional or
+//! defaulted so that a trimmed `$select`, a `null`, or a property Microsoft adds tomorrow
+//! never breaks parsing; unknown fields are ignored.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use time::OffsetDateTime;
+
+/// A string that may be absent or `null`; both become empty.
+fn nullable_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Timestamps as Graph writes them. Unparseable values (the docs show `""` for "never")
+/// and the `0001-01-01T00:00:00Z` sentinel become `None` rather than failing the response.
+pub mod lenient_time {
+    use super::*;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<OffsetDateTime>, D::Error> {
+        let raw = Option::<serde_json::Value>::deserialize(d)?;
+        Ok(raw.and_then(|v| v.as_str().and_then(parse)))
+    }
+
+    pub fn serialize<S: serde::Serializer>(
+        t: &Option<OffsetDateTime>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_some(&format(*t)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OffsetDateTime> {
+        let t = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
+        (t.year() > 1).then_some(t)
+    }
+
+    pub fn format(t: OffsetDateTime) -> String {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    }
+}
+
+/// One page of a collection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(bound(deserialize = "T: serde::de::DeserializeOwned"))]
+pub struct Page<T> {
+    #[serde(default = "Vec::new", deserialize_with = "null_vec")]
+    pub value: Vec<T>,
+    #[serde(rename = "@odata.nextLink", default)]
+    pub next_link: Option<String>,
+    #[serde(rename = "@odata.count", default)]
+    pub count: Option<u64>,
+}
+
+fn null_vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectIdentity {
+    pub sign_in_type: Option<String>,
+    pub issuer: Option<String>,
+    pub issuer_assigned_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInActivity {
+    #[serde(default, with = "lenient_time")]
+    pub last_sign_in_date_time: Option<OffsetDateTime>,
+    #[serde(default, with = "lenient_time")]
+    pub last_non_interactive_sign_in_date_time: Option<OffsetDateTime>,
+    #[serde(default, with = "lenient_time")]
+    pub last_successful_sign_in_date_time: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub id: String,
+    pub display_name: Option<String>,
+    pub user_principal_name: Option<String>,
+    pub mail: Option<String>,
+    pub given_name: Option<String>,
+    pub surname: Option<String>,
+    pub job_title: Option<String>,
+    pub department: Option<String>,
+    pub office_location: Option<String>,
+    pub account_enabled: Option<bool>,
+    pub user_type: Option<String>,
+    pub creation_type: Option<String>,
+    pub external_user_state: Option<String>,
+    pub identities: Option<Vec<ObjectIdentity>>,
+    /// Tri-state: `Some(true)` synced now, `Some(false)` synced once, `None` never synced.
+    pub on_premises_sync_enabled: Option<bool>,
+    pub on_premises_distinguished_name: Option<String>,
+    pub on_premises_sam_account_name: Option<String>,
+    pub on_premises_user_principal_name: Option<String>,
+    pub on_premises_domain_name: Option<String>,
+    pub on_premises_security_identifier: Option<String>,
+    pub on_premises_immutable_id: Option<String>,
+    #[serde(default, with = "lenient_time")]
+    pub on_premises_last_sync_date_time: Option<OffsetDateTime>,
+    #[serde(default, with = "lenient_time")]
+    pub last_password_change_date_time: Option<OffsetDateTime>,
+    #[serde(default, with = "lenient_time")]
+    pub created_date_time: Option<OffsetDateTime>,
+    pub password_policies: Option<String>,
+    pub sign_in_activity: Option<SignInActivity>,
+    pub is_management_restricted: Option<bool>,
+    pub usage_location: Option<String>,
+}
+
+impl User {
+    /// The best name to show for this user.
+    pub fn label(&self) -> &str {
+        self.display_name
+            .as_deref()
+            .or(self.user_principal_name.as_deref())
+            .unwrap_or(&self.id)
+    }
+}
+
+/// A member of `memberOf` / `transitiveMemberOf`: a group, directory role or AU.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryObject {
+    #[serde(rename = "@odata.type", default)]
+    pub odata_type: Option<String>,
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub id: String,
+    pub display_name: Option<String>,
+    pub is_assignable_to_role: Option<bool>,
+    pub is_member_management_restricted: Option<bool>,
+    pub role_template_id: Option<String>,
+    pub security_enabled: Option<bool>,
+    pub user_principal_name: Option<String>,
+}
+
+impl DirectoryObject {
+    pub fn is_group(&self) -> bool {
+        self.odata_type.as_deref() == Some("#microsoft.graph.group")
+    }
+    pub fn is_administrative_unit(&self) -> bool {
+        self.odata_type.as_deref() == Some("#microsoft.graph.administrativeUnit")
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleDefinition {
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub id: String,
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    pub template_id: Option<String>,
+    pub is_built_in: Option<bool>,
+    pub is_enabled: Option<bool>,
+}
+
+/// `unifiedRoleAssignment`: an active role assignment.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleAssignment {
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub id: String,
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub principal_id: String,
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub role_definition_id: String,
+    pub directory_scope_id: Option<String>,
+    pub app_scope_id: Option<String>,
+    pub role_definition: Option<RoleDefinition>,
+    pub principal: Option<DirectoryObject>,
+}
+
+/// `unifiedRoleEligibilityScheduleInstance` and `unifiedRoleAssignmentScheduleInstance`
+/// share these fields; `assignmentType` only exists on the latter.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduleInstance {
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub id: String,
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub principal_id: String,
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub role_definition_id: String,
+    pub directory_scope_id: Option<String>,
+    pub app_scope_id: Option<String>,
+    #[serde(default, with = "lenient_time")]
+    pub start_date_time: Option<OffsetDateTime>,
+    #[serde(default, with = "lenient_time")]
+    pub end_date_time: Option<OffsetDateTime>,
+    pub member_type: Option<String>,
+    pub assignment_type: Option<String>,
+    pub role_definition: Option<RoleDefinition>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdministrativeUnit {
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub id: String,
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    pub visibility: Option<String>,
+    pub is_member_management_restricted: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifiedDomain {
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub is_default: Option<bool>,
+    pub is_initial: Option<bool>,
+    pub capabilities: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Organization {
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub id: String,
+    pub display_name: Option<String>,
+    #[serde(default, deserialize_with = "null_vec")]
+    pub verified_domains: Vec<VerifiedDomain>,
+    pub on_premises_sync_enabled: Option<bool>,
+    #[serde(default, with = "lenient_time")]
+    pub on_premises_last_sync_date_time: Option<OffsetDateTime>,
+    pub tenant_type: Option<String>,
+    pub country_letter_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Domain {
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub id: String,
+    /// `Managed` or `Federated`.
+    pub authentication_type: Option<String>,
+    pub is_default: Option<bool>,
+    pub is_initial: Option<bool>,
+    pub is_root: Option<bool>,
+    pub is_verified: Option<bool>,
+    pub password_validity_period_in_days: Option<i64>,
+}
+
+impl Domain {
+    pub fn is_federated(&self) -> bool {
+        self.authentication_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("federated"))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OnPremisesSyncFeatures {
+    pub password_sync_enabled: Option<bool>,
+    pub password_writeback_enabled: Option<bool>,
+    pub user_writeback_enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OnPremisesSync {
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub id: String,
+    pub features: Option<OnPremisesSyncFeatures>,
+}
+
+/// The Graph error envelope: `{"error": {"code", "message", "innerError": {...}}}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorBody {
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub code: String,
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub message: String,
+    /// Directory responses spell it `innerError`; the generic docs schema `innererror`.
+    #[serde(alias = "innererror")]
+    pub inner_error: Option<InnerError>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct InnerError {
+    pub date: Option<String>,
+    #[serde(rename = "request-id")]
+    pub request_id: Option<String>,
+    #[serde(rename = "client-request-id")]
+    pub client_request_id: Option<String>,
+    pub code: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nulls_and_unknown_fields_are_tolerated() {
+        let u: User = serde_json::from_str(
+            r#"{"id":null,"displayName":"A","onPremisesSyncEnabled":null,"brandNew":{"x":1},
+                "signInActivity":{"lastSignInDateTime":"0001-01-01T00:00:00Z","lastSuccessfulSignInDateTime":""},
+                "lastPasswordChangeDateTime":"2024-05-01T10:00:00Z"}"#,
+        )
+        .unwrap();
+        assert_eq!(u.id, "");
+        assert_eq!(u.on_premises_sync_enabled, None);
+        let s = u.sign_in_activity.unwrap();
+        assert_eq!(s.last_sign_in_date_time, None);
+        assert_eq!(s.last_successful_sign_in_date_time, None);
+        assert_eq!(u.last_password_change_date_time.unwrap().year(), 2024);
+    }
+
+    #[test]
+    fn sync_state_is_three_states() {
+        let t: User = serde_json::from_str(r#"{"onPremisesSyncEnabled":true}"#).unwrap();
+        let f: User = serde_json::from_str(r#"{"onPremisesSyncEnabled":false}"#).unwrap();
+        let n: User = serde_json::from_str(r#"{}"#).unwrap();
+        assert_eq!(
+            [
+                t.on_premises_sync_enabled,
+                f.on_premises_sync_enabled,
+                n.on_premises_sync_enabled
+            ],
+            [Some(true), Some(false), None]
+        );
+    }
+}

@@ -1,0 +1,115 @@
+//! Building query strings and paths exactly as Graph documents them.
+
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
+/// Properties the search results list shows.
+pub const SEARCH_SELECT: &str = "id,displayName,userPrincipalName,mail,jobTitle,department,\
+accountEnabled,userType,creationType,externalUserState,onPremisesSyncEnabled";
+
+/// Properties the details pane and the eligibility engine need (without `signInActivity`,
+/// which needs `AuditLog.Read.All` and is added when permitted).
+pub const USER_SELECT: &str = "id,displayName,userPrincipalName,mail,givenName,surname,jobTitle,\
+department,officeLocation,accountEnabled,userType,creationType,externalUserState,identities,\
+onPremisesSyncEnabled,onPremisesDistinguishedName,onPremisesSamAccountName,\
+onPremisesUserPrincipalName,onPremisesDomainName,onPremisesSecurityIdentifier,\
+onPremisesImmutableId,onPremisesLastSyncDateTime,lastPasswordChangeDateTime,createdDateTime,\
+passwordPolicies,isManagementRestricted,usageLocation";
+
+/// Graph's maximum page size for `/users`.
+pub const MAX_PAGE: u32 = 999;
+
+/// `$search` for what an admin types: a name, a UPN or a mail prefix. Every clause is in
+/// double quotes with `"` and `\` escaped, as the directory `$search` syntax requires.
+/// displayName is matched by tokens; UPN and mail by prefix (that is how Graph works).
+pub fn user_search_expression(text: &str) -> String {
+    let escaped = escape_search(text.trim());
+    ["displayName", "userPrincipalName", "mail"]
+        .iter()
+        .map(|p| format!("\"{p}:{escaped}\""))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+pub fn escape_search(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// OData string literal: single quotes doubled.
+pub fn odata_string(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Characters that must be encoded inside one path segment. `#` in B2B UPNs
+/// (`x_contoso.com#EXT#@…`) must become `%23`, as the user-get docs require.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// The path of one user: `/users/{id}` or `/users/{upn}`; a UPN starting with `$` must be
+/// addressed as `/users('$x@y')` (documented quirk).
+pub fn user_path(id_or_upn: &str) -> String {
+    if id_or_upn.starts_with('$') {
+        let quoted = id_or_upn.replace('\'', "''");
+        format!("/users('{}')", utf8_percent_encode(&quoted, SEGMENT))
+    } else {
+        format!("/users/{}", utf8_percent_encode(id_or_upn, SEGMENT))
+    }
+}
+
+/// `principalId eq 'a'` or `principalId in ('a','b')`.
+pub fn principal_filter(ids: &[String]) -> String {
+    if ids.len() == 1 {
+        format!("principalId eq {}", odata_string(&ids[0]))
+    } else {
+        let list: Vec<String> = ids.iter().map(|i| odata_string(i)).collect();
+        format!("principalId in ({})", list.join(","))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_clauses_are_quoted_and_escaped() {
+        assert_eq!(
+            user_search_expression(" adele "),
+            r#""displayName:adele" OR "userPrincipalName:adele" OR "mail:adele""#
+        );
+        assert!(user_search_expression(r#"a"b\c"#).starts_with(r#""displayName:a\"b\\c""#));
+    }
+
+    #[test]
+    fn user_paths_follow_the_documented_quirks() {
+        assert_eq!(
+            user_path("AdeleV_adatum.com#EXT#@contoso.com"),
+            "/users/AdeleV_adatum.com%23EXT%23@contoso.com"
+        );
+        assert_eq!(
+            user_path("$admin@contoso.com"),
+            "/users('$admin@contoso.com')"
+        );
+        assert_eq!(user_path("a/b?c"), "/users/a%2Fb%3Fc");
+    }
+
+    #[test]
+    fn principal_filters() {
+        assert_eq!(principal_filter(&["x".into()]), "principalId eq 'x'");
+        assert_eq!(
+            principal_filter(&["x".into(), "o'k".into()]),
+            "principalId in ('x','o''k')"
+        );
+    }
+}

@@ -1,0 +1,14 @@
+//! resetdesk: a keyboard-driven console for Microsoft Entra ID password resets.
+//!
+//! Layers, each knowing only the ones below: `cli` (headless commands) → `graph` (Microsoft
+//! Graph over HTTP) and `policy` (pure decisions) → `auth`, `config`, `secret`, `sanitize`.
+//! `sim` is the Graph simulator the demo and the tests run against.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod graph;
+pub mod policy;
+pub mod sanitize;
+pub mod secret;
+pub mod sim;

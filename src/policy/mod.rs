@@ -1,0 +1,4 @@
+//! Pure decisions: no I/O. Role data, source of authority, eligibility, passwords.
+
+pub mod authority;
+pub mod roles;

@@ -1,0 +1,24 @@
+//! Secrets (passwords, tokens) live in `secrecy::SecretString`: its `Debug` prints
+//! `[REDACTED]`, it has no `Display`, and its buffer is zeroized on drop. Reading the
+//! value needs an explicit `expose_secret()`, which makes every use greppable.
+
+pub use secrecy::{ExposeSecret, SecretString};
+
+/// Wraps an owned string as a secret, consuming it so no plain copy stays behind.
+pub fn secret(value: String) -> SecretString {
+    SecretString::from(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_is_redacted() {
+        let s = secret("hunter2-Correct-Horse".to_string());
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("REDACTED"), "{shown}");
+        assert_eq!(s.expose_secret(), "hunter2-Correct-Horse");
+    }
+}

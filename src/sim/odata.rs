@@ -1,0 +1,218 @@
+//! Response plumbing shared by the simulator's handlers: Graph error bodies, collections
+//! with `$top`/`$skiptoken` paging and `@odata.count`, and `$select` projection.
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value, json};
+
+/// Per-request facts every handler needs.
+pub struct Ctx {
+    pub request_id: String,
+    pub client_request_id: Option<String>,
+    /// `ConsistencyLevel: eventual` was sent.
+    pub eventual: bool,
+    /// Decoded query parameters in order.
+    pub query: Vec<(String, String)>,
+    /// `http://127.0.0.1:PORT/v1.0`
+    pub base: String,
+    /// The request path below the base, e.g. `/users`.
+    pub path: String,
+}
+
+pub type Reply = Result<Response, Response>;
+
+impl Ctx {
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn headers(&self) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_str(&self.request_id) {
+            h.insert("request-id", v);
+        }
+        if let Some(c) = self
+            .client_request_id
+            .as_deref()
+            .and_then(|c| HeaderValue::from_str(c).ok())
+        {
+            h.insert("client-request-id", c);
+        }
+        h
+    }
+
+    pub fn json(&self, status: StatusCode, body: Value) -> Response {
+        let mut h = self.headers();
+        h.insert(
+            "content-type",
+            HeaderValue::from_static("application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"),
+        );
+        (status, h, body.to_string()).into_response()
+    }
+
+    pub fn ok(&self, body: Value) -> Reply {
+        Ok(self.json(StatusCode::OK, body))
+    }
+
+    /// A Graph error with the directory `innerError` shape.
+    pub fn error(&self, status: StatusCode, code: &str, message: &str) -> Response {
+        let date = time::OffsetDateTime::now_utc()
+            .format(&time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second]"
+            ))
+            .unwrap_or_default();
+        self.json(
+            status,
+            json!({"error": {"code": code, "message": message, "innerError": {
+                "date": date,
+                "request-id": self.request_id,
+                "client-request-id": self.client_request_id.clone().unwrap_or_else(|| self.request_id.clone()),
+            }}}),
+        )
+    }
+
+    pub fn bad_request(&self, message: &str) -> Response {
+        self.error(StatusCode::BAD_REQUEST, "Request_BadRequest", message)
+    }
+
+    pub fn unsupported(&self, message: &str) -> Response {
+        self.error(StatusCode::BAD_REQUEST, "Request_UnsupportedQuery", message)
+    }
+
+    pub fn denied(&self) -> Response {
+        self.error(
+            StatusCode::FORBIDDEN,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        )
+    }
+
+    pub fn not_found(&self, key: &str) -> Response {
+        self.error(
+            StatusCode::NOT_FOUND,
+            "Request_ResourceNotFound",
+            &format!("Resource '{key}' does not exist or one of its queried reference-property objects are not present."),
+        )
+    }
+
+    pub fn context(&self, fragment: &str) -> String {
+        format!("{}/$metadata#{fragment}", self.base)
+    }
+
+    /// One page of `items`, honouring `$top` (1..=999, default 100) and `$skiptoken`, with
+    /// `@odata.count` on the first page when `$count=true` came with `ConsistencyLevel:
+    /// eventual` (without the header `$count=true` is silently ignored, as Graph does).
+    pub fn page<T>(&self, context: &str, items: Vec<T>, render: impl Fn(T) -> Value) -> Reply {
+        let top = match self.param("$top") {
+            None => 100,
+            Some(t) => match t.parse::<i64>() {
+                Ok(n) if (1..=999).contains(&n) => n as usize,
+                _ => {
+                    return Err(self.bad_request(&format!(
+                        "Invalid page size specified: '{t}'. Must be between 1 and 999 inclusive."
+                    )));
+                }
+            },
+        };
+        let skip = match self.param("$skiptoken") {
+            None => 0,
+            Some(tok) => decode_skiptoken(tok).ok_or_else(|| {
+                self.error(
+                    StatusCode::BAD_REQUEST,
+                    "Directory_ExpiredPageToken",
+                    "The specified page token value has expired and can no longer be included in your request.",
+                )
+            })?,
+        };
+        let total = items.len();
+        let page: Vec<Value> = items.into_iter().skip(skip).take(top).map(render).collect();
+        let mut body = Map::new();
+        body.insert("@odata.context".into(), json!(self.context(context)));
+        let count_asked = self
+            .param("$count")
+            .is_some_and(|c| c.eq_ignore_ascii_case("true"));
+        if count_asked && self.eventual && skip == 0 {
+            body.insert("@odata.count".into(), json!(total));
+        }
+        if skip + top < total {
+            body.insert("@odata.nextLink".into(), json!(self.next_link(skip + top)));
+        }
+        body.insert("value".into(), Value::Array(page));
+        self.ok(Value::Object(body))
+    }
+
+    fn next_link(&self, offset: usize) -> String {
+        let mut ser = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.query {
+            if !k.eq_ignore_ascii_case("$skiptoken") {
+                ser.append_pair(k, v);
+            }
+        }
+        ser.append_pair("$skiptoken", &encode_skiptoken(offset));
+        format!("{}{}?{}", self.base, self.path, ser.finish())
+    }
+}
+
+/// Opaque to clients, as Graph's are; a client that builds one itself is wrong.
+fn encode_skiptoken(offset: usize) -> String {
+    format!(
+        "RFNwdAIAAQ{}",
+        URL_SAFE_NO_PAD.encode(format!("sim-offset:{offset}"))
+    )
+}
+
+fn decode_skiptoken(tok: &str) -> Option<usize> {
+    let raw = URL_SAFE_NO_PAD
+        .decode(tok.strip_prefix("RFNwdAIAAQ")?)
+        .ok()?;
+    String::from_utf8(raw)
+        .ok()?
+        .strip_prefix("sim-offset:")?
+        .parse()
+        .ok()
+}
+
+/// Keeps only the `$select`ed properties (plus `@odata.type`), in the order asked.
+pub fn project(obj: &Map<String, Value>, select: Option<&[String]>) -> Value {
+    match select {
+        None => Value::Object(obj.clone()),
+        Some(props) => {
+            let mut out = Map::new();
+            if let Some(t) = obj.get("@odata.type") {
+                out.insert("@odata.type".into(), t.clone());
+            }
+            for p in props {
+                if let Some((k, v)) = obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(p)) {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+            Value::Object(out)
+        }
+    }
+}
+
+pub fn select_list(raw: Option<&str>) -> Option<Vec<String>> {
+    raw.map(|s| {
+        s.split(',')
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skiptoken_round_trips_and_rejects_forgeries() {
+        assert_eq!(decode_skiptoken(&encode_skiptoken(1998)), Some(1998));
+        assert_eq!(decode_skiptoken("1998"), None);
+        assert_eq!(decode_skiptoken("RFNwdAIAAQ!!"), None);
+    }
+}
