@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! resetdesk: a keyboard-driven console for Microsoft Entra ID password resets.
 //!
 //! Layers, each knowing only the ones below: `cli` (headless commands) → `graph` (Microsoft

@@ -150,11 +150,7 @@ pub fn dispatch(
             if !t.has_tenant_role(&claims.oid, SYNC_READER_ROLES) {
                 return Err(ctx.denied());
             }
-            let items: Vec<Value> = t
-                .on_premises_sync
-                .iter()
-                .map(|m| Value::Object(m.clone()))
-                .collect();
+            let items: Vec<Value> = t.on_premises_sync.iter().map(on_premises_sync).collect();
             ctx.page("directory/onPremisesSynchronization", items, |v| v)
         }
         ["organization"] => ctx.page("organization", vec![organization(&t)], |v| v),
@@ -322,11 +318,13 @@ fn user_get(ctx: &Ctx, t: &Tenant, claims: &Claims, key: &str) -> Reply {
 fn group_json(g: &SimGroup) -> Value {
     json!({"@odata.type": "#microsoft.graph.group", "id": g.id, "displayName": g.display_name,
            "description": g.description, "isAssignableToRole": g.is_assignable_to_role,
-           "securityEnabled": true, "mailEnabled": false, "groupTypes": [], "visibility": "Private"})
+           "mailNickname": g.display_name.to_lowercase().replace(' ', "-"), "mail": null,
+           "securityEnabled": true, "mailEnabled": false, "groupTypes": [], "visibility": "Private",
+           "createdDateTime": "2024-02-01T10:00:00Z", "deletedDateTime": null})
 }
 
 fn au_json(a: &SimAu) -> Value {
-    json!({"@odata.type": "#microsoft.graph.administrativeUnit", "id": a.id, "displayName": a.display_name,
+    json!({"@odata.type": "#microsoft.graph.administrativeUnit", "id": a.id, "deletedDateTime": null, "displayName": a.display_name,
            "description": a.description, "visibility": null, "membershipType": null, "membershipRule": null,
            "membershipRuleProcessingState": null, "isMemberManagementRestricted": a.restricted})
 }
@@ -418,7 +416,7 @@ fn role_def_json(d: &RoleDef) -> Value {
     json!({"id": d.id, "description": d.description, "displayName": d.display_name,
            "isBuiltIn": d.built_in, "isEnabled": true, "resourceScopes": ["/"],
            "templateId": d.template_id, "version": "1",
-           "rolePermissions": [{"allowedResourceActions": actions, "condition": null}]})
+           "rolePermissions": [{"allowedResourceActions": actions, "excludedResourceActions": [], "condition": null}]})
 }
 
 fn assignment_json(a: &SimAssignment) -> Map<String, Value> {
@@ -466,7 +464,12 @@ fn expand(
                     let id = m["principalId"].as_str().unwrap_or_default();
                     let p = t
                         .user_by_key(id)
-                        .map(user_ref_json)
+                        .map(|u| {
+                            let mut full = Map::new();
+                            full.insert("@odata.type".into(), json!("#microsoft.graph.user"));
+                            full.extend(u.props.clone());
+                            Value::Object(full)
+                        })
                         .or_else(|| t.groups.iter().find(|g| g.id == id).map(group_json))
                         .unwrap_or(Value::Null);
                     m.insert("principal".into(), p);
@@ -534,7 +537,12 @@ fn role_management(ctx: &Ctx, t: &Tenant, claims: &Claims, rest: &[&str]) -> Rep
         ["roleAssignments", id] => {
             match t.assignments.iter().find(|a| !a.eligible && a.id == *id) {
                 Some(a) => {
-                    let v = expand(ctx, t, assignment_json(a))?;
+                    let mut m = assignment_json(a);
+                    m.insert(
+                        "@odata.type".into(),
+                        json!("#microsoft.graph.unifiedRoleAssignment"),
+                    );
+                    let v = expand(ctx, t, m)?;
                     ctx.ok(with_context(
                         v,
                         ctx.context("roleManagement/directory/roleAssignments/$entity"),
@@ -548,6 +556,11 @@ fn role_management(ctx: &Ctx, t: &Tenant, claims: &Claims, rest: &[&str]) -> Rep
             tail @ ..,
         ] => {
             let eligible = *kind == "roleEligibilityScheduleInstances";
+            let entity = if eligible {
+                "unifiedRoleEligibilityScheduleInstance"
+            } else {
+                "unifiedRoleAssignmentScheduleInstance"
+            };
             let mine = match tail {
                 [] => false,
                 [f] if *f == current_user => true,
@@ -573,12 +586,24 @@ fn role_management(ctx: &Ctx, t: &Tenant, claims: &Claims, rest: &[&str]) -> Rep
                 } else {
                     "Direct"
                 };
-                let m = instance_json(a, eligible, member_type);
+                let mut m = instance_json(a, eligible, member_type);
                 if f.as_ref().is_none_or(|f| f.matches(&m)) {
+                    if mine {
+                        // A function's result is a typed collection: items carry @odata.type.
+                        m.insert(
+                            "@odata.type".into(),
+                            json!(format!("#microsoft.graph.{entity}")),
+                        );
+                    }
                     out.push(expand(ctx, t, m)?);
                 }
             }
-            ctx.page(&format!("roleManagement/directory/{kind}"), out, |v| v)
+            let context = if mine {
+                format!("Collection({entity})")
+            } else {
+                format!("roleManagement/directory/{kind}")
+            };
+            ctx.page(&context, out, |v| v)
         }
         [first, ..] => {
             Err(ctx.bad_request(&format!("Resource not found for the segment '{first}'.")))
@@ -634,17 +659,45 @@ fn organization(t: &Tenant) -> Value {
     let mut m = t.organization.clone();
     m.insert("verifiedDomains".into(), t.verified_domains());
     for (k, v) in [
-        ("businessPhones", json!([])),
+        ("deletedDateTime", Value::Null),
+        ("businessPhones", json!(["+1 425 555 0100"])),
         ("city", json!("Redmond")),
-        ("country", Value::Null),
+        ("country", json!("United States")),
         ("countryLetterCode", json!("US")),
+        ("createdDateTime", json!("2019-03-14T17:02:44Z")),
+        ("defaultUsageLocation", json!("US")),
+        ("marketingNotificationEmails", json!([])),
+        ("onPremisesLastSyncDateTime", Value::Null),
+        ("onPremisesSyncEnabled", Value::Null),
+        ("partnerTenantType", Value::Null),
+        ("postalCode", json!("98052")),
         ("preferredLanguage", json!("en")),
+        ("securityComplianceNotificationMails", json!([])),
+        ("securityComplianceNotificationPhones", json!([])),
         ("state", json!("WA")),
+        ("street", json!("1 Contoso Way")),
         (
             "technicalNotificationMails",
             json!(["it-alerts@contoso.com"]),
         ),
         ("tenantType", json!("AAD")),
+        (
+            "assignedPlans",
+            json!([
+                {"assignedDateTime": "2019-03-14T17:10:00Z", "capabilityStatus": "Enabled", "service": "exchange", "servicePlanId": "113feb6c-3fe4-4440-bddc-54d774bf0318"},
+                {"assignedDateTime": "2019-03-14T17:10:00Z", "capabilityStatus": "Enabled", "service": "AADPremiumService", "servicePlanId": "41781fb2-bc02-4b7c-bd55-b576c07bb09d"}
+            ]),
+        ),
+        (
+            "provisionedPlans",
+            json!([
+                {"capabilityStatus": "Enabled", "provisioningStatus": "Success", "service": "exchange"}
+            ]),
+        ),
+        (
+            "privacyProfile",
+            json!({"contactEmail": "privacy@contoso.com", "statementUrl": "https://contoso.com/privacy"}),
+        ),
     ] {
         m.entry(k).or_insert(v);
     }
@@ -672,4 +725,40 @@ fn domain(d: &Map<String, Value>) -> Value {
         m.entry(k).or_insert(v);
     }
     Value::Object(m)
+}
+
+/// The tenant file names only the features it cares about; the rest are off.
+fn on_premises_sync(given: &Map<String, Value>) -> Value {
+    let mut features = Map::new();
+    for f in [
+        "passwordSyncEnabled",
+        "passwordWritebackEnabled",
+        "directoryExtensionsEnabled",
+        "quarantineUponUpnConflictEnabled",
+        "quarantineUponProxyAddressesConflictEnabled",
+        "softMatchOnUpnEnabled",
+        "cloudPasswordPolicyForPasswordSyncedUsersEnabled",
+        "fopeConflictResolutionEnabled",
+        "unifiedGroupWritebackEnabled",
+        "userWritebackEnabled",
+        "deviceWritebackEnabled",
+        "synchronizeUpnForManagedUsersEnabled",
+        "userForcePasswordChangeOnLogonEnabled",
+        "concurrentOrgIdProvisioningEnabled",
+        "concurrentCredentialUpdateEnabled",
+        "groupWriteBackEnabled",
+        "blockSoftMatchEnabled",
+        "blockCloudObjectTakeoverThroughHardMatchEnabled",
+        "bypassDirSyncOverridesEnabled",
+    ] {
+        features.insert(f.into(), json!(false));
+    }
+    if let Some(Value::Object(g)) = given.get("features") {
+        features.extend(g.clone());
+    }
+    json!({
+        "id": given.get("id"),
+        "configuration": {"accidentalDeletionPrevention": {"synchronizationPreventionType": "enabledForCount", "alertThreshold": 500}},
+        "features": features,
+    })
 }
