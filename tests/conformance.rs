@@ -17,8 +17,10 @@ fn example(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
+type Parser = fn(&str) -> Result<(), String>;
+
 /// Which model each example is read with.
-fn model_for(name: &str) -> Option<fn(&str) -> Result<(), String>> {
+fn model_for(name: &str) -> Option<Parser> {
     fn p<T: serde::de::DeserializeOwned>(text: &str) -> Result<(), String> {
         serde_json::from_str::<T>(text)
             .map(|_| ())
