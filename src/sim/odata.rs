@@ -147,14 +147,22 @@ impl Ctx {
     }
 
     fn next_link(&self, offset: usize) -> String {
-        let mut ser = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &self.query {
-            if !k.eq_ignore_ascii_case("$skiptoken") {
-                ser.append_pair(k, v);
-            }
-        }
-        ser.append_pair("$skiptoken", &encode_skiptoken(offset));
-        format!("{}{}?{}", self.base, self.path, ser.finish())
+        use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+        const VALUE: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'_')
+            .remove(b'~')
+            .remove(b',');
+        // Like Graph's own links: `$` names as they are, values percent-encoded.
+        let mut pairs: Vec<String> = self
+            .query
+            .iter()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case("$skiptoken"))
+            .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, VALUE)))
+            .collect();
+        pairs.push(format!("$skiptoken={}", encode_skiptoken(offset)));
+        format!("{}{}?{}", self.base, self.path, pairs.join("&"))
     }
 }
 

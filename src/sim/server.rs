@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
@@ -37,6 +38,8 @@ pub struct SimState {
     pub persona: String,
     faults: Faults,
     latency: Duration,
+    /// Graph requests received, faulted ones included.
+    requests: AtomicU64,
 }
 
 /// A running simulator. Dropping it stops the server.
@@ -114,6 +117,10 @@ impl SimState {
             .cloned()
     }
 
+    pub fn request_count(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
     pub fn base(&self) -> &str {
         self.base_url.get().map(String::as_str).unwrap_or_default()
     }
@@ -128,6 +135,7 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<RunningSim> {
         persona: opts.persona.clone(),
         faults: opts.faults,
         latency: opts.latency,
+        requests: AtomicU64::new(0),
     });
     let token = state.mint_token(&opts.persona)?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port))
@@ -163,6 +171,7 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<RunningSim> {
 
 /// Every Graph request passes here: latency, faults, authentication, then the route.
 async fn graph_entry(State(sim): State<Arc<SimState>>, req: Request) -> Response {
+    sim.requests.fetch_add(1, Ordering::Relaxed);
     if !sim.latency.is_zero() {
         tokio::time::sleep(sim.latency).await;
     }
