@@ -1,0 +1,306 @@
+//! The real binary: headless commands, `--json` documents, exit codes, and `resetdesk sim`
+//! serving another process.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_resetdesk");
+
+fn run(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(BIN);
+    c.args(args)
+        .env_remove("RESETDESK_ACCESS_TOKEN")
+        .env("HOME", std::env::temp_dir()) // no developer config file leaks in
+        .env(
+            "XDG_CONFIG_HOME",
+            std::env::temp_dir().join("resetdesk-test-no-config"),
+        );
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn demo_search_prints_one_json_document() {
+    let o = run(&["--demo", "search", "adele", "--json"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc = json(&o);
+    let upns: Vec<&str> = doc["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["userPrincipalName"].as_str().unwrap())
+        .collect();
+    assert!(upns.contains(&"adele.vance@contoso.com"), "{upns:?}");
+    assert_eq!(doc["users"][0]["sourceOfAuthority"], "cloud");
+}
+
+#[test]
+fn demo_search_table_has_no_control_characters() {
+    let o = run(&["--demo", "search", "eve"], &[]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains("eve.mallory@contoso.com"), "{out}");
+    assert!(
+        out.chars().all(|c| c == '\n' || !c.is_control()),
+        "escape sequences leaked: {out:?}"
+    );
+}
+
+#[test]
+fn demo_show_by_upn_and_by_id() {
+    let o = run(
+        &["--demo", "show", "alan.steiner@contoso.com", "--json"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc = json(&o);
+    let user = &doc["user"];
+    assert_eq!(user["sourceOfAuthority"], "synced");
+    assert_eq!(user["onPremises"]["samAccountName"], "asteiner");
+    assert!(doc["eligibility"]["allowed"].is_null());
+    assert_eq!(doc["eligibility"]["reasons"][0]["code"], "not-evaluated");
+    let id = user["id"].as_str().unwrap();
+    let again = json(&run(&["--demo", "show", id, "--json"], &[]));
+    assert_eq!(
+        again["user"]["userPrincipalName"],
+        "alan.steiner@contoso.com"
+    );
+
+    let o = run(
+        &[
+            "--demo",
+            "--as",
+            "global-reader",
+            "show",
+            "sakura.watanabe@contoso.com",
+            "--json",
+        ],
+        &[],
+    );
+    let roles = json(&o)["user"]["roles"].clone();
+    assert_eq!(roles[0]["name"], "Exchange Administrator");
+    assert_eq!(
+        roles[0]["templateId"],
+        "29232cdf-9323-42fd-ade2-1d097af3e4de"
+    );
+    assert_eq!(roles[0]["scope"], "/");
+    assert_eq!(roles[0]["state"], "active");
+    assert_eq!(roles[0]["viaGroup"], "Tier0 Operators");
+
+    let guest = json(&run(
+        &[
+            "--demo",
+            "show",
+            "tom.baker_outlook.com#EXT#@contoso.onmicrosoft.com",
+            "--json",
+        ],
+        &[],
+    ));
+    assert_eq!(guest["user"]["sourceOfAuthority"], "external");
+    let pending = json(&run(
+        &[
+            "--demo",
+            "show",
+            "nadia.petrova_northwind.com#EXT#@contoso.onmicrosoft.com",
+            "--json",
+        ],
+        &[],
+    ));
+    assert_eq!(pending["user"]["sourceOfAuthority"], "pending-invite");
+}
+
+#[test]
+fn unknown_user_fails_with_exit_1_and_one_line() {
+    let o = run(&["--demo", "show", "nobody@contoso.com"], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("Request_ResourceNotFound"), "{err}");
+    let o = run(&["--demo", "show", "nobody@contoso.com", "--json"], &[]);
+    assert_eq!(json(&o)["status"], "failed");
+}
+
+#[test]
+fn configuration_errors_exit_2_naming_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "tenant = \"contoso\"\ntimeout_secs = \"soon\"\n").unwrap();
+    let o = run(
+        &["--config", path.to_str().unwrap(), "--demo", "search", "x"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("config.toml") && err.contains("line 2") && err.contains("timeout_secs"),
+        "{err}"
+    );
+    let o = run(&["--demo", "search", "x"], &[("RESETDESK_CLOUD", "mars")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("RESETDESK_CLOUD"));
+    let o = run(
+        &[
+            "--demo",
+            "--graph-url",
+            "http://example.com/v1.0",
+            "search",
+            "x",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["frobnicate"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// `resetdesk sim` in its own process, used by another process over HTTP.
+struct SimProcess {
+    child: std::process::Child,
+    base_url: String,
+    token: String,
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn_sim(args: &[&str]) -> SimProcess {
+    let mut child = Command::new(BIN)
+        .arg("sim")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base_url = lines.next().unwrap().unwrap();
+    let token_line = lines.next().unwrap().unwrap();
+    let token = token_line
+        .strip_prefix("RESETDESK_ACCESS_TOKEN=")
+        .expect("second line carries the token")
+        .to_string();
+    assert!(
+        base_url.starts_with("http://127.0.0.1:") && base_url.ends_with("/v1.0"),
+        "{base_url}"
+    );
+    SimProcess {
+        child,
+        base_url,
+        token,
+    }
+}
+
+#[test]
+fn sim_serves_5000_users_and_search_returns_more_than_999() {
+    let sim = spawn_sim(&["--users", "5000"]);
+    let o = run(
+        &[
+            "--graph-url",
+            &sim.base_url,
+            "--auth",
+            "access-token",
+            "search",
+            "contractor",
+            "--top",
+            "5000",
+            "--json",
+        ],
+        &[("RESETDESK_ACCESS_TOKEN", &sim.token)],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc = json(&o);
+    assert_eq!(doc["returned"], 2000);
+    assert_eq!(doc["count"], 2000);
+
+    // The token comes from the environment only; without it, sign-in fails (exit 4).
+    let o = run(
+        &[
+            "--graph-url",
+            &sim.base_url,
+            "--auth",
+            "access-token",
+            "search",
+            "x",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("RESETDESK_ACCESS_TOKEN"));
+    // A token the tenant does not accept: exit 4, and the token is not echoed.
+    let o = run(
+        &[
+            "--graph-url",
+            &sim.base_url,
+            "--auth",
+            "access-token",
+            "show",
+            "adele.vance@contoso.com",
+        ],
+        &[("RESETDESK_ACCESS_TOKEN", "not-a-real-token-xyz")],
+    );
+    assert_eq!(o.status.code(), Some(4));
+    assert!(stderr(&o).contains("InvalidAuthenticationToken"));
+    assert!(!stderr(&o).contains("not-a-real-token-xyz"));
+}
+
+#[test]
+fn sim_with_faults_search_and_show_succeed_or_fail_in_one_named_line() {
+    let sim = spawn_sim(&[
+        "--users",
+        "2000",
+        "--faults",
+        "429:0.3:0.05,503:0.1:0.05,malformed:0.05",
+    ]);
+    for args in [
+        vec!["search", "contractor", "--top", "1500", "--json"],
+        vec!["show", "adele.vance@contoso.com", "--json"],
+    ] {
+        for _ in 0..3 {
+            let mut full = vec![
+                "--graph-url",
+                sim.base_url.as_str(),
+                "--auth",
+                "access-token",
+            ];
+            full.extend(args.iter().copied());
+            let o = run(&full, &[("RESETDESK_ACCESS_TOKEN", &sim.token)]);
+            match o.status.code() {
+                Some(0) => {
+                    json(&o);
+                }
+                Some(1) => {
+                    let err = stderr(&o);
+                    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+                    assert!(
+                        ["TooManyRequests", "serviceNotAvailable", "malformed"]
+                            .iter()
+                            .any(|c| err.contains(c)),
+                        "{err}"
+                    );
+                }
+                other => panic!("exit {other:?}: {}", stderr(&o)),
+            }
+        }
+    }
+}
