@@ -75,8 +75,8 @@ fn demo_show_by_upn_and_by_id() {
     let user = &doc["user"];
     assert_eq!(user["sourceOfAuthority"], "synced");
     assert_eq!(user["onPremises"]["samAccountName"], "asteiner");
-    assert!(doc["eligibility"]["allowed"].is_null());
-    assert_eq!(doc["eligibility"]["reasons"][0]["code"], "not-evaluated");
+    assert_eq!(doc["eligibility"]["allowed"], true);
+    assert_eq!(doc["eligibility"]["method"], "resetPassword");
     let id = user["id"].as_str().unwrap();
     let again = json(&run(&["--demo", "show", id, "--json"], &[]));
     assert_eq!(
@@ -303,4 +303,101 @@ fn sim_with_faults_search_and_show_succeed_or_fail_in_one_named_line() {
             }
         }
     }
+}
+
+#[test]
+fn demo_show_gives_a_verdict_for_every_kind_of_user() {
+    let cases = [
+        (
+            "adele.vance@contoso.com",
+            true,
+            "passwordProfile",
+            "allowed",
+        ),
+        ("alan.steiner@contoso.com", true, "resetPassword", "allowed"),
+        ("hans.becker@eu.contoso.com", false, "", "federated-domain"),
+        (
+            "kevin.moore@contoso.com",
+            true,
+            "passwordProfile",
+            "allowed",
+        ),
+        (
+            "oliver.grant@contoso.com",
+            true,
+            "passwordProfile",
+            "allowed",
+        ),
+        (
+            "adele_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+            false,
+            "",
+            "external-user",
+        ),
+        (
+            "nadia.petrova_northwind.com#EXT#@contoso.onmicrosoft.com",
+            false,
+            "",
+            "pending-invite",
+        ),
+        (
+            "megan.bowen@contoso.com",
+            false,
+            "",
+            "target-role-protected",
+        ),
+        ("wei.wang@contoso.com", false, "", "role-assignable-group"),
+        (
+            "amy.alberts@contoso.com",
+            false,
+            "",
+            "restricted-management-au",
+        ),
+        ("henrietta.mueller@contoso.com", false, "", "self-reset"),
+        (
+            "eve.mallory@contoso.com",
+            true,
+            "passwordProfile",
+            "allowed",
+        ),
+    ];
+    for (upn, allowed, method, code) in cases {
+        let o = run(&["--demo", "show", upn, "--json"], &[]);
+        assert_eq!(o.status.code(), Some(0), "{upn}: {}", stderr(&o));
+        let e = &json(&o)["eligibility"];
+        assert_eq!(e["allowed"], allowed, "{upn}: {e}");
+        if allowed {
+            assert_eq!(e["method"], method, "{upn}");
+        } else {
+            assert!(e["method"].is_null(), "{upn}");
+        }
+        let codes: Vec<&str> = e["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["code"].as_str().unwrap())
+            .collect();
+        if allowed {
+            assert!(codes.contains(&code), "{upn}: {e}");
+        } else {
+            assert_eq!(
+                codes[0], code,
+                "{upn}: the deciding reason comes first: {e}"
+            );
+        }
+        for r in e["reasons"].as_array().unwrap() {
+            assert!(
+                r["message"].is_string() && r["fix"].is_string(),
+                "{upn}: {r}"
+            );
+        }
+    }
+    // The human form leads with the verdict.
+    let o = run(&["--demo", "show", "megan.bowen@contoso.com"], &[]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.starts_with("✗ You cannot reset Megan Bowen."), "{out}");
+    assert!(
+        out.contains("→ Ask a Privileged Authentication Administrator"),
+        "{out}"
+    );
 }

@@ -6,8 +6,9 @@ mod support;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use resetdesk::graph::facts::{RoleState, target_facts};
+use resetdesk::graph::facts::target_facts;
 use resetdesk::graph::{GraphApi, GraphError};
+use resetdesk::policy::eligibility::RoleState;
 use support::{Setup, persona, start};
 
 #[tokio::test]
@@ -293,6 +294,9 @@ async fn facts_include_group_roles_scopes_and_eligibility() {
             .iter()
             .any(|g| g.display_name == "Tier0 Operators" && g.protected)
     );
+    let f = target_facts(&reader.client, "olivia.brown@contoso.com")
+        .await
+        .unwrap();
     assert!(
         f.owned_groups
             .iter()

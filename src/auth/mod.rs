@@ -92,3 +92,41 @@ pub fn provider_for(method: AuthMethod) -> Result<Arc<dyn TokenProvider>, AuthEr
         other => Err(AuthError::Unsupported(other.name())),
     }
 }
+
+/// The role template ids in a JWT's `wids` claim, read without verifying the signature:
+/// only a fallback for showing the operator their own roles when role assignments are
+/// unreadable. Graph, which does verify, decides what the token may do.
+pub fn token_wids(token: &str) -> Option<Vec<String>> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    Some(
+        claims
+            .get("wids")?
+            .as_array()?
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wids_are_read_from_the_payload() {
+        use base64::Engine;
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"wids":["62e90394-69f5-4237-9190-012177145e10"],"oid":"x"}"#);
+        let jwt = format!("e30.{payload}.sig");
+        assert_eq!(
+            token_wids(&jwt),
+            Some(vec!["62e90394-69f5-4237-9190-012177145e10".to_string()])
+        );
+        assert_eq!(token_wids("not-a-jwt"), None);
+    }
+}

@@ -13,6 +13,7 @@ use crate::sim::{self, Faults, RunningSim, SimOptions, Tenant};
 pub struct Session {
     pub config: Config,
     pub graph: Arc<dyn GraphApi>,
+    pub tokens: Arc<dyn TokenProvider>,
     /// The in-process simulator of `--demo`; kept alive as long as the session.
     pub sim: Option<RunningSim>,
 }
@@ -76,11 +77,26 @@ impl Session {
         } else {
             (auth::provider_for(config.auth)?, None)
         };
-        let client = GraphClient::new(ClientOptions::from_config(&config), tokens)?;
+        let client = GraphClient::new(ClientOptions::from_config(&config), tokens.clone())?;
         Ok(Session {
             config,
             graph: Arc::new(client),
+            tokens,
             sim,
         })
+    }
+}
+
+impl Session {
+    /// The operator's roles, read once per command.
+    pub async fn operator(&self) -> Result<crate::graph::facts::OperatorFacts, Failure> {
+        use crate::secret::ExposeSecret;
+        let wids = self
+            .tokens
+            .token()
+            .await
+            .ok()
+            .and_then(|t| auth::token_wids(t.expose_secret()));
+        Ok(crate::graph::facts::operator_facts(self.graph.as_ref(), wids).await?)
     }
 }

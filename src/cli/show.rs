@@ -4,9 +4,12 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use super::{Exit, Failure, GlobalArgs, Session};
-use crate::graph::facts::{RoleState, TargetFacts, target_facts};
+use crate::graph::facts::{Assessment, OperatorFacts, assess};
 use crate::graph::model::lenient_time;
-use crate::policy::authority::{describe, home_domain, home_issuer, source_of_authority};
+use crate::policy::authority::{
+    SourceOfAuthority, describe, home_domain, home_issuer, source_of_authority,
+};
+use crate::policy::eligibility::{RoleState, Severity};
 use crate::sanitize::sanitize;
 
 #[derive(Debug, Args)]
@@ -23,8 +26,9 @@ pub async fn run(global: &GlobalArgs, args: ShowArgs) -> Result<Exit, Failure> {
         return Err(Failure::new(Exit::Usage, "no user given"));
     }
     let session = Session::open(global).await?;
-    let facts = match target_facts(session.graph.as_ref(), args.user.trim()).await {
-        Ok(f) => f,
+    let operator = session.operator().await?;
+    let a = match assess(session.graph.as_ref(), &operator, args.user.trim()).await {
+        Ok(a) => a,
         Err(e) if e.is_not_found() => {
             return Err(Failure::new(
                 Exit::Failed,
@@ -37,11 +41,11 @@ pub async fn run(global: &GlobalArgs, args: ShowArgs) -> Result<Exit, Failure> {
         }
         Err(e) => return Err(e.into()),
     };
-    let doc = document(&facts);
+    let doc = document(&a, &operator);
     if args.json {
         println!("{doc}");
     } else {
-        print!("{}", human(&facts, &doc));
+        print!("{}", human(&a, &doc));
     }
     Ok(Exit::Ok)
 }
@@ -52,7 +56,8 @@ fn time(t: Option<time::OffsetDateTime>) -> Value {
 }
 
 /// The `show --json` document (DESIGN.md interface contract).
-pub fn document(f: &TargetFacts) -> Value {
+pub fn document(a: &Assessment, op: &OperatorFacts) -> Value {
+    let f = &a.target;
     let u = &f.user;
     let soa = source_of_authority(u);
     json!({
@@ -67,7 +72,7 @@ pub fn document(f: &TargetFacts) -> Value {
             "accountEnabled": u.account_enabled,
             "sourceOfAuthority": soa.name(),
             "sourceDetail": describe(u),
-            "homeTenant": if soa == crate::policy::authority::SourceOfAuthority::External {
+            "homeTenant": if soa == SourceOfAuthority::External {
                 json!({"issuer": home_issuer(u), "domain": home_domain(u)})
             } else { Value::Null },
             "onPremises": if u.on_premises_sync_enabled.is_some() || u.on_premises_distinguished_name.is_some() {
@@ -91,22 +96,51 @@ pub fn document(f: &TargetFacts) -> Value {
             "ownedGroups": f.owned_groups,
             "administrativeUnits": f.administrative_units,
         },
-        "eligibility": {
-            "allowed": null,
-            "method": null,
-            "reasons": [{
-                "code": "not-evaluated",
-                "message": "The eligibility verdict is not evaluated by this version.",
-                "fix": "Check the operator's role against the user's roles before resetting."
-            }],
+        "eligibility": a.verdict,
+        "operator": {
+            "id": op.user.id,
+            "userPrincipalName": op.user.user_principal_name,
+            "activeRoles": op.operator.active,
+            "eligibleRoles": op.operator.eligible,
+            "rolesFromToken": op.operator.roles_from_token,
+        },
+        "tenant": {
+            "domainFederated": a.tenant.domain_federated,
+            "passwordWriteback": a.tenant.password_writeback,
         },
         "unknown": f.unknown,
     })
 }
 
-fn human(f: &TargetFacts, doc: &Value) -> String {
+fn human(a: &Assessment, doc: &Value) -> String {
+    let f = &a.target;
     let u = &f.user;
+    let v = &a.verdict;
     let mut s = String::new();
+    if v.allowed {
+        s.push_str(&format!(
+            "✓ You can reset {} (method: {}).\n",
+            sanitize(u.label()),
+            v.method.map(|m| m.name()).unwrap_or("-")
+        ));
+    } else {
+        s.push_str(&format!("✗ You cannot reset {}.\n", sanitize(u.label())));
+    }
+    for r in &v.reasons {
+        let mark = match r.severity {
+            Severity::Block => "✗",
+            Severity::Warn => "!",
+            Severity::Info => "·",
+        };
+        s.push_str(&format!("  {mark} {}\n", sanitize(&r.message)));
+        if !r.fix.is_empty() {
+            s.push_str(&format!("    → {}\n", sanitize(&r.fix)));
+        }
+    }
+    if let (false, Some(least)) = (v.allowed, &v.least_privileged_role) {
+        s.push_str(&format!("  Least-privileged role that can: {least}\n"));
+    }
+    s.push('\n');
     let mut line = |k: &str, v: &str| s.push_str(&format!("{k:<22}{}\n", sanitize(v)));
     line("Name", u.label());
     line(
@@ -193,8 +227,7 @@ fn human(f: &TargetFacts, doc: &Value) -> String {
         line(if i == 0 { "Role-assignable groups" } else { "" }, g);
     }
     for u in &f.unknown {
-        line("Unknown", &format!("{}: {}", u.fact, u.reason));
+        line("Not readable", &format!("{}: {}", u.fact, u.reason));
     }
-    line("Eligibility", "not evaluated by this version");
     s
 }

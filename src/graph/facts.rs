@@ -1,36 +1,19 @@
-//! Gathering what the console shows about a user: the user, their groups, administrative
-//! units and roles (active and PIM-eligible, direct and through role-assignable groups).
-//! Independent calls run concurrently; a fact the operator may not read is reported as
-//! unknown rather than guessed.
+//! Gathering the facts the details pane and the eligibility engine need: the target and
+//! their groups, administrative units and roles (active and PIM-eligible, direct and
+//! through role-assignable groups); the operator's own roles; the tenant's domains and
+//! writeback state. Independent calls run concurrently; a fact the operator may not read
+//! is reported as unknown, never guessed.
+
+use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::model::{DirectoryObject, RoleAssignment, ScheduleInstance, User};
+use super::model::{DirectoryObject, Domain, RoleAssignment, ScheduleInstance, User};
 use super::{GraphApi, GraphError};
+use crate::policy::eligibility::{
+    self, Membership, Operator, RoleHolding, RoleState, Target, TenantFacts, Verdict,
+};
 use crate::policy::roles::RoleCatalog;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RoleState {
-    Active,
-    Eligible,
-}
-
-/// One role a principal holds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RoleHolding {
-    pub name: String,
-    pub template_id: String,
-    /// `/` or `/administrativeUnits/{id}`.
-    pub scope: String,
-    /// "tenant" or the administrative unit's display name.
-    pub scope_name: String,
-    pub state: RoleState,
-    /// The role-assignable group the role comes through, if not direct.
-    pub via_group: Option<String>,
-    pub built_in: bool,
-}
 
 /// A fact that could not be read, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -40,23 +23,20 @@ pub struct UnknownFact {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MembershipRef {
-    pub id: String,
-    pub display_name: String,
-    /// For groups: role-assignable. For AUs: restricted management.
-    pub protected: bool,
-}
-
 #[derive(Debug, Clone)]
 pub struct TargetFacts {
     pub user: User,
-    pub groups: Vec<MembershipRef>,
-    pub owned_groups: Vec<MembershipRef>,
-    pub administrative_units: Vec<MembershipRef>,
+    pub groups: Vec<Membership>,
+    pub owned_groups: Vec<Membership>,
+    pub administrative_units: Vec<Membership>,
     pub roles: Vec<RoleHolding>,
     pub unknown: Vec<UnknownFact>,
+}
+
+impl TargetFacts {
+    pub fn unknown_names(&self) -> Vec<String> {
+        self.unknown.iter().map(|u| u.fact.clone()).collect()
+    }
 }
 
 fn unknown(fact: &str, e: &GraphError) -> UnknownFact {
@@ -64,6 +44,55 @@ fn unknown(fact: &str, e: &GraphError) -> UnknownFact {
         fact: fact.into(),
         reason: e.to_string(),
     }
+}
+
+fn memberships(objs: &[DirectoryObject]) -> Vec<Membership> {
+    objs.iter()
+        .map(|o| Membership {
+            id: o.id.clone(),
+            display_name: o.display_name.clone().unwrap_or_default(),
+            protected: o.is_assignable_to_role == Some(true)
+                || o.is_member_management_restricted == Some(true),
+        })
+        .collect()
+}
+
+/// Administrative units by id: (name, restricted), filled on demand.
+type UnitCache = HashMap<String, (String, bool)>;
+
+/// Names each role's scope and marks restricted-management units, looking up units the
+/// caller does not already know.
+async fn resolve_scopes(api: &dyn GraphApi, roles: &mut [RoleHolding], cache: &mut UnitCache) {
+    for r in roles.iter_mut() {
+        let Some(unit) = r.unit_id().map(str::to_string) else {
+            continue;
+        };
+        if !cache.contains_key(&unit) {
+            let entry = match api.administrative_unit(&unit).await {
+                Ok(au) => (
+                    au.display_name.unwrap_or_else(|| unit.clone()),
+                    au.is_member_management_restricted == Some(true),
+                ),
+                Err(_) => (format!("administrative unit {unit}"), false),
+            };
+            cache.insert(unit.clone(), entry);
+        }
+        let (name, restricted) = cache[&unit].clone();
+        r.scope_name = name;
+        r.scope_restricted = restricted;
+    }
+}
+
+/// Role assignments made to role-assignable groups reach their members.
+fn principals(id: &str, groups: &[DirectoryObject]) -> Vec<String> {
+    let mut p = vec![id.to_string()];
+    p.extend(
+        groups
+            .iter()
+            .filter(|g| g.is_assignable_to_role == Some(true))
+            .map(|g| g.id.clone()),
+    );
+    p
 }
 
 /// Reads a user and everything the details pane and the eligibility engine need.
@@ -77,93 +106,200 @@ pub async fn target_facts(api: &dyn GraphApi, key: &str) -> Result<TargetFacts, 
         api.owned_groups(&id)
     );
     let mut unknown_facts = Vec::new();
-    let member_of = member_of.unwrap_or_else(|e| {
-        unknown_facts.push(unknown("administrativeUnits", &e));
-        Vec::new()
-    });
-    let groups = groups.unwrap_or_else(|e| {
-        unknown_facts.push(unknown("groups", &e));
-        Vec::new()
-    });
-    let owned = owned.unwrap_or_else(|e| {
-        unknown_facts.push(unknown("ownedGroups", &e));
-        Vec::new()
-    });
-    let aus: Vec<&DirectoryObject> = member_of
-        .iter()
+    let mut take = |fact: &str, r: Result<Vec<DirectoryObject>, GraphError>| {
+        r.unwrap_or_else(|e| {
+            unknown_facts.push(unknown(fact, &e));
+            Vec::new()
+        })
+    };
+    let member_of = take("administrativeUnits", member_of);
+    let groups = take("groups", groups);
+    let owned = take("ownedGroups", owned);
+    let units: Vec<DirectoryObject> = member_of
+        .into_iter()
         .filter(|o| o.is_administrative_unit())
         .collect();
-    // Role assignments made to role-assignable groups reach their members.
-    let mut principals = vec![id.clone()];
-    principals.extend(
-        groups
-            .iter()
-            .filter(|g| g.is_assignable_to_role == Some(true))
-            .map(|g| g.id.clone()),
-    );
+    let principals = principals(&id, &groups);
     let (active, eligible) = tokio::join!(
         api.role_assignments(&principals),
         api.role_eligibilities(&principals)
     );
     let catalog = RoleCatalog::builtin();
-    let mut au_names: Vec<(String, String)> = aus
-        .iter()
-        .map(|a| (a.id.clone(), a.display_name.clone().unwrap_or_default()))
-        .collect();
     let mut roles = Vec::new();
     match active {
-        Ok(list) => roles.extend(
-            list.iter()
-                .map(|a| holding_from_assignment(a, &catalog, &groups)),
-        ),
+        Ok(list) => roles.extend(list.iter().map(|a| from_assignment(a, &catalog, &groups))),
         Err(e) => unknown_facts.push(unknown("activeRoles", &e)),
     }
     match eligible {
-        Ok(list) => roles.extend(
-            list.iter()
-                .map(|s| holding_from_instance(s, &catalog, &groups)),
-        ),
+        Ok(list) => roles.extend(list.iter().map(|s| from_instance(s, &catalog, &groups))),
         Err(e) => unknown_facts.push(unknown("eligibleRoles", &e)),
     }
-    // Name the scopes; an AU the user is not a member of needs a lookup.
-    for r in &mut roles {
-        if let Some(au_id) = r.scope.strip_prefix("/administrativeUnits/") {
-            let known = au_names
-                .iter()
-                .find(|(i, _)| i == au_id)
-                .map(|(_, n)| n.clone());
-            r.scope_name = match known {
-                Some(n) => n,
-                None => match api.administrative_unit(au_id).await {
-                    Ok(au) => {
-                        let n = au.display_name.unwrap_or_else(|| au_id.to_string());
-                        au_names.push((au_id.to_string(), n.clone()));
-                        n
-                    }
-                    Err(_) => format!("administrative unit {au_id}"),
-                },
-            };
-        }
-    }
+    let mut cache: UnitCache = units
+        .iter()
+        .map(|u| {
+            (
+                u.id.clone(),
+                (
+                    u.display_name.clone().unwrap_or_default(),
+                    u.is_member_management_restricted == Some(true),
+                ),
+            )
+        })
+        .collect();
+    resolve_scopes(api, &mut roles, &mut cache).await;
     roles.sort_by(|a, b| (a.state as u8, &a.name).cmp(&(b.state as u8, &b.name)));
-    let refs = |objs: &[DirectoryObject]| -> Vec<MembershipRef> {
-        objs.iter()
-            .map(|o| MembershipRef {
-                id: o.id.clone(),
-                display_name: o.display_name.clone().unwrap_or_default(),
-                protected: o.is_assignable_to_role == Some(true)
-                    || o.is_member_management_restricted == Some(true),
-            })
-            .collect()
-    };
-    let au_objs: Vec<DirectoryObject> = aus.into_iter().cloned().collect();
     Ok(TargetFacts {
         user,
-        groups: refs(&groups),
-        owned_groups: refs(&owned),
-        administrative_units: refs(&au_objs),
+        groups: memberships(&groups),
+        owned_groups: memberships(&owned),
+        administrative_units: memberships(&units),
         roles,
         unknown: unknown_facts,
+    })
+}
+
+/// What the session knows about the signed-in operator. Cached by the caller and re-read
+/// on demand (after a PIM activation).
+#[derive(Debug, Clone)]
+pub struct OperatorFacts {
+    pub user: User,
+    pub operator: Operator,
+    pub unknown: Vec<UnknownFact>,
+}
+
+/// Reads the operator's active roles (direct and through role-assignable groups, with
+/// scopes) and eligible roles. If role assignments are unreadable, the tenant-wide roles in
+/// the token's `wids` claim stand in.
+pub async fn operator_facts(
+    api: &dyn GraphApi,
+    token_wids: Option<Vec<String>>,
+) -> Result<OperatorFacts, GraphError> {
+    let user = api.me().await?;
+    let catalog = RoleCatalog::builtin();
+    let mut unknown_facts = Vec::new();
+    let (groups, eligible) =
+        tokio::join!(api.transitive_groups(&user.id), api.my_role_eligibilities());
+    let groups = groups.unwrap_or_else(|e| {
+        unknown_facts.push(unknown("groups", &e));
+        Vec::new()
+    });
+    let mut roles_from_token = false;
+    let mut active: Vec<RoleHolding> =
+        match api.role_assignments(&principals(&user.id, &groups)).await {
+            Ok(list) => list
+                .iter()
+                .map(|a| from_assignment(a, &catalog, &groups))
+                .collect(),
+            Err(e) => {
+                unknown_facts.push(unknown("activeRoles", &e));
+                roles_from_token = true;
+                token_wids
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|w| catalog.by_id(w))
+                    .map(|d| RoleHolding {
+                        name: d.display_name.clone(),
+                        template_id: d.template_id.clone(),
+                        scope: "/".into(),
+                        scope_name: "tenant".into(),
+                        scope_restricted: false,
+                        state: RoleState::Active,
+                        via_group: None,
+                        built_in: true,
+                    })
+                    .collect()
+            }
+        };
+    let mut eligible: Vec<RoleHolding> = match eligible {
+        Ok(list) => list
+            .iter()
+            .map(|s| from_instance(s, &catalog, &groups))
+            .collect(),
+        Err(e) => {
+            unknown_facts.push(unknown("eligibleRoles", &e));
+            Vec::new()
+        }
+    };
+    let mut cache = UnitCache::new();
+    resolve_scopes(api, &mut active, &mut cache).await;
+    resolve_scopes(api, &mut eligible, &mut cache).await;
+    // The "User" role every member holds is not worth showing.
+    active.retain(|r| r.template_id != "b79fbf4d-3ef9-4689-8143-76b194e85509");
+    Ok(OperatorFacts {
+        operator: Operator {
+            id: user.id.clone(),
+            active,
+            eligible,
+            roles_from_token,
+        },
+        user,
+        unknown: unknown_facts,
+    })
+}
+
+/// The tenant facts that matter for one target: is its UPN domain federated, and is
+/// password writeback on (where readable).
+pub async fn tenant_facts(api: &dyn GraphApi, target: &User) -> TenantFacts {
+    let (domains, sync) = tokio::join!(api.domains(), api.on_premises_sync());
+    let domain = target
+        .user_principal_name
+        .as_deref()
+        .and_then(|u| u.rsplit_once('@'))
+        .map(|(_, d)| d.to_lowercase());
+    let domain_federated = match (domains, domain) {
+        (Ok(list), Some(d)) => federated(&list, &d),
+        _ => None,
+    };
+    let password_writeback = match sync {
+        Ok(Some(s)) => s.features.and_then(|f| f.password_writeback_enabled),
+        Ok(None) => Some(false),
+        Err(_) => None,
+    };
+    TenantFacts {
+        domain_federated,
+        password_writeback,
+    }
+}
+
+fn federated(domains: &[Domain], domain: &str) -> Option<bool> {
+    domains
+        .iter()
+        .find(|d| d.id.eq_ignore_ascii_case(domain))
+        .map(Domain::is_federated)
+}
+
+/// Everything `show` and the details pane present: the facts and the verdict.
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    pub target: TargetFacts,
+    pub tenant: TenantFacts,
+    pub verdict: Verdict,
+}
+
+pub async fn assess(
+    api: &dyn GraphApi,
+    operator: &OperatorFacts,
+    key: &str,
+) -> Result<Assessment, GraphError> {
+    let target = target_facts(api, key).await?;
+    let tenant = tenant_facts(api, &target.user).await;
+    let unknown = target.unknown_names();
+    let verdict = eligibility::evaluate(
+        &operator.operator,
+        &Target {
+            user: &target.user,
+            roles: &target.roles,
+            groups: &target.groups,
+            owned_groups: &target.owned_groups,
+            units: &target.administrative_units,
+            unknown: &unknown,
+        },
+        &tenant,
+    );
+    Ok(Assessment {
+        target,
+        tenant,
+        verdict,
     })
 }
 
@@ -191,50 +327,61 @@ fn via(principal_id: &str, groups: &[DirectoryObject]) -> Option<String> {
         .map(|g| g.display_name.clone().unwrap_or_else(|| g.id.clone()))
 }
 
-fn scope_of(s: Option<&String>) -> (String, String) {
-    let scope = s.cloned().unwrap_or_else(|| "/".into());
-    let name = if scope == "/" {
-        "tenant".to_string()
-    } else {
-        scope.clone()
-    };
-    (scope, name)
+fn holding(
+    def: Option<&super::model::RoleDefinition>,
+    role_definition_id: &str,
+    scope: Option<&String>,
+    principal_id: &str,
+    state: RoleState,
+    catalog: &RoleCatalog,
+    groups: &[DirectoryObject],
+) -> RoleHolding {
+    let (name, template_id, built_in) = role_identity(def, role_definition_id, catalog);
+    let scope = scope.cloned().unwrap_or_else(|| "/".into());
+    RoleHolding {
+        name,
+        template_id,
+        scope_name: if scope == "/" {
+            "tenant".into()
+        } else {
+            scope.clone()
+        },
+        scope,
+        scope_restricted: false,
+        state,
+        via_group: via(principal_id, groups),
+        built_in,
+    }
 }
 
-fn holding_from_assignment(
+fn from_assignment(
     a: &RoleAssignment,
     catalog: &RoleCatalog,
     groups: &[DirectoryObject],
 ) -> RoleHolding {
-    let (name, template_id, built_in) =
-        role_identity(a.role_definition.as_ref(), &a.role_definition_id, catalog);
-    let (scope, scope_name) = scope_of(a.directory_scope_id.as_ref());
-    RoleHolding {
-        name,
-        template_id,
-        scope,
-        scope_name,
-        state: RoleState::Active,
-        via_group: via(&a.principal_id, groups),
-        built_in,
-    }
+    holding(
+        a.role_definition.as_ref(),
+        &a.role_definition_id,
+        a.directory_scope_id.as_ref(),
+        &a.principal_id,
+        RoleState::Active,
+        catalog,
+        groups,
+    )
 }
 
-fn holding_from_instance(
+fn from_instance(
     s: &ScheduleInstance,
     catalog: &RoleCatalog,
     groups: &[DirectoryObject],
 ) -> RoleHolding {
-    let (name, template_id, built_in) =
-        role_identity(s.role_definition.as_ref(), &s.role_definition_id, catalog);
-    let (scope, scope_name) = scope_of(s.directory_scope_id.as_ref());
-    RoleHolding {
-        name,
-        template_id,
-        scope,
-        scope_name,
-        state: RoleState::Eligible,
-        via_group: via(&s.principal_id, groups),
-        built_in,
-    }
+    holding(
+        s.role_definition.as_ref(),
+        &s.role_definition_id,
+        s.directory_scope_id.as_ref(),
+        &s.principal_id,
+        RoleState::Eligible,
+        catalog,
+        groups,
+    )
 }

@@ -35,7 +35,10 @@ const LADDER: &[(&str, &str)] = &[
     (HELPDESK_ADMIN, "Helpdesk Administrator"),
     (AUTH_ADMIN, "Authentication Administrator"),
     (USER_ADMIN, "User Administrator"),
-    (PRIVILEGED_AUTH_ADMIN, "Privileged Authentication Administrator"),
+    (
+        PRIVILEGED_AUTH_ADMIN,
+        "Privileged Authentication Administrator",
+    ),
     (GLOBAL_ADMIN, "Global Administrator"),
 ];
 
@@ -170,14 +173,21 @@ pub struct Verdict {
 
 impl Verdict {
     pub fn blocks(&self) -> impl Iterator<Item = &Reason> {
-        self.reasons.iter().filter(|r| r.severity == Severity::Block)
+        self.reasons
+            .iter()
+            .filter(|r| r.severity == Severity::Block)
     }
     pub fn warnings(&self) -> impl Iterator<Item = &Reason> {
         self.reasons.iter().filter(|r| r.severity == Severity::Warn)
     }
 }
 
-fn reason(code: &'static str, severity: Severity, message: String, fix: impl Into<String>) -> Reason {
+fn reason(
+    code: &'static str,
+    severity: Severity,
+    message: String,
+    fix: impl Into<String>,
+) -> Reason {
     Reason {
         code,
         severity,
@@ -251,7 +261,8 @@ fn classify(t: &Target) -> Classified {
         active_cats.insert(Category::NoRole);
     }
     let from_eligible_only = categories.difference(&active_cats).cloned().collect();
-    let restricted_units: Vec<Membership> = t.units.iter().filter(|u| u.protected).cloned().collect();
+    let restricted_units: Vec<Membership> =
+        t.units.iter().filter(|u| u.protected).cloned().collect();
     let in_restricted_unit =
         t.user.is_management_restricted == Some(true) || !restricted_units.is_empty();
     Classified {
@@ -333,7 +344,9 @@ fn role_names(cats: &[Category], t: &Target) -> String {
                 others.join(", ")
             }
             Category::RoleAssignableGroup => "membership of a role-assignable group".into(),
-            Category::RestrictedAuRole => "a role scoped to a restricted-management administrative unit".into(),
+            Category::RestrictedAuRole => {
+                "a role scoped to a restricted-management administrative unit".into()
+            }
             Category::NoRole => continue,
         };
         if !n.is_empty() && !names.contains(&n) {
@@ -379,7 +392,9 @@ pub fn evaluate(op: &Operator, t: &Target, tenant: &TenantFacts) -> Verdict {
             return denied(
                 vec![block(
                     "pending-invite",
-                    format!("{who} has not redeemed the invitation: the account has no password in this tenant."),
+                    format!(
+                        "{who} has not redeemed the invitation: the account has no password in this tenant."
+                    ),
                     "Resend the invitation, or ask the user to redeem it; they sign in with their own organization or email, not a password set here.",
                 )],
                 None,
@@ -396,7 +411,9 @@ pub fn evaluate(op: &Operator, t: &Target, tenant: &TenantFacts) -> Verdict {
             return denied(
                 vec![block(
                     "external-user",
-                    format!("{who} is homed in {home} ({issuer}): only the home tenant or identity provider can reset this password."),
+                    format!(
+                        "{who} is homed in {home} ({issuer}): only the home tenant or identity provider can reset this password."
+                    ),
                     fix,
                 )],
                 None,
@@ -442,7 +459,10 @@ pub fn evaluate(op: &Operator, t: &Target, tenant: &TenantFacts) -> Verdict {
         .iter()
         .map(|r| (r.clone(), judge(r, t, &c)))
         .collect();
-    let passing = outcomes.iter().find(|(_, o)| *o == Outcome::Passes).map(|(r, _)| r.clone());
+    let passing = outcomes
+        .iter()
+        .find(|(_, o)| *o == Outcome::Passes)
+        .map(|(r, _)| r.clone());
 
     if c.in_restricted_unit && c.holds_global_admin {
         blocks.push(block(
@@ -452,9 +472,7 @@ pub fn evaluate(op: &Operator, t: &Target, tenant: &TenantFacts) -> Verdict {
         ));
     } else if passing.is_none() {
         // Would an eligible role, once activated, do it?
-        let activatable = eligible
-            .iter()
-            .find(|r| judge(r, t, &c) == Outcome::Passes);
+        let activatable = eligible.iter().find(|r| judge(r, t, &c) == Outcome::Passes);
         if let Some(r) = activatable {
             blocks.push(block(
                 "activate-in-pim",
@@ -480,7 +498,14 @@ pub fn evaluate(op: &Operator, t: &Target, tenant: &TenantFacts) -> Verdict {
                 ));
             }
         } else {
-            blocks.extend(explain_denial(&outcomes, t, &c, &who, &rmau_name, least.as_deref()));
+            blocks.extend(explain_denial(
+                &outcomes,
+                t,
+                &c,
+                &who,
+                &rmau_name,
+                least.as_deref(),
+            ));
         }
     }
 
@@ -488,7 +513,12 @@ pub fn evaluate(op: &Operator, t: &Target, tenant: &TenantFacts) -> Verdict {
     let needed_unknown: Vec<&String> = t
         .unknown
         .iter()
-        .filter(|f| matches!(f.as_str(), "activeRoles" | "groups" | "ownedGroups" | "administrativeUnits"))
+        .filter(|f| {
+            matches!(
+                f.as_str(),
+                "activeRoles" | "groups" | "ownedGroups" | "administrativeUnits"
+            )
+        })
         .collect();
     if !needed_unknown.is_empty() && blocks.is_empty() {
         blocks.push(block(
@@ -500,12 +530,14 @@ pub fn evaluate(op: &Operator, t: &Target, tenant: &TenantFacts) -> Verdict {
             "Consent to RoleManagement.Read.Directory and Directory.Read.All for resetdesk (or ask an admin to), then refresh.",
         ));
     }
-    if t.unknown.iter().any(|f| f == "eligibleRoles") {
+    if t.unknown.iter().any(|f| f == "eligibleRoles") && blocks.is_empty() {
         // Reading other users' PIM schedules needs a privileged reader role. Whether an
         // eligible-only role protects a target is not documented (eligibility.md §12.4);
-        // Graph refuses the reset if it does, and the refusal is explained then.
-        warnings.push(warn(
+        // Graph refuses the reset if it does, and the refusal is explained then. Shown as
+        // information: a helpdesk admin would otherwise see this on every user.
+        warnings.push(reason(
             "eligible-roles-unknown",
+            Severity::Info,
             format!("{who}'s PIM-eligible roles are not readable with your roles; only active roles were checked."),
             "If Graph refuses the reset, ask a Privileged Authentication Administrator.",
         ));
@@ -581,13 +613,26 @@ pub fn evaluate(op: &Operator, t: &Target, tenant: &TenantFacts) -> Verdict {
     }
 
     let allowed = blocks.is_empty();
+    // No role helps when the password is not the cloud's to change.
+    let least = if blocks
+        .iter()
+        .any(|b| matches!(b.code, "federated-domain" | "writeback-disabled"))
+    {
+        None
+    } else {
+        least
+    };
     let mut reasons = blocks;
     if allowed {
         let r = passing.as_ref().expect("allowed implies a passing role");
         reasons.push(reason(
             "allowed",
             Severity::Info,
-            format!("Your active {} ({}) may reset {who}.", r.name, r.scope_label()),
+            format!(
+                "Your active {} ({}) may reset {who}.",
+                r.name,
+                r.scope_label()
+            ),
             "",
         ));
         if user.on_premises_sync_enabled == Some(false) {
@@ -600,9 +645,14 @@ pub fn evaluate(op: &Operator, t: &Target, tenant: &TenantFacts) -> Verdict {
         }
     }
     reasons.extend(warnings);
+    reasons.sort_by_key(|r| r.severity);
     Verdict {
         allowed,
-        method: allowed.then_some(if synced { Method::ResetPassword } else { Method::PasswordProfile }),
+        method: allowed.then_some(if synced {
+            Method::ResetPassword
+        } else {
+            Method::PasswordProfile
+        }),
         reasons,
         least_privileged_role: least,
     }
@@ -620,7 +670,11 @@ fn explain_denial(
         format!(
             "Ask a {} to reset it{}.",
             least.unwrap_or(fallback),
-            if least.is_some() { "" } else { " (if anyone can)" }
+            if least.is_some() {
+                ""
+            } else {
+                " (if anyone can)"
+            }
         )
     };
     let mut out = Vec::new();
@@ -640,8 +694,12 @@ fn explain_denial(
             Outcome::Passes => continue,
             Outcome::RestrictedAu => block(
                 "restricted-management-au",
-                format!("{who} is in the restricted-management administrative unit {rmau_name}: only admins assigned at that unit can reset this password; tenant-wide roles, Global Administrator included, are blocked."),
-                format!("Ask an admin scoped to {rmau_name}, or ask a Global Administrator or Privileged Role Administrator to assign you a role scoped to it (the assignment is audited)."),
+                format!(
+                    "{who} is in the restricted-management administrative unit {rmau_name}: only admins assigned at that unit can reset this password; tenant-wide roles, Global Administrator included, are blocked."
+                ),
+                format!(
+                    "Ask an admin scoped to {rmau_name}, or ask a Global Administrator or Privileged Role Administrator to assign you a role scoped to it (the assignment is audited)."
+                ),
             ),
             Outcome::Denied(cats) if cats.iter().all(|c| *c == Category::RoleAssignableGroup) => {
                 let groups: Vec<String> = t
@@ -649,11 +707,20 @@ fn explain_denial(
                     .iter()
                     .filter(|g| g.protected)
                     .map(|g| format!("member of {}", g.display_name))
-                    .chain(t.owned_groups.iter().filter(|g| g.protected).map(|g| format!("owner of {}", g.display_name)))
+                    .chain(
+                        t.owned_groups
+                            .iter()
+                            .filter(|g| g.protected)
+                            .map(|g| format!("owner of {}", g.display_name)),
+                    )
                     .collect();
                 block(
                     "role-assignable-group",
-                    format!("{who} is {}, a role-assignable group: only a Privileged Authentication Administrator or Global Administrator may reset members and owners of such groups; your {} may not.", groups.join(" and "), role.name),
+                    format!(
+                        "{who} is {}, a role-assignable group: only a Privileged Authentication Administrator or Global Administrator may reset members and owners of such groups; your {} may not.",
+                        groups.join(" and "),
+                        role.name
+                    ),
                     ask("Privileged Authentication Administrator"),
                 )
             }
@@ -665,23 +732,43 @@ fn explain_denial(
                 };
                 block(
                     "target-role-protected",
-                    format!("{who} holds {}{eligible_note}; your {} ({}) may not reset users with that role.", role_names(cats, t), role.name, role.scope_label()),
+                    format!(
+                        "{who} holds {}{eligible_note}; your {} ({}) may not reset such users.",
+                        role_names(cats, t),
+                        role.name,
+                        role.scope_label()
+                    ),
                     ask("Privileged Authentication Administrator"),
                 )
             }
             Outcome::UnitTargetHasRole => block(
                 "au-scope-target-has-role",
-                format!("Your {} is scoped to {}: administrative-unit admins may reset only users who hold no role, and {who} holds {}.", role.name, role.scope_name, role_names(&c.categories.iter().cloned().collect::<Vec<_>>(), t)),
+                format!(
+                    "Your {} is scoped to {}: administrative-unit admins may reset only users who hold no role, and {who} holds {}.",
+                    role.name,
+                    role.scope_name,
+                    role_names(&c.categories.iter().cloned().collect::<Vec<_>>(), t)
+                ),
                 ask("Privileged Authentication Administrator"),
             ),
             Outcome::OutsideUnit => block(
                 "outside-administrative-unit",
-                format!("Your {} is scoped to {}, and {who} is not a direct member of it.", role.name, role.scope_name),
-                format!("Ask an admin with a tenant-wide role ({}), or the admin of {who}'s unit.", least.unwrap_or("Helpdesk Administrator")),
+                format!(
+                    "Your {} is scoped to {}, and {who} is not a direct member of it.",
+                    role.name, role.scope_name
+                ),
+                format!(
+                    "Ask an admin with a tenant-wide role ({}), or the admin of {who}'s unit.",
+                    least.unwrap_or("Helpdesk Administrator")
+                ),
             ),
             Outcome::UnitRoleCannotReset => block(
                 "no-reset-role",
-                format!("Your {} ({}) cannot reset passwords.", role.name, role.scope_label()),
+                format!(
+                    "Your {} ({}) cannot reset passwords.",
+                    role.name,
+                    role.scope_label()
+                ),
                 ask("Helpdesk Administrator"),
             ),
         };
@@ -701,7 +788,9 @@ mod tests {
         let catalog = RoleCatalog::builtin();
         let def = catalog.by_id(template_id);
         RoleHolding {
-            name: def.map(|d| d.display_name.clone()).unwrap_or_else(|| "Custom".into()),
+            name: def
+                .map(|d| d.display_name.clone())
+                .unwrap_or_else(|| "Custom".into()),
             template_id: template_id.into(),
             scope: scope.map_or("/".into(), |(id, _)| format!("/administrativeUnits/{id}")),
             scope_name: scope.map_or("tenant".into(), |(id, _)| id.to_string()),
@@ -791,9 +880,16 @@ mod tests {
         let rows = Matrix::rows();
         assert_eq!(rows.len(), 144);
         for row in rows {
-            let operator = op(vec![role(&row.caller_role_template_id, RoleState::Active, None)]);
+            let operator = op(vec![role(
+                &row.caller_role_template_id,
+                RoleState::Active,
+                None,
+            )]);
             let mut t = T::new();
-            match Category::from_matrix_name(&row.target_role_or_category, &row.target_role_template_id) {
+            match Category::from_matrix_name(
+                &row.target_role_or_category,
+                &row.target_role_template_id,
+            ) {
                 Category::Role(id) => t.roles.push(role(&id, RoleState::Active, None)),
                 Category::NoRole => {}
                 Category::RoleAssignableGroup => t.groups.push(Membership {
@@ -803,7 +899,11 @@ mod tests {
                 }),
                 // A role every caller may otherwise reset, scoped to an RMAU the target is
                 // not a member of: only the "role scoped to an RMAU" row decides.
-                Category::RestrictedAuRole => t.roles.push(role(DIRECTORY_READERS, RoleState::Active, Some(("rmau", true)))),
+                Category::RestrictedAuRole => t.roles.push(role(
+                    DIRECTORY_READERS,
+                    RoleState::Active,
+                    Some(("rmau", true)),
+                )),
                 Category::OtherRole => t.roles.push(role(EXCHANGE_ADMIN, RoleState::Active, None)),
             }
             let v = t.eval(&operator);
@@ -816,7 +916,10 @@ mod tests {
                 v.reasons
             );
             if !v.allowed {
-                assert!(v.blocks().next().is_some_and(|b| !b.fix.is_empty()), "a refusal names a fix");
+                assert!(
+                    v.blocks().next().is_some_and(|b| !b.fix.is_empty()),
+                    "a refusal names a fix"
+                );
             } else {
                 assert_eq!(v.method, Some(Method::PasswordProfile));
             }
@@ -860,10 +963,15 @@ mod tests {
         assert_eq!(first_code(&T::new().eval(&op(vec![]))), "no-reset-role");
         // An eligible role that would not help anyway is not suggested.
         let mut admin_target = T::new();
-        admin_target.roles.push(role(GLOBAL_ADMIN, RoleState::Active, None));
+        admin_target
+            .roles
+            .push(role(GLOBAL_ADMIN, RoleState::Active, None));
         let v = admin_target.eval(&operator);
         assert_eq!(first_code(&v), "no-reset-role");
-        assert_eq!(v.least_privileged_role.as_deref(), Some("Privileged Authentication Administrator"));
+        assert_eq!(
+            v.least_privileged_role.as_deref(),
+            Some("Privileged Authentication Administrator")
+        );
     }
 
     #[test]
@@ -900,18 +1008,34 @@ mod tests {
 
     #[test]
     fn au_scoped_roles_reach_only_direct_members_without_roles() {
-        let au_hda = op(vec![role(HELPDESK_ADMIN, RoleState::Active, Some(("seattle", false)))]);
+        let au_hda = op(vec![role(
+            HELPDESK_ADMIN,
+            RoleState::Active,
+            Some(("seattle", false)),
+        )]);
         let mut inside = T::new();
         inside.units.push(unit("seattle", false));
         assert!(inside.eval(&au_hda).allowed);
         let outside = T::new();
-        assert_eq!(first_code(&outside.eval(&au_hda)), "outside-administrative-unit");
+        assert_eq!(
+            first_code(&outside.eval(&au_hda)),
+            "outside-administrative-unit"
+        );
         let mut with_role = T::new();
         with_role.units.push(unit("seattle", false));
-        with_role.roles.push(role(DIRECTORY_READERS, RoleState::Active, None));
-        assert_eq!(first_code(&with_role.eval(&au_hda)), "au-scope-target-has-role");
+        with_role
+            .roles
+            .push(role(DIRECTORY_READERS, RoleState::Active, None));
+        assert_eq!(
+            first_code(&with_role.eval(&au_hda)),
+            "au-scope-target-has-role"
+        );
         // A tenant-wide Helpdesk Administrator may reset a Directory Reader.
-        assert!(with_role.eval(&op(vec![role(HELPDESK_ADMIN, RoleState::Active, None)])).allowed);
+        assert!(
+            with_role
+                .eval(&op(vec![role(HELPDESK_ADMIN, RoleState::Active, None)]))
+                .allowed
+        );
     }
 
     #[test]
@@ -923,11 +1047,19 @@ mod tests {
         let v = t.eval(&ga);
         assert!(!v.allowed);
         assert_eq!(first_code(&v), "restricted-management-au");
-        let scoped = op(vec![role(HELPDESK_ADMIN, RoleState::Active, Some(("exec", true)))]);
+        let scoped = op(vec![role(
+            HELPDESK_ADMIN,
+            RoleState::Active,
+            Some(("exec", true)),
+        )]);
         assert!(t.eval(&scoped).allowed);
         // A regular AU the target also belongs to does not open the door.
         t.units.push(unit("seattle", false));
-        let regular = op(vec![role(HELPDESK_ADMIN, RoleState::Active, Some(("seattle", false)))]);
+        let regular = op(vec![role(
+            HELPDESK_ADMIN,
+            RoleState::Active,
+            Some(("seattle", false)),
+        )]);
         assert_eq!(first_code(&t.eval(&regular)), "restricted-management-au");
         // A Global Administrator inside an RMAU: nobody.
         t.roles.push(role(GLOBAL_ADMIN, RoleState::Active, None));
@@ -941,16 +1073,40 @@ mod tests {
         let hda = op(vec![role(HELPDESK_ADMIN, RoleState::Active, None)]);
         let mut t = T::new();
         t.user.on_premises_sync_enabled = Some(true);
-        let v = t.eval_with(&hda, &TenantFacts { domain_federated: Some(false), password_writeback: Some(true) });
+        let v = t.eval_with(
+            &hda,
+            &TenantFacts {
+                domain_federated: Some(false),
+                password_writeback: Some(true),
+            },
+        );
         assert!(v.allowed);
         assert_eq!(v.method, Some(Method::ResetPassword));
         assert!(v.warnings().any(|w| w.code == "synced-writeback"));
-        let v = t.eval_with(&hda, &TenantFacts { domain_federated: Some(false), password_writeback: None });
+        let v = t.eval_with(
+            &hda,
+            &TenantFacts {
+                domain_federated: Some(false),
+                password_writeback: None,
+            },
+        );
         assert!(v.allowed && v.warnings().any(|w| w.code == "writeback-unverified"));
-        let v = t.eval_with(&hda, &TenantFacts { domain_federated: Some(true), password_writeback: Some(true) });
+        let v = t.eval_with(
+            &hda,
+            &TenantFacts {
+                domain_federated: Some(true),
+                password_writeback: Some(true),
+            },
+        );
         assert_eq!(first_code(&v), "federated-domain");
         assert_eq!(v.method, None);
-        let v = t.eval_with(&hda, &TenantFacts { domain_federated: Some(false), password_writeback: Some(false) });
+        let v = t.eval_with(
+            &hda,
+            &TenantFacts {
+                domain_federated: Some(false),
+                password_writeback: Some(false),
+            },
+        );
         assert_eq!(first_code(&v), "writeback-disabled");
         // Once synced is cloud.
         t.user.on_premises_sync_enabled = Some(false);
@@ -974,12 +1130,16 @@ mod tests {
         let mut t = T::new();
         t.unknown.push("eligibleRoles".into());
         let v = t.eval(&hda);
-        assert!(v.allowed && v.warnings().any(|w| w.code == "eligible-roles-unknown"));
+        assert!(v.allowed && v.reasons.iter().any(|w| w.code == "eligible-roles-unknown"));
     }
 
     #[test]
     fn custom_operator_roles_are_not_predicted() {
-        let mut custom = role("b7a1c0de-2f6e-4d8a-9c3b-5e4f6a7b8c9d", RoleState::Active, None);
+        let mut custom = role(
+            "b7a1c0de-2f6e-4d8a-9c3b-5e4f6a7b8c9d",
+            RoleState::Active,
+            None,
+        );
         custom.built_in = false;
         let v = T::new().eval(&op(vec![custom]));
         assert!(!v.allowed);

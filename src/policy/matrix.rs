@@ -76,10 +76,10 @@ impl Matrix {
                 &row.target_role_or_category,
                 &row.target_role_template_id,
             );
-            if let Category::Role(id) = &cat {
-                if !m.target_roles.contains(id) {
-                    m.target_roles.push(id.clone());
-                }
+            if let Category::Role(id) = &cat
+                && !m.target_roles.contains(id)
+            {
+                m.target_roles.push(id.clone());
             }
             m.cells.insert((caller, cat), row.allowed == "yes");
         }

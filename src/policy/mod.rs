@@ -3,4 +3,5 @@
 pub mod authority;
 pub mod eligibility;
 pub mod matrix;
+pub mod password;
 pub mod roles;

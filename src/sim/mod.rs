@@ -14,6 +14,8 @@ mod search;
 mod server;
 pub mod tenant;
 pub mod token;
+mod verdict;
+pub mod writes;
 
 pub use faults::Faults;
 pub use server::{RunningSim, SimOptions, SimState, start};

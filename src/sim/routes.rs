@@ -108,7 +108,7 @@ pub fn dispatch(
     ctx: &Ctx,
     claims: &Claims,
     method: &Method,
-    _body: &Bytes,
+    body: &Bytes,
 ) -> Reply {
     let owned: Vec<String> = ctx
         .path
@@ -117,6 +117,9 @@ pub fn dispatch(
         .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
         .collect();
     let segs: Vec<&str> = owned.iter().map(String::as_str).collect();
+    if let Some(reply) = super::writes::dispatch(sim, ctx, claims, method, &segs, body) {
+        return reply;
+    }
     let t = sim.tenant.read().unwrap_or_else(|e| e.into_inner());
     if method != Method::GET {
         return Err(ctx.error(

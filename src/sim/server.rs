@@ -55,17 +55,16 @@ impl SimState {
     /// Mints a token for a persona (or for any user by UPN).
     pub fn mint_token(&self, persona: &str) -> anyhow::Result<String> {
         let t = self.tenant.read().unwrap_or_else(|e| e.into_inner());
-        let user_id = t
-            .personas
-            .get(persona)
-            .cloned()
-            .or_else(|| t.user_by_key(persona).map(|u| u.id.clone()))
-            .ok_or_else(|| {
-                anyhow::anyhow!(
+        let (user_id, scopes) = match t.personas.get(persona) {
+            Some(p) => (p.user_id.clone(), p.scopes.clone()),
+            None => match t.user_by_key(persona) {
+                Some(u) => (u.id.clone(), None),
+                None => anyhow::bail!(
                     "unknown persona `{persona}`; known: {}",
                     t.personas.keys().cloned().collect::<Vec<_>>().join(", ")
-                )
-            })?;
+                ),
+            },
+        };
         let user = t.user_by_key(&user_id).expect("persona resolves to a user");
         let mut wids: Vec<String> = t
             .active_roles_of(&user_id)
@@ -91,7 +90,7 @@ impl SimState {
             oid: user_id.clone(),
             upn: user.str("userPrincipalName").unwrap_or_default().into(),
             name: user.display_name().into(),
-            scp: token::DEFAULT_SCOPES.into(),
+            scp: scopes.unwrap_or_else(|| token::DEFAULT_SCOPES.into()),
             wids,
             iat: now,
             nbf: now,

@@ -36,8 +36,23 @@ struct TenantFile {
     administrative_units: Vec<AuFile>,
     #[serde(default)]
     roles: Vec<RoleFile>,
-    personas: BTreeMap<String, String>,
+    personas: BTreeMap<String, PersonaFile>,
     users: Vec<Map<String, Value>>,
+}
+
+/// A persona: a user's UPN, or the UPN with the delegated scopes its token carries
+/// (default: everything resetdesk asks for).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum PersonaFile {
+    Upn(String),
+    Full { user: String, scopes: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Persona {
+    pub user_id: String,
+    pub scopes: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -143,8 +158,9 @@ pub struct Tenant {
     pub aus: Vec<SimAu>,
     pub roles: RoleCatalog,
     pub assignments: Vec<SimAssignment>,
-    /// Persona name → user id.
-    pub personas: BTreeMap<String, String>,
+    pub personas: BTreeMap<String, Persona>,
+    /// Long-running `resetPassword` operations by id.
+    pub operations: HashMap<String, super::writes::SimOperation>,
 }
 
 pub fn user_id_for(upn: &str) -> String {
@@ -368,6 +384,7 @@ impl Tenant {
             roles,
             assignments: Vec::new(),
             personas: BTreeMap::new(),
+            operations: HashMap::new(),
         };
         for u in file.users {
             t.push_user(SimUser::new(u)?)?;
@@ -451,9 +468,13 @@ impl Tenant {
                 eligible,
             });
         }
-        for (name, upn) in file.personas {
-            let id = resolve(&t, &upn)?;
-            t.personas.insert(name, id);
+        for (name, p) in file.personas {
+            let (upn, scopes) = match p {
+                PersonaFile::Upn(u) => (u, None),
+                PersonaFile::Full { user, scopes } => (user, Some(scopes)),
+            };
+            let user_id = resolve(&t, &upn)?;
+            t.personas.insert(name, Persona { user_id, scopes });
         }
         Ok(t)
     }
@@ -676,6 +697,15 @@ impl Tenant {
                 })
                 .collect(),
         )
+    }
+
+    pub fn password_writeback(&self) -> bool {
+        self.on_premises_sync
+            .as_ref()
+            .and_then(|s| s.get("features"))
+            .and_then(|f| f.get("passwordWritebackEnabled"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
     }
 
     pub fn domain_names(&self) -> Vec<String> {

@@ -22,6 +22,8 @@ pub struct Setup {
     pub max_attempts: u32,
     pub timeout: Duration,
     pub max_retry_wait: Duration,
+    /// Changes to the demo tenant before it is served.
+    pub tweak: fn(&mut Tenant),
 }
 
 impl Default for Setup {
@@ -33,6 +35,7 @@ impl Default for Setup {
             max_attempts: 5,
             timeout: Duration::from_secs(10),
             max_retry_wait: Duration::from_secs(60),
+            tweak: |_| {},
         }
     }
 }
@@ -40,6 +43,7 @@ impl Default for Setup {
 pub async fn start(setup: Setup) -> Env {
     let mut tenant = Tenant::demo().unwrap();
     tenant.add_generated_users(setup.users).unwrap();
+    (setup.tweak)(&mut tenant);
     let sim = sim::start(SimOptions {
         port: 0,
         tenant,

@@ -1,0 +1,360 @@
+//! The simulator's write calls: the two reset paths, the long-running operation behind
+//! `resetPassword`, and `revokeSignInSessions` — each enforcing who may reset whom.
+
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::http::{HeaderValue, Method, StatusCode};
+use serde_json::{Value, json};
+
+use super::odata::{Ctx, Reply};
+use super::server::SimState;
+use super::tenant::Tenant;
+use super::token::Claims;
+use super::verdict;
+use crate::policy::eligibility::Severity;
+use crate::policy::password;
+
+/// The one password method every user has (authenticationmethod-resetpassword.md).
+pub const PASSWORD_METHOD_ID: &str = "28c10230-6103-485e-b985-444c60001490";
+/// How long a `resetPassword` operation stays `running`.
+const OPERATION_RUNTIME: Duration = Duration::from_millis(1200);
+
+/// A long-running `resetPassword` operation.
+#[derive(Debug, Clone)]
+pub struct SimOperation {
+    pub user_id: String,
+    pub created: Instant,
+    pub created_at: String,
+    /// `Some(detail)` when it will end `failed`.
+    pub failure: Option<String>,
+    pub applied: bool,
+}
+
+const MASTERED: &str = "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.";
+const EXTERNAL: &str = "Unable to update the specified properties for objects that have originated within an external service.";
+const COMPLEXITY: &str = "The specified password does not comply with password complexity requirements. Please provide a different password.";
+
+/// A few terms standing in for Entra's global banned-password list (which is not
+/// published): common words after Entra's normalisation (0→o, 1→l, $→s, @→a).
+const BANNED: &[&str] = &[
+    "password", "contoso", "welcome", "letmein", "qwerty", "summer", "winter", "spring", "autumn",
+    "admin",
+];
+
+fn banned(p: &str) -> bool {
+    let normal: String = p
+        .to_lowercase()
+        .chars()
+        .map(|c| match c {
+            '0' => 'o',
+            '1' => 'l',
+            '$' => 's',
+            '@' => 'a',
+            c => c,
+        })
+        .collect();
+    BANNED.iter().any(|b| normal.contains(b))
+}
+
+fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+pub fn dispatch(
+    sim: &SimState,
+    ctx: &Ctx,
+    claims: &Claims,
+    method: &Method,
+    segs: &[&str],
+    body: &Bytes,
+) -> Option<Reply> {
+    let mut t = sim.tenant.write().unwrap_or_else(|e| e.into_inner());
+    let reply = match (method, segs) {
+        (&Method::PATCH, ["users", key]) => update_user(&mut t, ctx, claims, key, body),
+        (&Method::PATCH, ["me"]) => update_user(&mut t, ctx, claims, &claims.oid.clone(), body),
+        (
+            &Method::POST,
+            [
+                "users",
+                key,
+                "authentication",
+                "methods",
+                id,
+                "resetPassword",
+            ],
+        ) => reset_password(&mut t, ctx, claims, key, id, body),
+        (&Method::GET, ["users", key, "authentication", "operations", op]) => {
+            operation(&mut t, ctx, claims, key, op)
+        }
+        (&Method::POST, ["users", key, "revokeSignInSessions"]) => revoke(&mut t, ctx, claims, key),
+        (&Method::POST, ["me", "revokeSignInSessions"]) => {
+            revoke(&mut t, ctx, claims, &claims.oid.clone())
+        }
+        _ => return None,
+    };
+    Some(reply)
+}
+
+fn target(t: &Tenant, ctx: &Ctx, key: &str) -> Result<usize, axum::response::Response> {
+    t.user_index(key).ok_or_else(|| ctx.not_found(key))
+}
+
+/// The engine's refusal, mapped to what Graph answers: 400 for accounts whose password is
+/// not this tenant's to set, 403 for everything the caller's roles do not allow.
+fn authorize(
+    t: &Tenant,
+    ctx: &Ctx,
+    claims: &Claims,
+    index: usize,
+) -> Result<Vec<&'static str>, axum::response::Response> {
+    let v = verdict::verdict(t, &claims.oid, index);
+    let blocks: Vec<&'static str> = v
+        .reasons
+        .iter()
+        .filter(|r| r.severity == Severity::Block)
+        .map(|r| r.code)
+        .collect();
+    if blocks
+        .iter()
+        .any(|c| matches!(*c, "external-user" | "pending-invite"))
+    {
+        return Err(ctx.bad_request(EXTERNAL));
+    }
+    let hybrid = |c: &&str| matches!(*c, "federated-domain" | "writeback-disabled");
+    if blocks.iter().any(|c| !hybrid(c)) {
+        return Err(ctx.denied());
+    }
+    Ok(blocks)
+}
+
+fn check_password(
+    ctx: &Ctx,
+    t: &Tenant,
+    index: usize,
+    pw: &str,
+) -> Result<(), axum::response::Response> {
+    let u = &t.users[index];
+    let names = password::user_names(
+        u.str("givenName"),
+        u.str("surname"),
+        u.str("userPrincipalName"),
+    );
+    if !password::check(pw, &names).is_empty() || banned(pw) {
+        return Err(ctx.bad_request(COMPLEXITY));
+    }
+    Ok(())
+}
+
+fn apply_reset(t: &mut Tenant, index: usize, force: bool, force_mfa: bool) {
+    let u = t.user_mut(index);
+    u.props
+        .insert("lastPasswordChangeDateTime".into(), json!(now()));
+    u.props.insert(
+        "passwordProfile".into(),
+        json!({"password": null, "forceChangePasswordNextSignIn": force, "forceChangePasswordNextSignInWithMfa": force_mfa}),
+    );
+}
+
+fn update_user(t: &mut Tenant, ctx: &Ctx, claims: &Claims, key: &str, body: &Bytes) -> Reply {
+    let body: Value = serde_json::from_slice(body)
+        .map_err(|_| ctx.bad_request("Invalid JSON in the request body."))?;
+    let Some(obj) = body.as_object() else {
+        return Err(ctx.bad_request("The request body must be a JSON object."));
+    };
+    if let Some(other) = obj.keys().find(|k| k.as_str() != "passwordProfile") {
+        return Err(ctx.bad_request(&format!(
+            "The resetdesk simulator updates only passwordProfile, not '{other}'."
+        )));
+    }
+    let Some(profile) = obj.get("passwordProfile").and_then(Value::as_object) else {
+        return Err(ctx.bad_request("Empty update."));
+    };
+    if !claims.has_scope(&[
+        "User-PasswordProfile.ReadWrite.All",
+        "User.ReadWrite.All",
+        "Directory.ReadWrite.All",
+        "Directory.AccessAsUser.All",
+    ]) {
+        return Err(ctx.denied());
+    }
+    let index = target(t, ctx, key)?;
+    authorize(t, ctx, claims, index)?;
+    // passwordProfile does not write back: synced users are refused (observed 400).
+    if t.users[index].props.get("onPremisesSyncEnabled") == Some(&json!(true)) {
+        return Err(ctx.bad_request(MASTERED));
+    }
+    let pw = profile
+        .get("password")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    check_password(ctx, t, index, pw)?;
+    let flag = |k: &str| profile.get(k).and_then(Value::as_bool).unwrap_or(false);
+    apply_reset(
+        t,
+        index,
+        flag("forceChangePasswordNextSignIn"),
+        flag("forceChangePasswordNextSignInWithMfa"),
+    );
+    let mut r = ctx.json(StatusCode::NO_CONTENT, Value::Null);
+    *r.body_mut() = axum::body::Body::empty();
+    r.headers_mut().remove("content-type");
+    Ok(r)
+}
+
+fn reset_password(
+    t: &mut Tenant,
+    ctx: &Ctx,
+    claims: &Claims,
+    key: &str,
+    method_id: &str,
+    body: &Bytes,
+) -> Reply {
+    if !claims.has_scope(&["UserAuthenticationMethod.ReadWrite.All"]) {
+        return Err(ctx.denied());
+    }
+    let index = target(t, ctx, key)?;
+    if method_id != PASSWORD_METHOD_ID {
+        return Err(ctx.not_found(method_id));
+    }
+    if t.users[index].id == claims.oid {
+        return Err(ctx.bad_request(
+            "This operation can't be performed on the signed-in user's own account.",
+        ));
+    }
+    let hybrid_blocks = authorize(t, ctx, claims, index)?;
+    let body: Value = if body.is_empty() {
+        json!({})
+    } else {
+        serde_json::from_slice(body)
+            .map_err(|_| ctx.bad_request("Invalid JSON in the request body."))?
+    };
+    let new_password = body
+        .get("newPassword")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let synced = t.users[index].props.get("onPremisesSyncEnabled") == Some(&json!(true));
+    let generated = match &new_password {
+        Some(pw) => {
+            check_password(ctx, t, index, pw)?;
+            None
+        }
+        None if synced => {
+            return Err(
+                ctx.bad_request("newPassword is required for users in hybrid password scenarios.")
+            );
+        }
+        // The service generates one for cloud-only users (docs' sample: "Cuyo5459").
+        None => {
+            Some(crate::secret::ExposeSecret::expose_secret(&password::generate(12)).to_string())
+        }
+    };
+    let failure = hybrid_blocks.first().map(|c| match *c {
+        "federated-domain" => "The user's domain is federated: the password is managed by the on-premises identity provider.".to_string(),
+        _ => "Password writeback is not enabled for this tenant.".to_string(),
+    });
+    let op_id = uuid::Uuid::new_v4().to_string();
+    let user_id = t.users[index].id.clone();
+    t.operations.insert(
+        op_id.clone(),
+        SimOperation {
+            user_id: user_id.clone(),
+            created: Instant::now(),
+            created_at: now(),
+            failure,
+            applied: false,
+        },
+    );
+    let location = format!(
+        "{}/users/{user_id}/authentication/operations/{op_id}?aadgdc=SIM01&aadgsu=ssprprod-a",
+        ctx.base
+    );
+    let mut r = match generated {
+        Some(pw) => ctx.json(
+            StatusCode::ACCEPTED,
+            json!({"@odata.context": ctx.context("microsoft.graph.passwordResetResponse"), "newPassword": pw}),
+        ),
+        None => {
+            let mut r = ctx.json(StatusCode::ACCEPTED, Value::Null);
+            *r.body_mut() = axum::body::Body::empty();
+            r.headers_mut().remove("content-type");
+            r
+        }
+    };
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        r.headers_mut().insert("location", v);
+    }
+    r.headers_mut()
+        .insert("retry-after", HeaderValue::from_static("1"));
+    Ok(r)
+}
+
+fn operation(t: &mut Tenant, ctx: &Ctx, claims: &Claims, key: &str, op_id: &str) -> Reply {
+    if !claims.has_scope(&[
+        "UserAuthenticationMethod.Read.All",
+        "UserAuthenticationMethod.ReadWrite.All",
+    ]) {
+        return Err(ctx.denied());
+    }
+    let index = target(t, ctx, key)?;
+    let user_id = t.users[index].id.clone();
+    let Some(op) = t
+        .operations
+        .get(op_id)
+        .filter(|o| o.user_id == user_id)
+        .cloned()
+    else {
+        return Err(ctx.not_found(op_id));
+    };
+    let done = op.created.elapsed() >= OPERATION_RUNTIME;
+    let status = match (&op.failure, done) {
+        (_, false) => "running",
+        (None, true) => "succeeded",
+        (Some(_), true) => "failed",
+    };
+    if done && op.failure.is_none() && !op.applied {
+        apply_reset(t, index, true, false);
+        if let Some(o) = t.operations.get_mut(op_id) {
+            o.applied = true;
+        }
+    }
+    let mut r = ctx.json(
+        StatusCode::OK,
+        json!({
+            "@odata.context": ctx.context(&format!("users('{user_id}')/authentication/operations/$entity")),
+            "id": op_id,
+            "createdDateTime": op.created_at,
+            "lastActionDateTime": now(),
+            "resourceLocation": null,
+            "status": status,
+            "statusDetail": if done { op.failure.clone() } else { None },
+        }),
+    );
+    if !done {
+        r.headers_mut()
+            .insert("retry-after", HeaderValue::from_static("1"));
+    }
+    Ok(r)
+}
+
+fn revoke(t: &mut Tenant, ctx: &Ctx, claims: &Claims, key: &str) -> Reply {
+    if !claims.has_scope(&[
+        "User.RevokeSessions.All",
+        "User.ReadWrite.All",
+        "Directory.ReadWrite.All",
+    ]) {
+        return Err(ctx.denied());
+    }
+    let index = target(t, ctx, key)?;
+    // The roles that reset a password also invalidate refresh tokens (the same matrix).
+    if t.users[index].id != claims.oid {
+        authorize(t, ctx, claims, index)?;
+    }
+    t.user_mut(index)
+        .props
+        .insert("signInSessionsValidFromDateTime".into(), json!(now()));
+    // Documented known issue: 200 with a Boolean body where 204 was intended.
+    ctx.ok(json!({"@odata.context": ctx.context("Edm.Boolean"), "value": true}))
+}
