@@ -8,7 +8,11 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use std::collections::BTreeMap;
+
 use crate::auth::{AuthMethod, Cloud};
+use crate::keymap::{Action, KeyList};
+use crate::theme::{ColorOverrides, ThemeName};
 
 /// The resolved configuration the rest of the program uses.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +28,11 @@ pub struct Config {
     pub max_attempts: u32,
     pub max_retry_wait: Duration,
     pub search_top: u32,
+    /// No resets from this session: the action is hidden and explains itself.
+    pub read_only: bool,
+    pub theme: ThemeName,
+    pub colors: ColorOverrides,
+    pub keys: BTreeMap<Action, KeyList>,
     /// Where the file layer came from, if any (for messages and `doctor`).
     pub source_file: Option<PathBuf>,
 }
@@ -42,6 +51,10 @@ pub struct Layer {
     pub max_attempts: Option<Ranged<1, 10>>,
     pub max_retry_wait_secs: Option<Ranged<0, 600>>,
     pub search_top: Option<Ranged<1, 999>>,
+    pub read_only: Option<bool>,
+    pub theme: Option<ThemeName>,
+    pub colors: Option<ColorOverrides>,
+    pub keys: Option<BTreeMap<Action, KeyList>>,
 }
 
 /// Every key, with the environment variable that sets it.
@@ -56,6 +69,8 @@ pub const KEYS: &[&str] = &[
     "max_attempts",
     "max_retry_wait_secs",
     "search_top",
+    "read_only",
+    "theme",
 ];
 
 pub fn env_var_for(key: &str) -> String {
@@ -113,6 +128,14 @@ impl Layer {
             "max_attempts" => self.max_attempts = Some(Ranged::parse_str(raw)?),
             "max_retry_wait_secs" => self.max_retry_wait_secs = Some(Ranged::parse_str(raw)?),
             "search_top" => self.search_top = Some(Ranged::parse_str(raw)?),
+            "read_only" => {
+                self.read_only = Some(match raw.trim() {
+                    "true" | "1" | "yes" => true,
+                    "false" | "0" | "no" => false,
+                    other => return Err(format!("`{other}` is not true or false")),
+                })
+            }
+            "theme" => self.theme = Some(parse(raw)?),
             other => return Err(format!("unknown key `{other}`")),
         }
         Ok(())
@@ -147,7 +170,11 @@ impl Layer {
             timeout_secs,
             max_attempts,
             max_retry_wait_secs,
-            search_top
+            search_top,
+            read_only,
+            theme,
+            colors,
+            keys
         );
         self
     }
@@ -171,6 +198,10 @@ impl Layer {
             max_attempts: self.max_attempts.map_or(5, |v| v.0 as u32),
             max_retry_wait: Duration::from_secs(self.max_retry_wait_secs.map_or(60, |v| v.0)),
             search_top: self.search_top.map_or(25, |v| v.0 as u32),
+            read_only: self.read_only.unwrap_or(false),
+            theme: self.theme.unwrap_or_default(),
+            colors: self.colors.unwrap_or_default(),
+            keys: self.keys.unwrap_or_default(),
             source_file,
         }
     }
@@ -391,16 +422,23 @@ mod tests {
                 "config.example.toml lacks {key}"
             );
         }
-        // The example with every commented key switched on must be a valid config.
+        assert!(text.contains("# [colors]") && text.contains("# [keys]"));
+        // The example with every commented setting switched on must be a valid config.
+        let setting = |r: &str| {
+            let name = r.split(" = ").next().unwrap_or("");
+            (r.contains(" = ")
+                && !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_' || c == '-'))
+                || (r.starts_with('[') && r.ends_with(']'))
+        };
         let uncommented: String = text
             .lines()
-            .map(|l| {
-                l.strip_prefix("# ")
-                    .filter(|r| KEYS.iter().any(|k| r.starts_with(&format!("{k} ="))))
-                    .unwrap_or(l)
-            })
+            .map(|l| l.strip_prefix("# ").filter(|r| setting(r)).unwrap_or(l))
             .collect::<Vec<_>>()
             .join("\n");
-        file(&uncommented).unwrap();
+        let layer = file(&uncommented).unwrap();
+        assert!(layer.colors.is_some() && layer.keys.is_some());
     }
 }

@@ -5,11 +5,16 @@
 //! Graph over HTTP) and `policy` (pure decisions) → `auth`, `config`, `secret`, `sanitize`.
 //! `sim` is the Graph simulator the demo and the tests run against.
 
+pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod graph;
+pub mod keymap;
 pub mod policy;
+pub mod runtime;
 pub mod sanitize;
 pub mod secret;
 pub mod sim;
+pub mod theme;
+pub mod ui;

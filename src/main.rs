@@ -4,14 +4,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = resetdesk::cli::Cli::parse();
-    // Logs go to stderr and only when asked for (RESETDESK_LOG=debug): request ids and
-    // statuses, never bodies or tokens.
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RESETDESK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging(cli.command.is_none());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -24,4 +17,37 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(resetdesk::cli::run(cli))
+}
+
+/// Logs only when asked for (RESETDESK_LOG=debug): request ids and statuses, never bodies
+/// or tokens. Headless commands log to stderr; the console, which owns the screen, to
+/// `resetdesk.log` in the platform data directory.
+fn init_logging(console: bool) {
+    let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("RESETDESK_LOG") else {
+        return;
+    };
+    if !console {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+        return;
+    }
+    let Some(dir) = directories::ProjectDirs::from("", "", "resetdesk")
+        .map(|d| d.data_local_dir().to_path_buf())
+    else {
+        return;
+    };
+    let _ = std::fs::create_dir_all(&dir);
+    if let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("resetdesk.log"))
+    {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .init();
+    }
 }

@@ -158,46 +158,31 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// The console is another issue's work; until it lands, `--demo` describes the tenant.
+/// The console. It needs a terminal on stdin and stdout.
 async fn console(global: &GlobalArgs) -> Result<Exit, Failure> {
-    if !global.demo {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(Failure::new(
             Exit::Usage,
-            "the interactive console is not built yet; use `resetdesk search`/`show`, or `resetdesk --demo` to explore the demo tenant",
+            "the console needs a terminal; for scripts use `resetdesk search` and `resetdesk show` (with --json)",
         ));
     }
     let session = Session::open(global).await?;
-    let org = session.graph.organization().await?;
-    let me = session.graph.me().await?;
-    let domains = session.graph.domains().await?;
-    println!(
-        "Demo tenant: {} ({})",
-        crate::sanitize::sanitize(org.display_name.as_deref().unwrap_or("?")),
-        org.id
+    let cfg = &session.config;
+    let keymap = crate::keymap::Keymap::with_overrides(&cfg.keys)
+        .map_err(|e| Failure::new(Exit::Usage, e))?;
+    let theme = crate::theme::Theme::select(cfg.theme, &cfg.colors, crate::theme::no_color_env());
+    let app = crate::app::App::new(
+        crate::app::Options {
+            read_only: cfg.read_only,
+            search_top: cfg.search_top,
+            cloud: cfg.cloud.name().to_string(),
+            demo: global.demo,
+        },
+        keymap,
     );
-    println!(
-        "Signed in as: {} <{}>",
-        crate::sanitize::sanitize(me.label()),
-        crate::sanitize::sanitize(me.user_principal_name.as_deref().unwrap_or(""))
-    );
-    for d in domains {
-        println!(
-            "Domain: {} ({})",
-            d.id,
-            d.authentication_type.as_deref().unwrap_or("?")
-        );
-    }
-    if let Some(sim) = &session.sim {
-        let t = sim.state.tenant.read().unwrap_or_else(|e| e.into_inner());
-        println!("Users: {}", t.users.len());
-        println!(
-            "Personas (--as): {}",
-            t.personas.keys().cloned().collect::<Vec<_>>().join(", ")
-        );
-    }
-    println!();
-    println!("Try: resetdesk --demo search adele");
-    println!("     resetdesk --demo show adele.vance@contoso.com");
-    println!("     resetdesk --demo --as global-admin show amy.alberts@contoso.com --json");
+    crate::runtime::run(app, theme, session.graph.clone(), session.tokens.clone())
+        .await
+        .map_err(|e| Failure::new(Exit::Failed, format!("terminal error: {e}")))?;
     Ok(Exit::Ok)
 }

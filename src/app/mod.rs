@@ -1,0 +1,650 @@
+//! The console's brain: one owner of state; messages in, effects out. `update` does no
+//! I/O and never touches the terminal, so every behaviour is testable with plain values.
+
+pub mod flash;
+pub mod search;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::graph::facts::{Assessment, OperatorFacts};
+use crate::graph::model::User;
+use crate::keymap::{Action, Keymap};
+pub use flash::{Flash, Level};
+pub use search::Search;
+
+/// Results of I/O and input, delivered to `update`.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Resize,
+    /// Time passed (a debounce, a flash or the spinner is due).
+    Tick,
+    SessionLoaded(Result<Box<SessionInfo>, String>),
+    SearchDone {
+        req: u64,
+        query: String,
+        result: Result<(Vec<User>, Option<u64>), String>,
+    },
+    DetailsDone {
+        req: u64,
+        result: Result<Box<Assessment>, String>,
+    },
+    /// The terminal is going away (SIGTERM, SIGHUP).
+    Terminate,
+}
+
+/// What the header shows, read once at start and on refresh.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub tenant: String,
+    pub operator: OperatorFacts,
+}
+
+/// Things to do in the outside world.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    LoadSession,
+    Search {
+        req: u64,
+        query: String,
+        top: u32,
+    },
+    LoadDetails {
+        req: u64,
+        key: String,
+        operator: Arc<OperatorFacts>,
+    },
+    Quit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Search,
+    Details,
+    Audit,
+}
+
+impl Focus {
+    fn next(self, forward: bool) -> Focus {
+        use Focus::*;
+        match (self, forward) {
+            (Search, true) => Details,
+            (Details, true) => Audit,
+            (Audit, true) => Search,
+            (Search, false) => Audit,
+            (Details, false) => Search,
+            (Audit, false) => Details,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Normal,
+    /// Typing in the search box.
+    Typing,
+    /// The `:` prompt, with what was typed.
+    Command(String),
+    Help,
+    /// `q` while work is in flight: a second `q` quits.
+    ConfirmQuit,
+}
+
+#[derive(Debug, Clone)]
+pub enum Details {
+    Empty,
+    Loading { req: u64, key: String },
+    Loaded(Box<Assessment>),
+    Failed { key: String, error: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Connection {
+    Connecting,
+    Connected,
+    Failed(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub read_only: bool,
+    pub search_top: u32,
+    pub cloud: String,
+    pub demo: bool,
+}
+
+pub struct App {
+    pub options: Options,
+    pub keymap: Keymap,
+    pub focus: Focus,
+    pub mode: Mode,
+    pub search: Search,
+    pub details: Details,
+    pub session: Option<SessionInfo>,
+    pub operator: Option<Arc<OperatorFacts>>,
+    pub connection: Connection,
+    pub flash: Option<Flash>,
+    pub quit: bool,
+    pub spinner: usize,
+    /// A details request waiting for the operator's roles to arrive.
+    deferred_details: Option<String>,
+    next_req: u64,
+    /// Something visible changed since the last draw.
+    pub dirty: bool,
+    /// When the spinner last moved.
+    spun: Option<Instant>,
+}
+
+const SPINNER_STEP: Duration = Duration::from_millis(100);
+
+impl App {
+    pub fn new(options: Options, keymap: Keymap) -> App {
+        App {
+            options,
+            keymap,
+            focus: Focus::Search,
+            mode: Mode::Typing,
+            search: Search::default(),
+            details: Details::Empty,
+            session: None,
+            operator: None,
+            connection: Connection::Connecting,
+            flash: None,
+            quit: false,
+            spinner: 0,
+            deferred_details: None,
+            next_req: 0,
+            dirty: true,
+            spun: None,
+        }
+    }
+
+    /// The first effects: read who is signed in.
+    pub fn start(&mut self) -> Vec<Effect> {
+        vec![Effect::LoadSession]
+    }
+
+    fn req(&mut self) -> u64 {
+        self.next_req += 1;
+        self.next_req
+    }
+
+    pub fn busy(&self) -> bool {
+        self.search.pending.is_some()
+            || matches!(self.details, Details::Loading { .. })
+            || self.connection == Connection::Connecting
+    }
+
+    /// When `update(Msg::Tick)` is next needed; `None` means "only on input": an idle
+    /// console wakes for nothing.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let spin = self
+            .busy()
+            .then(|| self.spun.map_or_else(Instant::now, |s| s + SPINNER_STEP));
+        [
+            self.search.due,
+            self.flash.as_ref().map(|f| f.expires),
+            spin,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    pub fn flash(&mut self, level: Level, text: impl Into<String>, now: Instant) {
+        self.flash = Some(Flash::new(level, text, now));
+        self.dirty = true;
+    }
+
+    pub fn selected_user(&self) -> Option<&User> {
+        self.search.selected_user()
+    }
+
+    pub fn assessment(&self) -> Option<&Assessment> {
+        match &self.details {
+            Details::Loaded(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// Whether the reset action is available now, and if not, why (for the flash and to
+    /// keep it out of the hints).
+    pub fn reset_unavailable(&self) -> Option<String> {
+        if self.options.read_only {
+            return Some("read-only session: resets are switched off (read_only = true)".into());
+        }
+        match &self.details {
+            Details::Loaded(a) if !a.verdict.allowed => Some(format!(
+                "you cannot reset {}: {}",
+                a.target.user.label(),
+                a.verdict
+                    .reasons
+                    .first()
+                    .map(|r| r.message.as_str())
+                    .unwrap_or("not allowed")
+            )),
+            Details::Loaded(_) => None,
+            Details::Loading { .. } => Some("wait for the user's details to load".into()),
+            _ => Some("open a user first (/ to search, Enter to open)".into()),
+        }
+    }
+
+    pub fn update(&mut self, msg: Msg, now: Instant) -> Vec<Effect> {
+        self.dirty = true;
+        match msg {
+            Msg::Key(k) => self.on_key(k, now),
+            Msg::Paste(text) => {
+                if matches!(self.mode, Mode::Typing) {
+                    // A pasted UPN often carries a newline or tab; it is one search.
+                    let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+                    self.search.query.push_str(clean.trim());
+                    self.query_changed(now);
+                } else if let Mode::Command(line) = &mut self.mode {
+                    line.extend(text.chars().filter(|c| !c.is_control()));
+                }
+                vec![]
+            }
+            Msg::Resize => vec![],
+            Msg::Tick => self.on_tick(now),
+            Msg::Terminate => {
+                self.quit = true;
+                vec![Effect::Quit]
+            }
+            Msg::SessionLoaded(Ok(info)) => {
+                self.connection = Connection::Connected;
+                let op = Arc::new(info.operator.clone());
+                self.operator = Some(op.clone());
+                self.session = Some(*info);
+                match self.deferred_details.take() {
+                    Some(key) => self.load_details(key),
+                    None => {
+                        // A refresh re-reads the open user with the new roles.
+                        if let Details::Loaded(a) = &self.details {
+                            let key = a.target.user.id.clone();
+                            return self.load_details(key);
+                        }
+                        vec![]
+                    }
+                }
+            }
+            Msg::SessionLoaded(Err(e)) => {
+                self.connection = Connection::Failed(e.clone());
+                self.flash(
+                    Level::Error,
+                    format!("cannot read the signed-in operator: {e}"),
+                    now,
+                );
+                vec![]
+            }
+            Msg::SearchDone { req, query, result } => {
+                if self.search.pending != Some(req) {
+                    return vec![]; // stale: a newer search is on its way
+                }
+                self.search.pending = None;
+                match result {
+                    Ok((users, count)) => {
+                        self.search.error = None;
+                        self.search.server = users;
+                        self.search.server_query = query;
+                        self.search.server_count = count;
+                        self.search.rerank();
+                    }
+                    Err(e) => {
+                        self.search.error = Some(e.clone());
+                        self.flash(Level::Error, format!("search failed: {e}"), now);
+                    }
+                }
+                vec![]
+            }
+            Msg::DetailsDone { req, result } => {
+                let current = matches!(&self.details, Details::Loading { req: r, .. } if *r == req);
+                if !current {
+                    return vec![];
+                }
+                let key = match &self.details {
+                    Details::Loading { key, .. } => key.clone(),
+                    _ => String::new(),
+                };
+                match result {
+                    Ok(a) => {
+                        self.search.remember(&a.target.user);
+                        self.details = Details::Loaded(a);
+                    }
+                    Err(error) => self.details = Details::Failed { key, error },
+                }
+                vec![]
+            }
+        }
+    }
+
+    fn on_tick(&mut self, now: Instant) -> Vec<Effect> {
+        let mut effects = vec![];
+        if self.flash.as_ref().is_some_and(|f| f.expires <= now) {
+            self.flash = None;
+        }
+        if self.busy() && self.spun.is_none_or(|s| now >= s + SPINNER_STEP) {
+            self.spinner = self.spinner.wrapping_add(1);
+            self.spun = Some(now);
+        }
+        if !self.busy() {
+            self.spun = None;
+        }
+        if self.search.due.is_some_and(|d| d <= now) {
+            self.search.due = None;
+            let query = self.search.query.trim().to_string();
+            if !query.is_empty() {
+                let req = self.req();
+                self.search.pending = Some(req);
+                effects.push(Effect::Search {
+                    req,
+                    query,
+                    top: self.options.search_top,
+                });
+            }
+        }
+        effects
+    }
+
+    fn query_changed(&mut self, now: Instant) {
+        self.search.rerank();
+        if self.search.query.trim().is_empty() {
+            self.search.due = None;
+            self.search.pending = None; // whatever is in flight is no longer wanted
+            self.search.error = None;
+        } else {
+            self.search.due = Some(now + search::DEBOUNCE);
+        }
+    }
+
+    fn load_details(&mut self, key: String) -> Vec<Effect> {
+        let req = self.req();
+        self.details = Details::Loading {
+            req,
+            key: key.clone(),
+        };
+        match &self.operator {
+            Some(op) => vec![Effect::LoadDetails {
+                req,
+                key,
+                operator: op.clone(),
+            }],
+            None => {
+                self.deferred_details = Some(key);
+                vec![]
+            }
+        }
+    }
+
+    fn on_key(&mut self, k: KeyEvent, now: Instant) -> Vec<Effect> {
+        // Ctrl-C always quits, whatever is open.
+        if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return vec![Effect::Quit];
+        }
+        match self.mode.clone() {
+            Mode::Typing => self.on_typing_key(k, now),
+            Mode::Command(line) => self.on_command_key(k, line, now),
+            Mode::Help => {
+                if matches!(
+                    self.keymap.lookup(&k),
+                    Some(Action::Back | Action::Help | Action::Quit)
+                ) || k.code == KeyCode::Esc
+                {
+                    self.mode = Mode::Normal;
+                }
+                vec![]
+            }
+            Mode::ConfirmQuit => {
+                if self.keymap.lookup(&k) == Some(Action::Quit) {
+                    self.quit = true;
+                    return vec![Effect::Quit];
+                }
+                self.mode = Mode::Normal;
+                vec![]
+            }
+            Mode::Normal => match self.keymap.lookup(&k) {
+                Some(a) => self.on_action(a, now),
+                None => vec![],
+            },
+        }
+    }
+
+    fn on_typing_key(&mut self, k: KeyEvent, now: Instant) -> Vec<Effect> {
+        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+        match k.code {
+            KeyCode::Esc => {
+                self.mode = Mode::Normal;
+                vec![]
+            }
+            KeyCode::Enter => {
+                self.mode = Mode::Normal;
+                self.on_action(Action::Select, now)
+            }
+            KeyCode::Up => self.on_action(Action::Up, now),
+            KeyCode::Down => self.on_action(Action::Down, now),
+            KeyCode::PageUp => self.on_action(Action::PageUp, now),
+            KeyCode::PageDown => self.on_action(Action::PageDown, now),
+            KeyCode::Tab => {
+                self.mode = Mode::Normal;
+                self.on_action(Action::NextPane, now)
+            }
+            KeyCode::Backspace => {
+                self.search.query.pop();
+                self.query_changed(now);
+                vec![]
+            }
+            KeyCode::Char('u') if ctrl => {
+                self.search.query.clear();
+                self.query_changed(now);
+                vec![]
+            }
+            KeyCode::Char('w') if ctrl => {
+                let trimmed = self.search.query.trim_end().to_string();
+                let cut = trimmed.rfind(' ').map_or(0, |i| i + 1);
+                self.search.query.truncate(cut);
+                self.query_changed(now);
+                vec![]
+            }
+            KeyCode::Char(c) if !ctrl => {
+                if self.search.query.chars().count() < 256 {
+                    self.search.query.push(c);
+                    self.query_changed(now);
+                }
+                vec![]
+            }
+            _ => vec![],
+        }
+    }
+
+    fn on_command_key(&mut self, k: KeyEvent, mut line: String, now: Instant) -> Vec<Effect> {
+        match k.code {
+            KeyCode::Esc => {
+                self.mode = Mode::Normal;
+                vec![]
+            }
+            KeyCode::Enter => {
+                self.mode = Mode::Normal;
+                self.run_command(line.trim(), now)
+            }
+            KeyCode::Backspace => {
+                if line.pop().is_none() {
+                    self.mode = Mode::Normal;
+                } else {
+                    self.mode = Mode::Command(line);
+                }
+                vec![]
+            }
+            KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
+                line.push(c);
+                self.mode = Mode::Command(line);
+                vec![]
+            }
+            _ => vec![],
+        }
+    }
+
+    fn run_command(&mut self, line: &str, now: Instant) -> Vec<Effect> {
+        let (cmd, arg) = match line.split_once(' ') {
+            Some((c, a)) => (c, a.trim()),
+            None => (line, ""),
+        };
+        match cmd {
+            "q" | "quit" | "q!" => self.on_action(Action::Quit, now),
+            "user" | "u" if !arg.is_empty() => {
+                self.focus = Focus::Details;
+                self.load_details(arg.to_string())
+            }
+            "user" | "u" => {
+                self.flash(
+                    Level::Warn,
+                    ":user needs a UPN or object id, e.g. :user adele.vance@contoso.com",
+                    now,
+                );
+                vec![]
+            }
+            "audit" => {
+                self.focus = Focus::Audit;
+                vec![]
+            }
+            "as" | "whoami" => {
+                let text = match &self.session {
+                    Some(s) => {
+                        let roles: Vec<String> = s
+                            .operator
+                            .operator
+                            .active
+                            .iter()
+                            .map(|r| {
+                                if r.scope == "/" {
+                                    r.name.clone()
+                                } else {
+                                    format!("{} ({})", r.name, r.scope_name)
+                                }
+                            })
+                            .collect();
+                        format!(
+                            "signed in as {} in {} — active roles: {}",
+                            crate::sanitize::sanitize(
+                                s.operator
+                                    .user
+                                    .user_principal_name
+                                    .as_deref()
+                                    .unwrap_or("?")
+                            ),
+                            crate::sanitize::sanitize(&s.tenant),
+                            if roles.is_empty() {
+                                "none".into()
+                            } else {
+                                roles.join(", ")
+                            }
+                        )
+                    }
+                    None => "still reading who is signed in…".into(),
+                };
+                self.flash(Level::Info, text, now);
+                vec![]
+            }
+            "help" => {
+                self.mode = Mode::Help;
+                vec![]
+            }
+            "" => vec![],
+            other => {
+                self.flash(
+                    Level::Warn,
+                    format!(
+                        "unknown command :{} (try :user UPN, :audit, :whoami, :q)",
+                        crate::sanitize::sanitize_line(other, 40)
+                    ),
+                    now,
+                );
+                vec![]
+            }
+        }
+    }
+
+    fn on_action(&mut self, a: Action, now: Instant) -> Vec<Effect> {
+        let page = 10;
+        match a {
+            Action::Search => {
+                self.focus = Focus::Search;
+                self.mode = Mode::Typing;
+                vec![]
+            }
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => {
+                if self.focus == Focus::Search {
+                    match a {
+                        Action::Up => self.search.move_by(-1),
+                        Action::Down => self.search.move_by(1),
+                        Action::PageUp => self.search.move_by(-page),
+                        Action::PageDown => self.search.move_by(page),
+                        Action::Top => self.search.move_to_end(false),
+                        _ => self.search.move_to_end(true),
+                    }
+                }
+                vec![]
+            }
+            Action::Select => match self.search.selected_user() {
+                Some(u) if self.focus == Focus::Search => {
+                    let key = u.id.clone();
+                    self.focus = Focus::Details;
+                    self.load_details(key)
+                }
+                _ => vec![],
+            },
+            Action::NextPane | Action::PrevPane => {
+                self.focus = self.focus.next(a == Action::NextPane);
+                vec![]
+            }
+            Action::Reset => {
+                let text = match self.reset_unavailable() {
+                    Some(why) => why,
+                    None => "the reset dialog is not built yet in this version (use `resetdesk reset` when it lands)".into(),
+                };
+                self.flash(Level::Warn, text, now);
+                vec![]
+            }
+            Action::Refresh => {
+                self.connection = Connection::Connecting;
+                self.flash(Level::Info, "re-reading your roles and the open user…", now);
+                vec![Effect::LoadSession]
+            }
+            Action::Help => {
+                self.mode = Mode::Help;
+                vec![]
+            }
+            Action::Command => {
+                self.mode = Mode::Command(String::new());
+                vec![]
+            }
+            Action::Back => {
+                if self.focus != Focus::Search {
+                    self.focus = Focus::Search;
+                } else if !self.search.query.is_empty() {
+                    self.search.query.clear();
+                    self.query_changed(now);
+                }
+                self.flash = None;
+                vec![]
+            }
+            Action::Quit => {
+                if self.busy() && self.connection != Connection::Connecting {
+                    self.mode = Mode::ConfirmQuit;
+                    vec![]
+                } else {
+                    self.quit = true;
+                    vec![Effect::Quit]
+                }
+            }
+        }
+    }
+}

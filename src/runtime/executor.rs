@@ -1,0 +1,111 @@
+//! Turns effects into tokio tasks and their results into messages. Search and details are
+//! "newest wins": a new request aborts the one before it.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+use crate::app::{Effect, Msg, SessionInfo};
+use crate::auth::{self, TokenProvider};
+use crate::graph::GraphApi;
+use crate::graph::facts::{assess, operator_facts};
+use crate::secret::ExposeSecret;
+
+pub struct Executor {
+    graph: Arc<dyn GraphApi>,
+    tokens: Arc<dyn TokenProvider>,
+    tx: UnboundedSender<Msg>,
+    search: Option<JoinHandle<()>>,
+    details: Option<JoinHandle<()>>,
+    session: Option<JoinHandle<()>>,
+}
+
+impl Executor {
+    pub fn new(
+        graph: Arc<dyn GraphApi>,
+        tokens: Arc<dyn TokenProvider>,
+        tx: UnboundedSender<Msg>,
+    ) -> Executor {
+        Executor {
+            graph,
+            tokens,
+            tx,
+            search: None,
+            details: None,
+            session: None,
+        }
+    }
+
+    fn replace(slot: &mut Option<JoinHandle<()>>, task: JoinHandle<()>) {
+        if let Some(old) = slot.replace(task) {
+            old.abort();
+        }
+    }
+
+    pub fn run(&mut self, effect: Effect) {
+        let graph = self.graph.clone();
+        let tx = self.tx.clone();
+        match effect {
+            Effect::Quit => self.shutdown(),
+            Effect::Search { req, query, top } => {
+                let task = tokio::spawn(async move {
+                    let result = graph
+                        .search_users(&query, top)
+                        .await
+                        .map(|r| (r.users, r.count))
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::SearchDone { req, query, result });
+                });
+                Self::replace(&mut self.search, task);
+            }
+            Effect::LoadDetails { req, key, operator } => {
+                let task = tokio::spawn(async move {
+                    let result = assess(graph.as_ref(), &operator, &key)
+                        .await
+                        .map(Box::new)
+                        .map_err(|e| {
+                            if e.is_not_found() {
+                                format!("no user {key} in this tenant")
+                            } else {
+                                e.to_string()
+                            }
+                        });
+                    let _ = tx.send(Msg::DetailsDone { req, result });
+                });
+                Self::replace(&mut self.details, task);
+            }
+            Effect::LoadSession => {
+                let tokens = self.tokens.clone();
+                let task = tokio::spawn(async move {
+                    let wids = tokens
+                        .token()
+                        .await
+                        .ok()
+                        .and_then(|t| auth::token_wids(t.expose_secret()));
+                    let (org, op) =
+                        tokio::join!(graph.organization(), operator_facts(graph.as_ref(), wids));
+                    let result = op.map_err(|e| e.to_string()).map(|operator| {
+                        let tenant = org
+                            .ok()
+                            .and_then(|o| o.display_name)
+                            .unwrap_or_else(|| "tenant".into());
+                        Box::new(SessionInfo { tenant, operator })
+                    });
+                    let _ = tx.send(Msg::SessionLoaded(result));
+                });
+                Self::replace(&mut self.session, task);
+            }
+        }
+    }
+
+    /// Stops everything in flight.
+    pub fn shutdown(&mut self) {
+        for t in [self.search.take(), self.details.take(), self.session.take()]
+            .into_iter()
+            .flatten()
+        {
+            t.abort();
+        }
+    }
+}

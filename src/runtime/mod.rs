@@ -1,0 +1,131 @@
+//! The event loop: input and task results arrive as messages, `App::update` decides,
+//! effects go to the executor, and the screen is redrawn only when something changed —
+//! at most ~60 frames a second, and not at all while nothing happens.
+
+mod executor;
+pub mod terminal;
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
+use tokio::sync::mpsc;
+
+use crate::app::{App, Effect, Msg};
+use crate::auth::TokenProvider;
+use crate::graph::GraphApi;
+use crate::theme::Theme;
+pub use executor::Executor;
+use terminal::TerminalGuard;
+
+const FRAME: Duration = Duration::from_millis(16);
+
+/// Reads terminal events into messages: key presses only (not repeats' releases), paste,
+/// resize.
+fn spawn_input(tx: mpsc::UnboundedSender<Msg>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(Ok(ev)) = events.next().await {
+            let msg = match ev {
+                Event::Key(k) if k.kind == KeyEventKind::Press => Msg::Key(k),
+                Event::Paste(s) => Msg::Paste(s),
+                Event::Resize(..) => Msg::Resize,
+                _ => continue,
+            };
+            if tx.send(msg).is_err() {
+                break;
+            }
+        }
+    })
+}
+
+/// SIGTERM and SIGHUP (the SSH connection dropped) quit like `q` does, so the terminal is
+/// restored and tasks stop.
+fn spawn_signals(tx: mpsc::UnboundedSender<Msg>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut term), Ok(mut hup)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::hangup()),
+            ) else {
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+            let _ = tx.send(Msg::Terminate);
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tx;
+            std::future::pending::<()>().await;
+        }
+    })
+}
+
+pub async fn run(
+    mut app: App,
+    theme: Theme,
+    graph: std::sync::Arc<dyn GraphApi>,
+    tokens: std::sync::Arc<dyn TokenProvider>,
+) -> std::io::Result<()> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut guard = TerminalGuard::enter()?;
+    let input = spawn_input(tx.clone());
+    let signals = spawn_signals(tx.clone());
+    let mut exec = Executor::new(graph, tokens, tx);
+    for e in app.start() {
+        exec.run(e);
+    }
+    let mut last_draw: Option<Instant> = None;
+    'outer: loop {
+        let now = Instant::now();
+        if app.dirty && last_draw.is_none_or(|t| now >= t + FRAME) {
+            guard
+                .terminal
+                .draw(|f| crate::ui::render(&app, &theme, f))?;
+            app.dirty = false;
+            last_draw = Some(now);
+        }
+        // Wake for the app's next deadline, or for the frame cap when a draw is owed.
+        let owed = app.dirty.then(|| last_draw.map_or(now, |t| t + FRAME));
+        let deadline = [app.next_deadline(), owed].into_iter().flatten().min();
+        let mut msgs = Vec::new();
+        tokio::select! {
+            m = rx.recv() => match m {
+                Some(m) => msgs.push(m),
+                None => break,
+            },
+            _ = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d.into()).await,
+                    None => std::future::pending().await,
+                }
+            } => msgs.push(Msg::Tick),
+        }
+        // Coalesce a burst (typing, paste) into one frame.
+        while let Ok(m) = rx.try_recv() {
+            msgs.push(m);
+        }
+        for m in msgs {
+            for e in app.update(m, Instant::now()) {
+                if matches!(e, Effect::Quit) {
+                    exec.shutdown();
+                    break 'outer;
+                }
+                exec.run(e);
+            }
+            if app.quit {
+                exec.shutdown();
+                break 'outer;
+            }
+        }
+    }
+    input.abort();
+    signals.abort();
+    drop(guard);
+    Ok(())
+}

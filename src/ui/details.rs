@@ -1,0 +1,221 @@
+//! The details pane: who the user is, where the password lives, roles, account state, and
+//! the eligibility verdict with its reasons and fixes.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::search::badge;
+use super::{clean, pane, styled};
+use crate::app::{App, Details, Focus};
+use crate::graph::facts::Assessment;
+use crate::graph::model::lenient_time;
+use crate::policy::authority::{describe, source_of_authority};
+use crate::policy::eligibility::{RoleState, Severity};
+use crate::sanitize::sanitize;
+use crate::theme::Theme;
+
+fn when(t: Option<time::OffsetDateTime>) -> String {
+    match t {
+        Some(t) => {
+            let s = lenient_time::format(t);
+            // 2026-08-14T16:02:11Z → 2026-08-14 16:02 UTC
+            format!("{} {} UTC", &s[..10], &s[11..16])
+        }
+        None => "unknown".into(),
+    }
+}
+
+pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let title = match &app.details {
+        Details::Loaded(a) => format!(" {} ", clean(a.target.user.label(), 40)),
+        _ => " Details ".into(),
+    };
+    let block = pane(
+        Line::from(Span::styled(title, theme.title)),
+        app.focus == Focus::Details,
+        theme,
+    );
+    let inner_width = area.width.saturating_sub(2) as usize;
+    let lines: Vec<Line> = match &app.details {
+        Details::Empty => vec![Line::from(Span::styled(
+            "Select a user and press Enter to see who they are and whether you may reset them.",
+            theme.dim,
+        ))],
+        Details::Loading { key, .. } => vec![Line::from(Span::styled(
+            format!("Loading {}…", clean(key, 60)),
+            theme.dim,
+        ))],
+        Details::Failed { key, error } => vec![
+            Line::from(Span::styled(
+                format!("✗ Could not load {}", clean(key, 60)),
+                theme.danger,
+            )),
+            Line::from(Span::raw(clean(error, 400))),
+        ],
+        Details::Loaded(a) => lines(a, theme, inner_width),
+    };
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn field(label: &str, value: String, theme: &Theme) -> Line<'static> {
+    Line::from(vec![
+        styled(format!("{label:<10}"), theme.dim),
+        Span::raw(value),
+    ])
+}
+
+fn lines(a: &Assessment, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let u = &a.target.user;
+    let v = &a.verdict;
+    let long = width.max(20) * 3;
+    let mut out = vec![Line::from(vec![styled(
+        clean(u.label(), width.saturating_sub(2)),
+        theme.title,
+    )])];
+    out.push(Line::from(Span::raw(clean(
+        u.user_principal_name.as_deref().unwrap_or("-"),
+        width,
+    ))));
+    // The verdict, first: what the admin came for.
+    if v.allowed {
+        out.push(Line::from(styled(
+            format!(
+                "✓ You can reset · {}",
+                v.method.map(|m| m.name()).unwrap_or("-")
+            ),
+            theme.ok,
+        )));
+    } else {
+        out.push(Line::from(styled(
+            "✗ You cannot reset".into(),
+            theme.danger,
+        )));
+    }
+    for r in &v.reasons {
+        let (mark, style) = match r.severity {
+            Severity::Block => ("✗", theme.danger),
+            Severity::Warn => ("!", theme.warn),
+            Severity::Info => ("·", theme.dim),
+        };
+        out.push(Line::from(vec![
+            styled(format!("  {mark} "), style),
+            Span::raw(clean(&r.message, long)),
+        ]));
+        if !r.fix.is_empty() && r.severity != Severity::Info {
+            out.push(Line::from(vec![
+                styled("    → ".into(), theme.key),
+                Span::raw(clean(&r.fix, long)),
+            ]));
+        }
+    }
+    if let (false, Some(least)) = (v.allowed, &v.least_privileged_role) {
+        out.push(Line::from(vec![
+            styled("  Needs: ".into(), theme.dim),
+            Span::raw(clean(least, width)),
+        ]));
+    }
+    out.push(Line::from(""));
+    let soa = source_of_authority(u);
+    out.push(Line::from(vec![
+        styled(format!("{:<10}", "Source"), theme.dim),
+        styled(format!("[{}] ", badge(soa)), theme.badge),
+        Span::raw(clean(&describe(u), long)),
+    ]));
+    out.push(field(
+        "Account",
+        match u.account_enabled {
+            Some(true) => "enabled".into(),
+            Some(false) => "DISABLED".into(),
+            None => "unknown".into(),
+        },
+        theme,
+    ));
+    let title = [u.job_title.as_deref(), u.department.as_deref()]
+        .into_iter()
+        .flatten()
+        .map(sanitize)
+        .collect::<Vec<_>>()
+        .join(" · ");
+    if !title.is_empty() {
+        out.push(field("Title", clean(&title, width), theme));
+    }
+    if a.target.roles.is_empty() {
+        out.push(field("Roles", "none".into(), theme));
+    }
+    for (i, r) in a.target.roles.iter().enumerate() {
+        let mut text = r.name.clone();
+        if r.scope != "/" {
+            text.push_str(&format!(" @ {}", r.scope_name));
+        }
+        if r.state == RoleState::Eligible {
+            text.push_str(" (PIM-eligible)");
+        }
+        if let Some(g) = &r.via_group {
+            text.push_str(&format!(" via {g}"));
+        }
+        out.push(field(
+            if i == 0 { "Roles" } else { "" },
+            clean(&text, long),
+            theme,
+        ));
+    }
+    let protected: Vec<String> = a
+        .target
+        .groups
+        .iter()
+        .filter(|g| g.protected)
+        .map(|g| format!("member of {}", g.display_name))
+        .chain(
+            a.target
+                .owned_groups
+                .iter()
+                .filter(|g| g.protected)
+                .map(|g| format!("owner of {}", g.display_name)),
+        )
+        .collect();
+    if !protected.is_empty() {
+        out.push(field("Groups", clean(&protected.join(", "), long), theme));
+    }
+    if !a.target.administrative_units.is_empty() {
+        let units: Vec<String> = a
+            .target
+            .administrative_units
+            .iter()
+            .map(|u| {
+                if u.protected {
+                    format!("{} (restricted)", u.display_name)
+                } else {
+                    u.display_name.clone()
+                }
+            })
+            .collect();
+        out.push(field("Units", clean(&units.join(", "), long), theme));
+    }
+    out.push(field(
+        "Password",
+        format!("changed {}", when(u.last_password_change_date_time)),
+        theme,
+    ));
+    if let Some(p) = &u.password_policies {
+        out.push(field("Policies", clean(p, width), theme));
+    }
+    let signin = match &u.sign_in_activity {
+        Some(s) => when(s.last_sign_in_date_time),
+        None => "not readable with your roles".into(),
+    };
+    out.push(field("Sign-in", signin, theme));
+    for unknown in &a.target.unknown {
+        out.push(Line::from(styled(
+            format!("  ? {} not readable", unknown.fact),
+            theme.dim,
+        )));
+    }
+    out
+}

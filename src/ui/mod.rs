@@ -1,0 +1,272 @@
+//! Rendering: a pure read of `App` into a frame. No I/O, no state changes. Every string
+//! that comes from the directory passes through `sanitize` on its way to a cell.
+
+mod details;
+mod help;
+mod search;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+
+use crate::app::{App, Connection, Focus, Level, Mode};
+use crate::keymap::Action;
+use crate::sanitize::{sanitize, sanitize_line};
+use crate::theme::Theme;
+
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 15;
+const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// Directory text, made safe and cut to a width.
+pub(crate) fn clean(s: &str, width: usize) -> String {
+    sanitize_line(s, width)
+}
+
+pub(crate) fn pane<'a>(title: Line<'a>, focused: bool, theme: &Theme) -> Block<'a> {
+    let (style, kind) = if focused {
+        (theme.border_focused, BorderType::Thick)
+    } else {
+        (theme.border, BorderType::Plain)
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(kind)
+        .border_style(style)
+        .title(title)
+}
+
+pub fn render(app: &App, theme: &Theme, f: &mut Frame) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "Terminal too small: {}×{}. resetdesk needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
+            area.width, area.height
+        );
+        f.render_widget(
+            Paragraph::new(msg)
+                .style(theme.warn)
+                .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let audit_height = match area.height {
+        h if h >= 36 => 8,
+        h if h >= 22 => 5,
+        _ => 0,
+    };
+    let rows = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(6),
+        Constraint::Length(audit_height),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .split(area);
+    header(app, theme, f, rows[0]);
+    let wide = area.width >= 100;
+    let body = Layout::default()
+        .direction(if wide {
+            Direction::Horizontal
+        } else {
+            Direction::Vertical
+        })
+        .constraints(if wide {
+            [Constraint::Percentage(42), Constraint::Percentage(58)]
+        } else {
+            [Constraint::Percentage(45), Constraint::Percentage(55)]
+        })
+        .split(rows[1]);
+    search::render(app, theme, f, body[0]);
+    details::render(app, theme, f, body[1]);
+    if audit_height > 0 {
+        audit(app, theme, f, rows[2]);
+    }
+    command_bar(app, theme, f, rows[3]);
+    flash_line(app, theme, f, rows[4]);
+    if app.mode == Mode::Help {
+        help::render(app, theme, f, area);
+    }
+}
+
+fn header(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let mut spans = vec![Span::styled(
+        " resetdesk ",
+        theme.header.add_modifier(ratatui::style::Modifier::BOLD),
+    )];
+    let sep = || Span::styled(" │ ", theme.header);
+    match &app.session {
+        Some(s) => {
+            spans.push(sep());
+            spans.push(Span::styled(clean(&s.tenant, 30), theme.header));
+            spans.push(sep());
+            let upn = s
+                .operator
+                .user
+                .user_principal_name
+                .as_deref()
+                .unwrap_or("?");
+            spans.push(Span::styled(clean(upn, 40), theme.header));
+            let roles: Vec<String> = s
+                .operator
+                .operator
+                .active
+                .iter()
+                .map(|r| {
+                    if r.scope == "/" {
+                        r.name.clone()
+                    } else {
+                        format!("{} @ {}", r.name, r.scope_name)
+                    }
+                })
+                .collect();
+            let roles = if roles.is_empty() {
+                "no active role".to_string()
+            } else {
+                roles.join(", ")
+            };
+            spans.push(Span::styled(
+                format!(" · {}", clean(&roles, 60)),
+                theme.header,
+            ));
+        }
+        None => {
+            spans.push(sep());
+            spans.push(Span::styled("signing in…", theme.header));
+        }
+    }
+    spans.push(sep());
+    spans.push(Span::styled(app.options.cloud.clone(), theme.header));
+    if app.options.demo {
+        spans.push(sep());
+        spans.push(Span::styled("DEMO", theme.header));
+    }
+    if app.options.read_only {
+        spans.push(sep());
+        spans.push(Span::styled("🔒 READ-ONLY", theme.header));
+    }
+    spans.push(sep());
+    let status = match &app.connection {
+        Connection::Connecting => "● connecting".to_string(),
+        Connection::Connected => "● connected".to_string(),
+        Connection::Failed(_) => "✗ not connected".to_string(),
+    };
+    spans.push(Span::styled(status, theme.header));
+    if app.busy() {
+        spans.push(Span::styled(
+            format!(" {}", SPINNER[app.spinner % SPINNER.len()]),
+            theme.header,
+        ));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)).style(theme.header), area);
+}
+
+fn audit(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let block = pane(
+        Line::from(Span::styled(
+            " Audit · password activity · stream not started ",
+            theme.title,
+        )),
+        app.focus == Focus::Audit,
+        theme,
+    );
+    let text = vec![Line::from(Span::styled(
+        "No audit entries yet. Password resets and changes in the tenant will stream here.",
+        theme.dim,
+    ))];
+    f.render_widget(
+        Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+fn command_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let line = match &app.mode {
+        Mode::Command(text) => Line::from(vec![
+            Span::styled(":", theme.key),
+            Span::raw(sanitize(text)),
+            Span::styled("▏", theme.key),
+        ]),
+        Mode::ConfirmQuit => Line::from(Span::styled(
+            format!(
+                "Work is in flight — press {} again to quit, any other key to stay.",
+                app.keymap.label(Action::Quit)
+            ),
+            theme.warn,
+        )),
+        Mode::Help => hints(theme, &[("Esc", "close help")]),
+        Mode::Typing => hints(
+            theme,
+            &[
+                ("type", "search"),
+                ("↑↓", "move"),
+                ("⏎", "open"),
+                ("Esc", "done"),
+                ("^u", "clear"),
+                ("^c", "quit"),
+            ],
+        ),
+        Mode::Normal => {
+            let reset_ok = app.reset_unavailable().is_none();
+            let pairs: Vec<(String, &str)> = Action::ALL
+                .iter()
+                .filter(|a| **a != Action::Reset || reset_ok)
+                .filter_map(|a| a.hint().map(|h| (app.keymap.label(*a), h)))
+                .collect();
+            let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, h)| (k.as_str(), *h)).collect();
+            hints(theme, &refs)
+        }
+    };
+    f.render_widget(Paragraph::new(line), area);
+}
+
+fn hints<'a>(theme: &Theme, pairs: &[(&str, &str)]) -> Line<'a> {
+    let mut spans = Vec::new();
+    for (i, (k, h)) in pairs.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(k.to_string(), theme.key));
+        spans.push(Span::styled(format!(" {h}"), theme.dim));
+    }
+    Line::from(spans)
+}
+
+fn flash_line(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let Some(flash) = &app.flash else {
+        return;
+    };
+    let (mark, style) = match flash.level {
+        Level::Info => ("·", theme.info),
+        Level::Warn => ("!", theme.warn),
+        Level::Error => ("✗", theme.danger),
+    };
+    let text = format!(
+        "{mark} {}",
+        sanitize_line(&flash.text, area.width.saturating_sub(2) as usize)
+    );
+    f.render_widget(Paragraph::new(Span::styled(text, style)), area);
+}
+
+/// A centered rectangle of at most `w`×`h` inside `area`.
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+pub(crate) fn clear(f: &mut Frame, area: Rect) {
+    f.render_widget(Clear, area);
+}
+
+pub(crate) fn styled(s: String, style: Style) -> Span<'static> {
+    Span::styled(s, style)
+}

@@ -1,0 +1,132 @@
+//! The search pane: the query box and the results (or recent users).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{List, ListItem, ListState, Paragraph};
+
+use super::{clean, pane};
+use crate::app::search::row_label;
+use crate::app::{App, Focus, Mode};
+use crate::policy::authority::{SourceOfAuthority, source_of_authority};
+use crate::sanitize::{sanitize, width};
+use crate::theme::Theme;
+
+pub fn badge(soa: SourceOfAuthority) -> &'static str {
+    match soa {
+        SourceOfAuthority::Cloud => "cloud",
+        SourceOfAuthority::Synced => "synced",
+        SourceOfAuthority::External => "external",
+        SourceOfAuthority::PendingInvite => "invited",
+    }
+}
+
+pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let s = &app.search;
+    let title = if s.showing_recent() {
+        format!(" Recent users ({}) ", s.rows.len())
+    } else {
+        match s.server_count {
+            Some(c) if c as usize > s.server.len() => format!(" Users ({} of {c}) ", s.rows.len()),
+            _ => format!(" Users ({}) ", s.rows.len()),
+        }
+    };
+    let block = pane(
+        Line::from(Span::styled(title, theme.title)),
+        app.focus == Focus::Search,
+        theme,
+    );
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    if inner.height == 0 {
+        return;
+    }
+    let typing = app.mode == Mode::Typing;
+    let mut query = vec![
+        Span::styled("/ ", theme.key),
+        Span::raw(clean(&s.query, inner.width.saturating_sub(4) as usize)),
+    ];
+    if typing {
+        query.push(Span::styled("▏", theme.key));
+    }
+    if s.pending.is_some() || s.due.is_some() {
+        query.push(Span::styled("  searching…", theme.dim));
+    }
+    f.render_widget(
+        Paragraph::new(Line::from(query)),
+        Rect { height: 1, ..inner },
+    );
+    let list_area = Rect {
+        y: inner.y + 1,
+        height: inner.height.saturating_sub(1),
+        ..inner
+    };
+    if s.rows.is_empty() {
+        let text = if let Some(e) = &s.error {
+            Span::styled(
+                clean(&format!("✗ {e}"), list_area.width as usize * 3),
+                theme.danger,
+            )
+        } else if s.showing_recent() {
+            Span::styled(
+                "Type a name, UPN or mail to search. Users you open appear here.",
+                theme.dim,
+            )
+        } else if s.pending.is_some() || s.due.is_some() {
+            Span::styled("Searching…", theme.dim)
+        } else {
+            Span::styled(
+                "No users match. Search matches the start of words in the name, or the start of the UPN or mail.",
+                theme.dim,
+            )
+        };
+        f.render_widget(
+            Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }),
+            list_area,
+        );
+        return;
+    }
+    let w = list_area.width as usize;
+    let items: Vec<ListItem> = s
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let selected = i == s.selected;
+            let u = &row.user;
+            let mut tag = badge(source_of_authority(u)).to_string();
+            if u.account_enabled == Some(false) {
+                tag.push_str(" disabled");
+            }
+            // Name and UPN with the matched characters highlighted, then the badge.
+            let label: Vec<char> = row_label(u).chars().collect();
+            let budget = w.saturating_sub(tag.len() + 5);
+            let mut spans = vec![Span::raw(if selected { "▶ " } else { "  " })];
+            let mut used = 0;
+            for (ci, ch) in label.iter().enumerate() {
+                let shown = sanitize(&ch.to_string());
+                let cw = width(&shown);
+                if used + cw > budget.saturating_sub(1) {
+                    spans.push(Span::raw("…"));
+                    used += 1;
+                    break;
+                }
+                used += cw;
+                let style = if row.matched.contains(&ci) {
+                    theme.matched
+                } else {
+                    Style::default()
+                };
+                spans.push(Span::styled(shown, style));
+            }
+            let pad = budget.saturating_sub(used) + 1;
+            spans.push(Span::raw(" ".repeat(pad)));
+            spans.push(Span::styled(format!("[{tag}]"), theme.badge));
+            ListItem::new(Line::from(spans))
+        })
+        .collect();
+    let mut state = ListState::default().with_selected(Some(s.selected));
+    let list = List::new(items).highlight_style(theme.selected);
+    f.render_stateful_widget(list, list_area, &mut state);
+}
