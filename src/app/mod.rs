@@ -130,6 +130,8 @@ pub struct App {
     pub flash: Option<Flash>,
     pub quit: bool,
     pub spinner: usize,
+    /// Lines scrolled in the details pane (j/k there).
+    pub details_scroll: u16,
     /// A details request waiting for the operator's roles to arrive.
     deferred_details: Option<String>,
     next_req: u64,
@@ -156,6 +158,7 @@ impl App {
             flash: None,
             quit: false,
             spinner: 0,
+            details_scroll: 0,
             deferred_details: None,
             next_req: 0,
             dirty: true,
@@ -362,6 +365,7 @@ impl App {
 
     fn load_details(&mut self, key: String) -> Vec<Effect> {
         let req = self.req();
+        self.details_scroll = 0;
         self.details = Details::Loading {
             req,
             key: key.clone(),
@@ -581,6 +585,18 @@ impl App {
             | Action::PageDown
             | Action::Top
             | Action::Bottom => {
+                if self.focus == Focus::Details {
+                    let s = self.details_scroll as i32;
+                    let next = match a {
+                        Action::Up => s - 1,
+                        Action::Down => s + 1,
+                        Action::PageUp => s - page as i32,
+                        Action::PageDown => s + page as i32,
+                        Action::Top => 0,
+                        _ => 200,
+                    };
+                    self.details_scroll = next.clamp(0, 200) as u16;
+                }
                 if self.focus == Focus::Search {
                     match a {
                         Action::Up => self.search.move_by(-1),

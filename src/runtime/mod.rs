@@ -89,6 +89,12 @@ pub async fn run(
                 .draw(|f| crate::ui::render(&app, &theme, f))?;
             app.dirty = false;
             last_draw = Some(now);
+            // Debug builds only: lets the end-to-end test prove that a panic restores the
+            // terminal and exits non-zero.
+            #[cfg(debug_assertions)]
+            if app.session.is_some() && std::env::var_os("RESETDESK_DEBUG_PANIC").is_some() {
+                panic!("RESETDESK_DEBUG_PANIC: deliberate panic for the terminal-restore test");
+            }
         }
         // Wake for the app's next deadline, or for the frame cap when a draw is owed.
         let owed = app.dirty.then(|| last_draw.map_or(now, |t| t + FRAME));

@@ -28,9 +28,10 @@ fn when(t: Option<time::OffsetDateTime>) -> String {
 }
 
 pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
-    let title = match &app.details {
-        Details::Loaded(a) => format!(" {} ", clean(a.target.user.label(), 40)),
-        _ => " Details ".into(),
+    let title = if app.details_scroll > 0 {
+        format!(" Details ↑{} ", app.details_scroll)
+    } else {
+        " Details ".to_string()
     };
     let block = pane(
         Line::from(Span::styled(title, theme.title)),
@@ -59,7 +60,8 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
     f.render_widget(
         Paragraph::new(lines)
             .block(block)
-            .wrap(Wrap { trim: false }),
+            .wrap(Wrap { trim: false })
+            .scroll((app.details_scroll, 0)),
         area,
     );
 }

@@ -93,23 +93,18 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame) {
 }
 
 fn header(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
-    let mut spans = vec![Span::styled(
-        " resetdesk ",
-        theme.header.add_modifier(ratatui::style::Modifier::BOLD),
-    )];
-    let sep = || Span::styled(" │ ", theme.header);
+    // Parts in order of importance; the least important go first when space runs out.
+    let mut parts: Vec<(u8, String)> = Vec::new();
     match &app.session {
         Some(s) => {
-            spans.push(sep());
-            spans.push(Span::styled(clean(&s.tenant, 30), theme.header));
-            spans.push(sep());
+            parts.push((1, clean(&s.tenant, 30)));
             let upn = s
                 .operator
                 .user
                 .user_principal_name
                 .as_deref()
                 .unwrap_or("?");
-            spans.push(Span::styled(clean(upn, 40), theme.header));
+            parts.push((0, clean(upn, 40)));
             let roles: Vec<String> = s
                 .operator
                 .operator
@@ -128,38 +123,46 @@ fn header(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
             } else {
                 roles.join(", ")
             };
-            spans.push(Span::styled(
-                format!(" · {}", clean(&roles, 60)),
-                theme.header,
-            ));
+            parts.push((3, clean(&roles, 60)));
         }
-        None => {
-            spans.push(sep());
-            spans.push(Span::styled("signing in…", theme.header));
-        }
+        None => parts.push((0, "signing in…".into())),
     }
-    spans.push(sep());
-    spans.push(Span::styled(app.options.cloud.clone(), theme.header));
+    parts.push((4, app.options.cloud.clone()));
     if app.options.demo {
-        spans.push(sep());
-        spans.push(Span::styled("DEMO", theme.header));
+        parts.push((2, "DEMO".into()));
     }
     if app.options.read_only {
-        spans.push(sep());
-        spans.push(Span::styled("🔒 READ-ONLY", theme.header));
+        parts.push((0, "READ-ONLY".into()));
     }
-    spans.push(sep());
-    let status = match &app.connection {
+    let mut status = match &app.connection {
         Connection::Connecting => "● connecting".to_string(),
         Connection::Connected => "● connected".to_string(),
         Connection::Failed(_) => "✗ not connected".to_string(),
     };
-    spans.push(Span::styled(status, theme.header));
     if app.busy() {
-        spans.push(Span::styled(
-            format!(" {}", SPINNER[app.spinner % SPINNER.len()]),
-            theme.header,
-        ));
+        status.push(' ');
+        status.push_str(SPINNER[app.spinner % SPINNER.len()]);
+    }
+    parts.push((0, status));
+    let total = |p: &[(u8, String)]| -> usize {
+        11 + p
+            .iter()
+            .map(|(_, t)| crate::sanitize::width(t) + 3)
+            .sum::<usize>()
+    };
+    for drop in [4u8, 3, 2, 1] {
+        if total(&parts) <= area.width as usize {
+            break;
+        }
+        parts.retain(|(rank, _)| *rank != drop);
+    }
+    let mut spans = vec![Span::styled(
+        " resetdesk ",
+        theme.header.add_modifier(ratatui::style::Modifier::BOLD),
+    )];
+    for (_, text) in parts {
+        spans.push(Span::styled(" │ ", theme.header));
+        spans.push(Span::styled(text, theme.header));
     }
     f.render_widget(Paragraph::new(Line::from(spans)).style(theme.header), area);
 }

@@ -1,0 +1,372 @@
+//! `App::update` driven with messages: state and effects, no terminal, no sleeps (time is
+//! passed in).
+
+use std::time::{Duration, Instant};
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use resetdesk::app::{App, Details, Effect, Focus, Mode, Msg, Options, SessionInfo};
+use resetdesk::graph::facts::{Assessment, OperatorFacts, TargetFacts};
+use resetdesk::graph::model::User;
+use resetdesk::keymap::Keymap;
+use resetdesk::policy::eligibility::{Method, Operator, Reason, Severity, TenantFacts, Verdict};
+
+fn app() -> App {
+    App::new(
+        Options {
+            read_only: false,
+            search_top: 25,
+            cloud: "global".into(),
+            demo: true,
+        },
+        Keymap::default(),
+    )
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(c: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+fn user(id: &str, name: &str) -> User {
+    User {
+        id: id.into(),
+        display_name: Some(name.into()),
+        user_principal_name: Some(format!(
+            "{}@contoso.com",
+            name.to_lowercase().replace(' ', ".")
+        )),
+        ..Default::default()
+    }
+}
+
+fn session() -> Msg {
+    Msg::SessionLoaded(Ok(Box::new(SessionInfo {
+        tenant: "Contoso".into(),
+        operator: OperatorFacts {
+            user: user("op", "Henrietta Mueller"),
+            operator: Operator::default(),
+            unknown: vec![],
+        },
+    })))
+}
+
+fn assessment(u: User, allowed: bool) -> Box<Assessment> {
+    Box::new(Assessment {
+        target: TargetFacts {
+            user: u,
+            groups: vec![],
+            owned_groups: vec![],
+            administrative_units: vec![],
+            roles: vec![],
+            unknown: vec![],
+        },
+        tenant: TenantFacts::default(),
+        verdict: Verdict {
+            allowed,
+            method: allowed.then_some(Method::PasswordProfile),
+            reasons: vec![Reason {
+                code: if allowed {
+                    "allowed"
+                } else {
+                    "target-role-protected"
+                },
+                severity: if allowed {
+                    Severity::Info
+                } else {
+                    Severity::Block
+                },
+                message: "because".into(),
+                fix: "ask".into(),
+            }],
+            least_privileged_role: None,
+        },
+    })
+}
+
+fn type_str(a: &mut App, s: &str, now: Instant) -> Vec<Effect> {
+    let mut out = vec![];
+    for c in s.chars() {
+        out.extend(a.update(key(c), now));
+    }
+    out
+}
+
+#[test]
+fn starts_by_reading_the_session_and_typing() {
+    let mut a = app();
+    assert!(matches!(a.start()[..], [Effect::LoadSession]));
+    assert_eq!(a.mode, Mode::Typing);
+    assert_eq!(a.focus, Focus::Search);
+}
+
+#[test]
+fn typing_is_debounced_into_one_search() {
+    let mut a = app();
+    let t0 = Instant::now();
+    assert!(
+        type_str(&mut a, "ade", t0).is_empty(),
+        "no search per keystroke"
+    );
+    assert_eq!(a.search.query, "ade");
+    // Not yet due.
+    assert!(
+        a.update(Msg::Tick, t0 + Duration::from_millis(100))
+            .is_empty()
+    );
+    let due = a.next_deadline().unwrap();
+    assert_eq!(due, t0 + Duration::from_millis(150));
+    let fx = a.update(Msg::Tick, due);
+    match &fx[..] {
+        [Effect::Search { query, top, .. }] => {
+            assert_eq!(query, "ade");
+            assert_eq!(*top, 25);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(a.busy());
+}
+
+#[test]
+fn stale_search_results_are_dropped_newest_wins() {
+    let mut a = app();
+    let t0 = Instant::now();
+    type_str(&mut a, "ad", t0);
+    let first = match &a.update(Msg::Tick, t0 + Duration::from_millis(200))[..] {
+        [Effect::Search { req, .. }] => *req,
+        other => panic!("{other:?}"),
+    };
+    type_str(&mut a, "e", t0 + Duration::from_millis(300));
+    let second = match &a.update(Msg::Tick, t0 + Duration::from_millis(500))[..] {
+        [Effect::Search { req, .. }] => *req,
+        other => panic!("{other:?}"),
+    };
+    assert_ne!(first, second);
+    // The older answer arrives last: ignored.
+    a.update(
+        Msg::SearchDone {
+            req: second,
+            query: "ade".into(),
+            result: Ok((vec![user("1", "Adele Vance")], Some(1))),
+        },
+        t0,
+    );
+    a.update(
+        Msg::SearchDone {
+            req: first,
+            query: "ad".into(),
+            result: Ok((vec![user("2", "Adam Ant"), user("3", "Adrian Bo")], Some(2))),
+        },
+        t0,
+    );
+    assert_eq!(a.search.rows.len(), 1);
+    assert_eq!(a.search.rows[0].user.id, "1");
+    assert!(!a.busy() || a.search.pending.is_none());
+}
+
+#[test]
+fn further_typing_refilters_locally_at_once() {
+    let mut a = app();
+    let t0 = Instant::now();
+    type_str(&mut a, "a", t0);
+    let req = match &a.update(Msg::Tick, t0 + Duration::from_secs(1))[..] {
+        [Effect::Search { req, .. }] => *req,
+        other => panic!("{other:?}"),
+    };
+    a.update(
+        Msg::SearchDone {
+            req,
+            query: "a".into(),
+            result: Ok((
+                vec![user("1", "Adele Vance"), user("2", "Alex Wilber")],
+                None,
+            )),
+        },
+        t0,
+    );
+    assert_eq!(a.search.rows.len(), 2);
+    type_str(&mut a, "lex", t0 + Duration::from_secs(2));
+    assert_eq!(a.search.rows.len(), 1, "filtered before Graph answers");
+    assert_eq!(a.search.rows[0].user.id, "2");
+}
+
+#[test]
+fn enter_opens_details_after_the_session_is_known() {
+    let mut a = app();
+    let t0 = Instant::now();
+    a.search.server = vec![user("1", "Adele Vance")];
+    a.search.query = "adele".into();
+    a.search.rerank();
+    // Roles not read yet: the request waits rather than guessing.
+    assert!(a.update(code(KeyCode::Enter), t0).is_empty());
+    assert!(matches!(a.details, Details::Loading { .. }));
+    let fx = a.update(session(), t0);
+    let req = match &fx[..] {
+        [Effect::LoadDetails { req, key, .. }] => {
+            assert_eq!(key, "1");
+            *req
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(a.focus, Focus::Details);
+    a.update(
+        Msg::DetailsDone {
+            req,
+            result: Ok(assessment(user("1", "Adele Vance"), true)),
+        },
+        t0,
+    );
+    assert!(a.assessment().is_some());
+    assert!(a.reset_unavailable().is_none());
+    // Opened users become "recent".
+    assert_eq!(a.search.recent[0].id, "1");
+}
+
+#[test]
+fn stale_details_are_dropped() {
+    let mut a = app();
+    let t0 = Instant::now();
+    a.update(session(), t0);
+    a.search.server = vec![user("1", "A One"), user("2", "B Two")];
+    a.search.query = "o".into();
+    a.search.rerank();
+    a.mode = Mode::Normal;
+    let first = match &a.update(code(KeyCode::Enter), t0)[..] {
+        [Effect::LoadDetails { req, .. }] => *req,
+        other => panic!("{other:?}"),
+    };
+    a.update(code(KeyCode::Tab), t0);
+    a.update(code(KeyCode::Tab), t0);
+    a.update(key('j'), t0);
+    let second = match &a.update(code(KeyCode::Enter), t0)[..] {
+        [Effect::LoadDetails { req, key, .. }] => {
+            assert_eq!(key, "2");
+            *req
+        }
+        other => panic!("{other:?}"),
+    };
+    a.update(
+        Msg::DetailsDone {
+            req: first,
+            result: Ok(assessment(user("1", "A One"), true)),
+        },
+        t0,
+    );
+    assert!(matches!(a.details, Details::Loading { req, .. } if req == second));
+}
+
+#[test]
+fn reset_explains_itself_when_not_available() {
+    let mut a = app();
+    let t0 = Instant::now();
+    a.update(session(), t0);
+    a.mode = Mode::Normal;
+    assert!(a.update(key('r'), t0).is_empty());
+    assert!(a.flash.as_ref().unwrap().text.contains("open a user first"));
+    a.details = Details::Loaded(assessment(user("9", "Megan Bowen"), false));
+    a.update(key('r'), t0);
+    assert!(
+        a.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("you cannot reset Megan Bowen")
+    );
+    let mut ro = App::new(
+        Options {
+            read_only: true,
+            search_top: 25,
+            cloud: "global".into(),
+            demo: false,
+        },
+        Keymap::default(),
+    );
+    ro.mode = Mode::Normal;
+    ro.details = Details::Loaded(assessment(user("1", "Adele Vance"), true));
+    ro.update(key('r'), t0);
+    assert!(ro.flash.as_ref().unwrap().text.contains("read-only"));
+}
+
+#[test]
+fn quit_asks_first_while_work_is_in_flight() {
+    let mut a = app();
+    let t0 = Instant::now();
+    a.update(session(), t0);
+    type_str(&mut a, "x", t0);
+    a.update(Msg::Tick, t0 + Duration::from_secs(1));
+    a.update(code(KeyCode::Esc), t0);
+    assert!(a.update(key('q'), t0).is_empty());
+    assert_eq!(a.mode, Mode::ConfirmQuit);
+    assert!(matches!(a.update(key('q'), t0)[..], [Effect::Quit]));
+    assert!(a.quit);
+    // Ctrl-C quits from anywhere, even while typing.
+    let mut b = app();
+    let fx = b.update(
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        t0,
+    );
+    assert!(matches!(fx[..], [Effect::Quit]));
+}
+
+#[test]
+fn commands_help_and_escape() {
+    let mut a = app();
+    let t0 = Instant::now();
+    a.update(session(), t0);
+    a.update(code(KeyCode::Esc), t0);
+    a.update(key(':'), t0);
+    let fx = type_str(&mut a, "user adele.vance@contoso.com", t0);
+    assert!(fx.is_empty());
+    match &a.update(code(KeyCode::Enter), t0)[..] {
+        [Effect::LoadDetails { key, .. }] => assert_eq!(key, "adele.vance@contoso.com"),
+        other => panic!("{other:?}"),
+    }
+    a.update(key(':'), t0);
+    type_str(&mut a, "whoami", t0);
+    a.update(code(KeyCode::Enter), t0);
+    assert!(
+        a.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("henrietta.mueller@contoso.com")
+    );
+    a.update(key(':'), t0);
+    type_str(&mut a, "frobnicate", t0);
+    a.update(code(KeyCode::Enter), t0);
+    assert!(a.flash.as_ref().unwrap().text.contains("unknown command"));
+    a.update(key('?'), t0);
+    assert_eq!(a.mode, Mode::Help);
+    a.update(code(KeyCode::Esc), t0);
+    assert_eq!(a.mode, Mode::Normal);
+    a.update(key(':'), t0);
+    type_str(&mut a, "audit", t0);
+    a.update(code(KeyCode::Enter), t0);
+    assert_eq!(a.focus, Focus::Audit);
+    // Flash messages expire on their own.
+    a.update(key(':'), t0);
+    type_str(&mut a, "zz", t0);
+    a.update(code(KeyCode::Enter), t0);
+    let expires = a.flash.as_ref().unwrap().expires;
+    a.update(Msg::Tick, expires);
+    assert!(a.flash.is_none());
+}
+
+#[test]
+fn an_idle_console_has_no_deadline() {
+    let mut a = app();
+    let t0 = Instant::now();
+    a.update(session(), t0);
+    assert_eq!(a.next_deadline(), None, "nothing to wake up for");
+}
+
+#[test]
+fn paste_goes_into_the_search_box_without_control_characters() {
+    let mut a = app();
+    let t0 = Instant::now();
+    a.update(Msg::Paste("adele.vance@contoso.com\r\n".into()), t0);
+    assert_eq!(a.search.query, "adele.vance@contoso.com");
+    assert!(a.search.due.is_some());
+}
