@@ -574,15 +574,10 @@ pub fn evaluate(op: &Operator, t: &Target, tenant: &TenantFacts) -> Verdict {
                 "Reset it in on-premises Active Directory, or ask a Hybrid Identity Administrator to enable password writeback in Entra Connect.",
             ));
         } else {
-            let dn = user
-                .on_premises_distinguished_name
-                .as_deref()
-                .map(|d| format!(" ({d})"))
-                .unwrap_or_default();
             warnings.push(warn(
                 "synced-writeback",
-                format!("{who} is synced from on-premises AD{dn}: the password is written back to AD and AD's policy applies (history, complexity, minimum age); an account in a protected group (AdminCount=1) is refused."),
-                "If the reset fails on-premises, reset it in Active Directory instead.",
+                format!("{who} is synced from on-premises AD: the password is written back to AD, and AD's policy applies (history, complexity, minimum age)."),
+                "If AD refuses it (for example a protected account with AdminCount=1), reset it in Active Directory instead.",
             ));
             if tenant.password_writeback.is_none() {
                 warnings.push(warn(

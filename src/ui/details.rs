@@ -76,7 +76,7 @@ fn field(label: &str, value: String, theme: &Theme) -> Line<'static> {
 fn lines(a: &Assessment, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let u = &a.target.user;
     let v = &a.verdict;
-    let long = width.max(20) * 3;
+    let long = width.max(20) * 8;
     let mut out = vec![Line::from(vec![styled(
         clean(u.label(), width.saturating_sub(2)),
         theme.title,
