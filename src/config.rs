@@ -33,6 +33,11 @@ pub struct Config {
     pub theme: ThemeName,
     pub colors: ColorOverrides,
     pub keys: BTreeMap<Action, KeyList>,
+    pub clipboard: ClipboardMode,
+    pub clipboard_clear: Duration,
+    pub password_length: usize,
+    pub operation_timeout: Duration,
+    pub journal_path: Option<PathBuf>,
     /// Where the file layer came from, if any (for messages and `doctor`).
     pub source_file: Option<PathBuf>,
 }
@@ -55,6 +60,23 @@ pub struct Layer {
     pub theme: Option<ThemeName>,
     pub colors: Option<ColorOverrides>,
     pub keys: Option<BTreeMap<Action, KeyList>>,
+    pub clipboard: Option<ClipboardMode>,
+    pub clipboard_clear_secs: Option<Ranged<0, 3600>>,
+    pub password_length: Option<Ranged<12, 64>>,
+    pub operation_timeout_secs: Option<Ranged<5, 900>>,
+    pub journal_path: Option<NonEmpty>,
+}
+
+/// How a password reaches the admin's clipboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClipboardMode {
+    /// The system clipboard when a display is reachable, else the terminal (OSC 52).
+    #[default]
+    Auto,
+    Osc52,
+    Native,
+    Off,
 }
 
 /// Every key, with the environment variable that sets it.
@@ -71,6 +93,11 @@ pub const KEYS: &[&str] = &[
     "search_top",
     "read_only",
     "theme",
+    "clipboard",
+    "clipboard_clear_secs",
+    "password_length",
+    "operation_timeout_secs",
+    "journal_path",
 ];
 
 pub fn env_var_for(key: &str) -> String {
@@ -136,6 +163,11 @@ impl Layer {
                 })
             }
             "theme" => self.theme = Some(parse(raw)?),
+            "clipboard" => self.clipboard = Some(parse(raw)?),
+            "clipboard_clear_secs" => self.clipboard_clear_secs = Some(Ranged::parse_str(raw)?),
+            "password_length" => self.password_length = Some(Ranged::parse_str(raw)?),
+            "operation_timeout_secs" => self.operation_timeout_secs = Some(Ranged::parse_str(raw)?),
+            "journal_path" => self.journal_path = Some(parse(raw)?),
             other => return Err(format!("unknown key `{other}`")),
         }
         Ok(())
@@ -174,7 +206,12 @@ impl Layer {
             read_only,
             theme,
             colors,
-            keys
+            keys,
+            clipboard,
+            clipboard_clear_secs,
+            password_length,
+            operation_timeout_secs,
+            journal_path
         );
         self
     }
@@ -202,6 +239,13 @@ impl Layer {
             theme: self.theme.unwrap_or_default(),
             colors: self.colors.unwrap_or_default(),
             keys: self.keys.unwrap_or_default(),
+            clipboard: self.clipboard.unwrap_or_default(),
+            clipboard_clear: Duration::from_secs(self.clipboard_clear_secs.map_or(30, |v| v.0)),
+            password_length: self.password_length.map_or(16, |v| v.0 as usize),
+            operation_timeout: Duration::from_secs(
+                self.operation_timeout_secs.map_or(120, |v| v.0),
+            ),
+            journal_path: self.journal_path.map(|p| PathBuf::from(p.0)),
             source_file,
         }
     }

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod graph;
+pub mod journal;
 pub mod keymap;
 pub mod policy;
 pub mod runtime;

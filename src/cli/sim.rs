@@ -27,6 +27,9 @@ pub struct SimArgs {
     /// Added to every Graph response.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub latency_ms: u64,
+    /// How long a resetPassword operation takes (notStarted, running, then done).
+    #[arg(long, default_value_t = 1200, value_name = "N")]
+    pub op_delay_ms: u64,
 }
 
 pub async fn run(global: &GlobalArgs, args: SimArgs) -> Result<Exit, Failure> {
@@ -42,6 +45,7 @@ pub async fn run(global: &GlobalArgs, args: SimArgs) -> Result<Exit, Failure> {
         .map_err(|e| usage(e.to_string()))?;
     let users = tenant.users.len();
     let running = sim::start(SimOptions {
+        operation_delay: Duration::from_millis(args.op_delay_ms),
         port: args.port,
         tenant,
         persona: global.persona.clone().unwrap_or_else(|| "helpdesk".into()),

@@ -12,10 +12,14 @@ use serde::de::DeserializeOwned;
 use super::model::*;
 use super::query::{self, MAX_PAGE};
 use super::retry;
-use super::{GraphApi, GraphError, SearchResult};
+use super::{
+    GraphApi, GraphError, PASSWORD_METHOD_ID, PasswordProfileUpdate, ResetAccepted, SearchResult,
+    WriteReceipt,
+};
 use crate::auth::TokenProvider;
 use crate::config::Config;
-use crate::secret::ExposeSecret;
+use crate::secret::{ExposeSecret, SecretString, secret};
+use zeroize::Zeroize;
 
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -208,6 +212,66 @@ impl GraphClient {
         }
     }
 
+    /// Sends a request that changes state, exactly once: a reset is never repeated
+    /// behind the admin's back. A connection that fails after the request may have been
+    /// sent comes back as `Transport { maybe_sent: true }`: the outcome is unknown.
+    async fn write(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+    ) -> Result<WriteResponse, GraphError> {
+        let client_request_id = uuid::Uuid::new_v4().to_string();
+        let token = self.tokens.token().await?;
+        let mut req = self
+            .http
+            .request(method.clone(), url.clone())
+            .header(header::ACCEPT, "application/json")
+            .header("client-request-id", &client_request_id)
+            .bearer_auth(token.expose_secret());
+        if let Some(b) = body {
+            req = req.header(header::CONTENT_TYPE, "application/json").body(b);
+        }
+        let resp = req.send().await.map_err(transport)?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let request_id = headers
+            .get("request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let retry_after = headers
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(retry::parse_retry_after);
+        tracing::debug!(
+            method = method.as_str(),
+            path = url.path(),
+            status = status.as_u16(),
+            request_id = request_id.as_deref().unwrap_or(""),
+            client_request_id = client_request_id.as_str(),
+            "graph write"
+        );
+        let body = resp.bytes().await.map_err(transport)?;
+        if !status.is_success() {
+            return Err(GraphError::from_response(
+                status.as_u16(),
+                &body,
+                request_id,
+                retry_after,
+            ));
+        }
+        Ok(WriteResponse {
+            status: status.as_u16(),
+            location: headers
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            retry_after,
+            request_id,
+            body: body.to_vec(),
+        })
+    }
+
     /// Follows `@odata.nextLink` until `limit` items are collected or no pages remain.
     /// `ConsistencyLevel` is re-sent on every page: Graph does not carry it over.
     async fn get_all<T: DeserializeOwned>(
@@ -249,6 +313,15 @@ impl GraphClient {
             .await?
             .0)
     }
+}
+
+struct WriteResponse {
+    #[allow(dead_code)]
+    status: u16,
+    location: Option<String>,
+    retry_after: Option<Duration>,
+    request_id: Option<String>,
+    body: Vec<u8>,
 }
 
 fn transport(e: reqwest::Error) -> GraphError {
@@ -427,6 +500,85 @@ impl GraphApi for GraphClient {
 
     async fn domains(&self) -> Result<Vec<Domain>, GraphError> {
         self.list("/domains", "", false).await
+    }
+
+    async fn update_password_profile(
+        &self,
+        user_id: &str,
+        update: &PasswordProfileUpdate<'_>,
+    ) -> Result<WriteReceipt, GraphError> {
+        // The password exists in plain text only inside this buffer, which is zeroized
+        // as soon as the request is built.
+        let body = zeroize::Zeroizing::new(
+            serde_json::to_vec(&serde_json::json!({"passwordProfile": {
+                "password": update.password.expose_secret(),
+                "forceChangePasswordNextSignIn": update.force_change,
+                "forceChangePasswordNextSignInWithMfa": update.force_change_with_mfa,
+            }}))
+            .unwrap_or_default(),
+        );
+        let url = self.url(&query::user_path(user_id), "")?;
+        let r = self.write(Method::PATCH, url, Some(body.to_vec())).await?;
+        Ok(WriteReceipt {
+            request_id: r.request_id,
+        })
+    }
+
+    async fn reset_password(
+        &self,
+        user_id: &str,
+        new_password: Option<&SecretString>,
+    ) -> Result<ResetAccepted, GraphError> {
+        let body = zeroize::Zeroizing::new(match new_password {
+            Some(p) => serde_json::to_vec(&serde_json::json!({"newPassword": p.expose_secret()}))
+                .unwrap_or_default(),
+            None => b"{}".to_vec(),
+        });
+        let path = format!(
+            "{}/authentication/methods/{}/resetPassword",
+            query::user_path(user_id),
+            PASSWORD_METHOD_ID
+        );
+        let r = self
+            .write(Method::POST, self.url(&path, "")?, Some(body.to_vec()))
+            .await?;
+        // A system-generated password comes only in this body (when none was sent).
+        let generated = if r.body.is_empty() {
+            None
+        } else {
+            let mut v: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+            let pw = v
+                .get_mut("newPassword")
+                .and_then(|p| p.as_str().map(|s| secret(s.to_string())));
+            if let Some(p) = v.get_mut("newPassword") {
+                *p = serde_json::Value::Null;
+            }
+            pw
+        };
+        let mut raw = r.body;
+        raw.zeroize();
+        Ok(ResetAccepted {
+            location: r.location,
+            retry_after: r.retry_after,
+            generated,
+            request_id: r.request_id,
+        })
+    }
+
+    async fn operation(&self, location: &str) -> Result<(Operation, Option<Duration>), GraphError> {
+        // The Location is followed as given, query string included, but only to our host.
+        let url = self.follow(location)?;
+        let op: Operation = self.get_json(url, false).await?;
+        // Retry-After of the poll itself is not surfaced by get_json; Graph's is ~1 s.
+        Ok((op, None))
+    }
+
+    async fn revoke_sessions(&self, user_id: &str) -> Result<WriteReceipt, GraphError> {
+        let path = format!("{}/revokeSignInSessions", query::user_path(user_id));
+        let r = self.write(Method::POST, self.url(&path, "")?, None).await?;
+        Ok(WriteReceipt {
+            request_id: r.request_id,
+        })
     }
 
     async fn on_premises_sync(&self) -> Result<Option<OnPremisesSync>, GraphError> {

@@ -3,17 +3,48 @@
 
 mod client;
 mod error;
+pub mod explain;
 pub mod facts;
 pub mod model;
 pub mod query;
+pub mod reset;
 pub mod retry;
 
 pub use client::{ClientOptions, GraphClient};
 pub use error::GraphError;
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 
+use crate::secret::SecretString;
 use model::*;
+
+/// The one password method every user has (authenticationmethod-resetpassword.md).
+pub const PASSWORD_METHOD_ID: &str = "28c10230-6103-485e-b985-444c60001490";
+
+/// `PATCH /users/{id}` with `passwordProfile`.
+pub struct PasswordProfileUpdate<'a> {
+    pub password: &'a SecretString,
+    pub force_change: bool,
+    pub force_change_with_mfa: bool,
+}
+
+/// A write Graph accepted.
+#[derive(Debug, Clone, Default)]
+pub struct WriteReceipt {
+    pub request_id: Option<String>,
+}
+
+/// The 202 of `resetPassword`: where to poll, how soon, and the system-generated password
+/// when none was sent.
+#[derive(Debug)]
+pub struct ResetAccepted {
+    pub location: Option<String>,
+    pub retry_after: Option<Duration>,
+    pub generated: Option<SecretString>,
+    pub request_id: Option<String>,
+}
 
 /// Result of a user search: the users, and the server's total when it sent one.
 #[derive(Debug, Clone, Default)]
@@ -56,4 +87,21 @@ pub trait GraphApi: Send + Sync {
     async fn domains(&self) -> Result<Vec<Domain>, GraphError>;
     /// `GET /directory/onPremisesSynchronization`; `None` when the tenant has none.
     async fn on_premises_sync(&self) -> Result<Option<OnPremisesSync>, GraphError>;
+    /// `PATCH /users/{id}` with `passwordProfile` (204). Sent once, never retried.
+    async fn update_password_profile(
+        &self,
+        user_id: &str,
+        update: &PasswordProfileUpdate<'_>,
+    ) -> Result<WriteReceipt, GraphError>;
+    /// `POST /users/{id}/authentication/methods/{passwordMethodId}/resetPassword` (202).
+    /// Sent once, never retried.
+    async fn reset_password(
+        &self,
+        user_id: &str,
+        new_password: Option<&SecretString>,
+    ) -> Result<ResetAccepted, GraphError>;
+    /// `GET` the long-running operation at a 202's `Location` (query string kept).
+    async fn operation(&self, location: &str) -> Result<(Operation, Option<Duration>), GraphError>;
+    /// `POST /users/{id}/revokeSignInSessions`.
+    async fn revoke_sessions(&self, user_id: &str) -> Result<WriteReceipt, GraphError>;
 }

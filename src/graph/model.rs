@@ -276,6 +276,31 @@ pub struct OnPremisesSync {
     pub features: Option<OnPremisesSyncFeatures>,
 }
 
+/// `longRunningOperation` behind `resetPassword`'s `Location`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Operation {
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub id: String,
+    /// `notStarted`, `running`, `succeeded`, `failed` (older docs capitalised them).
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub status: String,
+    pub status_detail: Option<String>,
+    #[serde(default, with = "lenient_time")]
+    pub created_date_time: Option<OffsetDateTime>,
+    #[serde(default, with = "lenient_time")]
+    pub last_action_date_time: Option<OffsetDateTime>,
+}
+
+impl Operation {
+    pub fn succeeded(&self) -> bool {
+        self.status.eq_ignore_ascii_case("succeeded")
+    }
+    pub fn failed(&self) -> bool {
+        self.status.eq_ignore_ascii_case("failed")
+    }
+}
+
 /// The Graph error envelope: `{"error": {"code", "message", "innerError": {...}}}`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ErrorEnvelope {

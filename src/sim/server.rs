@@ -25,6 +25,8 @@ use crate::secret::{SecretString, secret};
 pub struct SimOptions {
     pub port: u16,
     pub tenant: Tenant,
+    /// How long a `resetPassword` operation takes to finish.
+    pub operation_delay: Duration,
     pub persona: String,
     pub faults: Faults,
     pub latency: Duration,
@@ -126,8 +128,10 @@ impl SimState {
 }
 
 pub async fn start(opts: SimOptions) -> anyhow::Result<RunningSim> {
+    let mut tenant = opts.tenant;
+    tenant.operation_delay = opts.operation_delay;
     let state = Arc::new(SimState {
-        tenant: RwLock::new(opts.tenant),
+        tenant: RwLock::new(tenant),
         base_url: OnceLock::new(),
         tokens: Mutex::new(HashMap::new()),
         device_codes: Mutex::new(HashMap::new()),

@@ -110,6 +110,8 @@ struct RoleFile {
 #[derive(Debug, Clone)]
 pub struct SimUser {
     pub id: String,
+    /// Why password writeback fails for this user on-premises (e.g. AdminCount=1).
+    pub writeback_failure: Option<String>,
     /// Every user property as Graph would return it on `$select`.
     pub props: Map<String, Value>,
     pub upn_lower: String,
@@ -161,6 +163,10 @@ pub struct Tenant {
     pub personas: BTreeMap<String, Persona>,
     /// Long-running `resetPassword` operations by id.
     pub operations: HashMap<String, super::writes::SimOperation>,
+    /// How long a `resetPassword` operation takes.
+    pub operation_delay: std::time::Duration,
+    /// Directory audit entries, oldest first.
+    pub audit: Vec<Value>,
 }
 
 pub fn user_id_for(upn: &str) -> String {
@@ -297,6 +303,10 @@ impl SimUser {
             .and_then(Value::as_str)
             .unwrap_or(&upn)
             .to_string();
+        // Simulator-only facts (not Graph properties) start with `_`.
+        let writeback_failure = given
+            .remove("_writebackFailure")
+            .and_then(|v| v.as_str().map(str::to_string));
         let id = match given.remove("id") {
             Some(Value::String(id)) => id,
             _ => user_id_for(&upn),
@@ -316,6 +326,7 @@ impl SimUser {
         }
         let mut u = SimUser {
             id,
+            writeback_failure,
             props,
             upn_lower: String::new(),
             mail_lower: String::new(),
@@ -385,6 +396,8 @@ impl Tenant {
             assignments: Vec::new(),
             personas: BTreeMap::new(),
             operations: HashMap::new(),
+            operation_delay: std::time::Duration::from_millis(1200),
+            audit: Vec::new(),
         };
         for u in file.users {
             t.push_user(SimUser::new(u)?)?;

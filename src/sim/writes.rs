@@ -1,7 +1,7 @@
 //! The simulator's write calls: the two reset paths, the long-running operation behind
 //! `resetPassword`, and `revokeSignInSessions` — each enforcing who may reset whom.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::http::{HeaderValue, Method, StatusCode};
@@ -17,8 +17,6 @@ use crate::policy::password;
 
 /// The one password method every user has (authenticationmethod-resetpassword.md).
 pub const PASSWORD_METHOD_ID: &str = "28c10230-6103-485e-b985-444c60001490";
-/// How long a `resetPassword` operation stays `running`.
-const OPERATION_RUNTIME: Duration = Duration::from_millis(1200);
 
 /// A long-running `resetPassword` operation.
 #[derive(Debug, Clone)]
@@ -198,6 +196,7 @@ fn update_user(t: &mut Tenant, ctx: &Ctx, claims: &Claims, key: &str, body: &Byt
         flag("forceChangePasswordNextSignIn"),
         flag("forceChangePasswordNextSignInWithMfa"),
     );
+    audit_reset(t, claims, index, "passwordProfile", None);
     let mut r = ctx.json(StatusCode::NO_CONTENT, Value::Null);
     *r.body_mut() = axum::body::Body::empty();
     r.headers_mut().remove("content-type");
@@ -251,10 +250,13 @@ fn reset_password(
             Some(crate::secret::ExposeSecret::expose_secret(&password::generate(12)).to_string())
         }
     };
-    let failure = hybrid_blocks.first().map(|c| match *c {
-        "federated-domain" => "The user's domain is federated: the password is managed by the on-premises identity provider.".to_string(),
-        _ => "Password writeback is not enabled for this tenant.".to_string(),
-    });
+    let failure = hybrid_blocks
+        .first()
+        .map(|c| match *c {
+            "federated-domain" => "The user's domain is federated: the password is managed by the on-premises identity provider.".to_string(),
+            _ => "Password writeback is not enabled for this tenant.".to_string(),
+        })
+        .or_else(|| synced.then(|| t.users[index].writeback_failure.clone()).flatten());
     let op_id = uuid::Uuid::new_v4().to_string();
     let user_id = t.users[index].id.clone();
     t.operations.insert(
@@ -308,14 +310,21 @@ fn operation(t: &mut Tenant, ctx: &Ctx, claims: &Claims, key: &str, op_id: &str)
     else {
         return Err(ctx.not_found(op_id));
     };
-    let done = op.created.elapsed() >= OPERATION_RUNTIME;
+    // notStarted for the first quarter of the delay, then running, then the outcome.
+    let elapsed = op.created.elapsed();
+    let done = elapsed >= t.operation_delay;
     let status = match (&op.failure, done) {
+        (_, false) if elapsed < t.operation_delay / 4 => "notStarted",
         (_, false) => "running",
         (None, true) => "succeeded",
         (Some(_), true) => "failed",
     };
-    if done && op.failure.is_none() && !op.applied {
-        apply_reset(t, index, true, false);
+    if done && !op.applied {
+        if op.failure.is_none() {
+            apply_reset(t, index, true, false);
+        }
+        let outcome = op.failure.clone();
+        audit_reset(t, claims, index, "resetPassword", outcome.as_deref());
         if let Some(o) = t.operations.get_mut(op_id) {
             o.applied = true;
         }
@@ -355,6 +364,122 @@ fn revoke(t: &mut Tenant, ctx: &Ctx, claims: &Claims, key: &str) -> Reply {
     t.user_mut(index)
         .props
         .insert("signInSessionsValidFromDateTime".into(), json!(now()));
+    let (id, name, upn) = target_ids(t, index);
+    let actor = actor(t, claims);
+    t.audit.push(audit_entry(
+        &actor,
+        "Core Directory",
+        "Update StsRefreshTokenValidFrom Timestamp",
+        "UserManagement",
+        "Update",
+        &id,
+        &name,
+        &upn,
+        None,
+        vec![],
+    ));
     // Documented known issue: 200 with a Boolean body where 204 was intended.
     ctx.ok(json!({"@odata.context": ctx.context("Edm.Boolean"), "value": true}))
+}
+
+fn target_ids(t: &Tenant, index: usize) -> (String, String, String) {
+    let u = &t.users[index];
+    (
+        u.id.clone(),
+        u.display_name().to_string(),
+        u.str("userPrincipalName").unwrap_or_default().to_string(),
+    )
+}
+
+/// `initiatedBy.user` for the caller.
+fn actor(t: &Tenant, claims: &Claims) -> Value {
+    let upn = t
+        .user_by_key(&claims.oid)
+        .and_then(|u| u.str("userPrincipalName"))
+        .unwrap_or(&claims.upn)
+        .to_string();
+    json!({"user": {"id": claims.oid, "displayName": claims.name, "userPrincipalName": upn,
+                    "ipAddress": "203.0.113.24", "userType": "Member", "homeTenantId": claims.tid,
+                    "homeTenantName": null},
+           "app": null})
+}
+
+/// A directoryAudit entry in the documented shape (directoryaudit resource).
+#[allow(clippy::too_many_arguments)]
+pub fn audit_entry(
+    initiated_by: &Value,
+    service: &str,
+    activity: &str,
+    category: &str,
+    operation_type: &str,
+    target_id: &str,
+    target_name: &str,
+    target_upn: &str,
+    failure: Option<&str>,
+    details: Vec<(&str, &str)>,
+) -> Value {
+    let additional: Vec<Value> = details
+        .into_iter()
+        .map(|(k, v)| json!({"key": k, "value": v}))
+        .collect();
+    json!({
+        "id": format!("Directory_{}_{}", uuid::Uuid::new_v4().simple(), rand::random::<u32>()),
+        "category": category,
+        "correlationId": uuid::Uuid::new_v4().to_string(),
+        "result": if failure.is_some() { "failure" } else { "success" },
+        "resultReason": failure.unwrap_or(""),
+        "activityDisplayName": activity,
+        "activityDateTime": now(),
+        "loggedByService": service,
+        "operationType": operation_type,
+        "initiatedBy": initiated_by,
+        "targetResources": [{
+            "id": target_id,
+            "displayName": target_name,
+            "type": "User",
+            "userPrincipalName": target_upn,
+            "groupType": null,
+            "modifiedProperties": []
+        }],
+        "additionalDetails": additional,
+    })
+}
+
+/// What a real tenant logs for an admin reset: Core Directory's "Reset user password",
+/// plus the password-management service's "Reset password (by admin)" with the on-premises
+/// agent that wrote it back (research/graph-api.md §6).
+fn audit_reset(t: &mut Tenant, claims: &Claims, index: usize, path: &str, failure: Option<&str>) {
+    let (id, name, upn) = target_ids(t, index);
+    let actor = actor(t, claims);
+    let agent = if path == "resetPassword" {
+        "Microsoft Entra Connect"
+    } else {
+        "None"
+    };
+    let core = audit_entry(
+        &actor,
+        "Core Directory",
+        "Reset user password",
+        "UserManagement",
+        "Update",
+        &id,
+        &name,
+        &upn,
+        failure,
+        vec![],
+    );
+    let sspm = audit_entry(
+        &actor,
+        "Self-service Password Management",
+        "Reset password (by admin)",
+        "UserManagement",
+        "Update",
+        &id,
+        &name,
+        &upn,
+        failure,
+        vec![("OnPremisesAgent", agent)],
+    );
+    t.audit.push(core);
+    t.audit.push(sspm);
 }

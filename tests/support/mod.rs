@@ -24,6 +24,7 @@ pub struct Setup {
     pub max_retry_wait: Duration,
     /// Changes to the demo tenant before it is served.
     pub tweak: fn(&mut Tenant),
+    pub op_delay: Duration,
 }
 
 impl Default for Setup {
@@ -36,6 +37,7 @@ impl Default for Setup {
             timeout: Duration::from_secs(10),
             max_retry_wait: Duration::from_secs(60),
             tweak: |_| {},
+            op_delay: Duration::from_millis(300),
         }
     }
 }
@@ -45,6 +47,7 @@ pub async fn start(setup: Setup) -> Env {
     tenant.add_generated_users(setup.users).unwrap();
     (setup.tweak)(&mut tenant);
     let sim = sim::start(SimOptions {
+        operation_delay: setup.op_delay,
         port: 0,
         tenant,
         persona: setup.persona.into(),

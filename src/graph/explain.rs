@@ -1,0 +1,169 @@
+//! What a failed reset means and what to do, for the console and the CLI alike. Decisions
+//! use the Graph `code` and HTTP status (and which call was made), never the message text;
+//! the message is shown as detail.
+
+use super::GraphError;
+use crate::policy::eligibility::Method;
+use crate::sanitize::sanitize_line;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    pub cause: String,
+    pub fix: String,
+}
+
+/// Context the error alone does not carry.
+pub struct Context<'a> {
+    pub method: Method,
+    pub target_synced: bool,
+    /// The least-privileged role that would allow this reset, from the verdict.
+    pub least_role: Option<&'a str>,
+}
+
+pub fn explain(e: &GraphError, cx: &Context) -> Explanation {
+    let permission = match cx.method {
+        Method::PasswordProfile => "User-PasswordProfile.ReadWrite.All",
+        Method::ResetPassword => "UserAuthenticationMethod.ReadWrite.All",
+    };
+    let (cause, fix) = match e {
+        GraphError::Auth(_) => (
+            "signing in failed".to_string(),
+            "sign in again (resetdesk logout, then retry)".to_string(),
+        ),
+        _ if e.is_unauthenticated() => (
+            "your sign-in expired or is not valid for Microsoft Graph (401)".into(),
+            "sign in again, then retry".into(),
+        ),
+        GraphError::Api { status: 429, retry_after, .. } => (
+            "Microsoft Graph is throttling requests (429)".into(),
+            match retry_after {
+                Some(d) => format!("wait {} s, then retry; the reset was not made", d.as_secs().max(1)),
+                None => "wait a minute, then retry; the reset was not made".into(),
+            },
+        ),
+        _ if e.code() == Some("Authorization_RequestDenied") || e.status() == Some(403) => (
+            "Graph refused: insufficient privileges (403 Authorization_RequestDenied)".into(),
+            format!(
+                "either your role does not cover this user ({}), or resetdesk lacks consent for {permission}: ask an admin to grant it",
+                cx.least_role
+                    .map(|r| format!("ask a {r}"))
+                    .unwrap_or_else(|| "ask a Privileged Authentication Administrator".into())
+            ),
+        ),
+        _ if e.is_not_found() => (
+            "the user no longer exists (deleted, or the id/UPN changed) (404 Request_ResourceNotFound)".into(),
+            "search for the user again".into(),
+        ),
+        GraphError::Api { status: 400, .. } if cx.method == Method::PasswordProfile && cx.target_synced => (
+            "this user is mastered on-premises: a passwordProfile update cannot change it (400)".into(),
+            "use the resetPassword path (password writeback), or reset in on-premises AD; enable writeback if it is off".into(),
+        ),
+        GraphError::Api { status: 400, .. } => (
+            "Graph rejected the password (400): it fails the complexity rules or is on the banned list".into(),
+            "generate a new one (or choose another: 8–256 characters, 3 of 4 character classes, no name, no common words)".into(),
+        ),
+        GraphError::Transport { maybe_sent: false, .. } => (
+            "Microsoft Graph could not be reached; nothing was sent".into(),
+            "check the network and retry".into(),
+        ),
+        GraphError::Transport { .. } => (
+            "the connection failed after the request was sent; the outcome is unknown".into(),
+            "verify before handing the password out: watch the audit pane, or `resetdesk show` the user (last password change)".into(),
+        ),
+        GraphError::ForeignLink(_) | GraphError::Decode { .. } | GraphError::Api { .. } => (
+            format!("Microsoft Graph returned an error: {}", sanitize_line(&e.to_string(), 200)),
+            "retry; if it persists, check the request id with Microsoft support".into(),
+        ),
+    };
+    Explanation { cause, fix }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn api(status: u16, code: &str) -> GraphError {
+        GraphError::Api {
+            status,
+            code: code.into(),
+            message: "whatever the service says".into(),
+            request_id: None,
+            retry_after: Some(Duration::from_secs(7)),
+        }
+    }
+
+    fn cx(method: Method, synced: bool) -> Context<'static> {
+        Context {
+            method,
+            target_synced: synced,
+            least_role: Some("Privileged Authentication Administrator"),
+        }
+    }
+
+    #[test]
+    fn each_error_has_a_cause_and_a_fix() {
+        let e = explain(
+            &api(403, "Authorization_RequestDenied"),
+            &cx(Method::PasswordProfile, false),
+        );
+        assert!(
+            e.fix.contains("Privileged Authentication Administrator")
+                && e.fix.contains("User-PasswordProfile.ReadWrite.All")
+        );
+        let e = explain(
+            &api(403, "Authorization_RequestDenied"),
+            &cx(Method::ResetPassword, true),
+        );
+        assert!(e.fix.contains("UserAuthenticationMethod.ReadWrite.All"));
+        assert!(
+            explain(
+                &api(400, "Request_BadRequest"),
+                &cx(Method::PasswordProfile, false)
+            )
+            .cause
+            .contains("complexity")
+        );
+        assert!(
+            explain(
+                &api(400, "Request_BadRequest"),
+                &cx(Method::PasswordProfile, true)
+            )
+            .cause
+            .contains("on-premises")
+        );
+        assert!(
+            explain(
+                &api(404, "Request_ResourceNotFound"),
+                &cx(Method::PasswordProfile, false)
+            )
+            .fix
+            .contains("search")
+        );
+        assert!(
+            explain(
+                &api(401, "InvalidAuthenticationToken"),
+                &cx(Method::PasswordProfile, false)
+            )
+            .fix
+            .contains("sign in")
+        );
+        assert!(
+            explain(
+                &api(429, "TooManyRequests"),
+                &cx(Method::PasswordProfile, false)
+            )
+            .fix
+            .contains("wait 7 s")
+        );
+        let lost = GraphError::Transport {
+            message: "reset".into(),
+            maybe_sent: true,
+        };
+        assert!(
+            explain(&lost, &cx(Method::PasswordProfile, false))
+                .fix
+                .contains("verify")
+        );
+    }
+}
