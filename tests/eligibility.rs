@@ -404,7 +404,10 @@ async fn the_simulator_enforces_the_same_rules_on_writes() {
     assert_eq!(headers["retry-after"], "1");
     let (status, _, op) = env.raw(&location, false).await;
     assert_eq!(status, 200);
-        assert!(op["status"] == "notStarted" || op["status"] == "running", "{op}");
+    assert!(
+        op["status"] == "notStarted" || op["status"] == "running",
+        "{op}"
+    );
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     let (_, _, op) = env.raw(&location, false).await;
     assert_eq!(op["status"], "succeeded");

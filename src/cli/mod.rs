@@ -3,6 +3,8 @@
 //! to stderr.
 
 mod context;
+mod journal;
+mod reset;
 mod search;
 mod show;
 mod sim;
@@ -128,18 +130,26 @@ pub enum Command {
     Search(search::SearchArgs),
     /// Details, roles and the reset eligibility verdict for one user (id or UPN).
     Show(show::ShowArgs),
+    /// Reset one user's password (checked first; asks unless --yes).
+    Reset(reset::ResetArgs),
+    /// Your own actions, from the local journal.
+    Journal(journal::JournalArgs),
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
     let json = match &cli.command {
         Some(Command::Search(a)) => a.json,
         Some(Command::Show(a)) => a.json,
+        Some(Command::Reset(a)) => a.json,
+        Some(Command::Journal(a)) => a.json,
         _ => false,
     };
     let result = match cli.command {
         Some(Command::Sim(args)) => sim::run(&cli.global, args).await,
         Some(Command::Search(args)) => search::run(&cli.global, args).await,
         Some(Command::Show(args)) => show::run(&cli.global, args).await,
+        Some(Command::Reset(args)) => reset::run(&cli.global, args).await,
+        Some(Command::Journal(args)) => journal::run(&cli.global, args).await,
         None => console(&cli.global).await,
     };
     match result {
@@ -147,9 +157,14 @@ pub async fn run(cli: Cli) -> ExitCode {
         Err(f) => {
             if json {
                 // Scripts get the failure as the one JSON document too.
+                let status = if f.exit == Exit::Refused {
+                    "refused"
+                } else {
+                    "failed"
+                };
                 println!(
                     "{}",
-                    serde_json::json!({"status": "failed", "error": f.message, "exitCode": f.exit as u8})
+                    serde_json::json!({"status": status, "error": f.message, "exitCode": f.exit as u8})
                 );
             }
             eprintln!("resetdesk: {}", f.message);

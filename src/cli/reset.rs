@@ -1,0 +1,371 @@
+//! `resetdesk reset USER`: one reset, checked first, confirmed, journaled.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use clap::Args;
+use serde_json::{Value, json};
+
+use super::{Exit, Failure, GlobalArgs, Session};
+use crate::graph::explain::{Context, explain};
+use crate::graph::facts::{Assessment, OperatorFacts, assess};
+use crate::graph::reset::{ResetOutcome, ResetRequest, ResetStatus, reset};
+use crate::journal::{self, Journal};
+use crate::policy::eligibility::Method;
+use crate::policy::password;
+use crate::sanitize::sanitize;
+use crate::secret::{ExposeSecret, SecretString, secret};
+
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    /// The user's object id or user principal name.
+    pub user: String,
+    /// Read the new password from the first line of standard input (never from argv).
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Do not require a password change at next sign-in.
+    #[arg(long)]
+    pub no_force_change: bool,
+    /// Require a change at next sign-in, after multi-factor authentication.
+    #[arg(long, conflicts_with = "no_force_change")]
+    pub force_change_with_mfa: bool,
+    /// Revoke the user's sign-in sessions after the reset.
+    #[arg(long)]
+    pub revoke_sessions: bool,
+    /// Do not ask for confirmation (needed when there is no terminal to ask on).
+    #[arg(long)]
+    pub yes: bool,
+    /// A ticket reference recorded in the journal.
+    #[arg(long, value_name = "REF")]
+    pub ticket: Option<String>,
+    /// Print one JSON document.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A target whose reset needs the UPN typed: it holds any role, or sits in a
+/// role-assignable group.
+pub fn privileged(a: &Assessment) -> bool {
+    !a.target.roles.is_empty()
+        || a.target
+            .groups
+            .iter()
+            .chain(&a.target.owned_groups)
+            .any(|g| g.protected)
+}
+
+fn read_password_line() -> Result<SecretString, Failure> {
+    let mut line = zeroize::Zeroizing::new(String::new());
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+        Failure::new(
+            Exit::Usage,
+            format!("cannot read the password from stdin: {e}"),
+        )
+    })?;
+    let pw = line.trim_end_matches(['\r', '\n']);
+    if pw.is_empty() {
+        return Err(Failure::new(
+            Exit::Usage,
+            "--password-stdin: standard input held no password",
+        ));
+    }
+    Ok(secret(pw.to_string()))
+}
+
+fn confirm(a: &Assessment) -> Result<(), Failure> {
+    let u = &a.target.user;
+    let upn = u
+        .user_principal_name
+        .clone()
+        .unwrap_or_else(|| u.id.clone());
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Err(Failure::new(
+            Exit::Refused,
+            "not confirmed: there is no terminal to ask on; pass --yes to reset without asking",
+        ));
+    }
+    let mut err = std::io::stderr();
+    let expected = if privileged(a) {
+        let _ = write!(
+            err,
+            "{} holds an admin role. Type their UPN to confirm: ",
+            sanitize(u.label())
+        );
+        upn.clone()
+    } else {
+        let _ = write!(
+            err,
+            "Reset the password of {} <{}>? Type yes to confirm: ",
+            sanitize(u.label()),
+            sanitize(&upn)
+        );
+        "yes".into()
+    };
+    let _ = err.flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).ok();
+    if answer.trim().eq_ignore_ascii_case(&expected) {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            Exit::Refused,
+            "not confirmed: nothing was changed",
+        ))
+    }
+}
+
+pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> {
+    // Read stdin first: the password must not wait behind network calls.
+    let typed = if args.password_stdin {
+        Some(read_password_line()?)
+    } else {
+        None
+    };
+    let session = Session::open(global).await?;
+    let operator = session.operator().await?;
+    let a = match assess(session.graph.as_ref(), &operator, args.user.trim()).await {
+        Ok(a) => a,
+        Err(e) if e.is_not_found() => {
+            return Err(Failure::new(
+                Exit::Failed,
+                format!(
+                    "no user {:?} in this tenant ({})",
+                    sanitize(&args.user),
+                    e.code().unwrap_or("not found")
+                ),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let u = &a.target.user;
+    if !a.verdict.allowed {
+        let first = a.verdict.blocks().next();
+        let message = match first {
+            Some(r) => format!(
+                "you cannot reset {}: {} → {}",
+                sanitize(u.label()),
+                sanitize(&r.message),
+                sanitize(&r.fix)
+            ),
+            None => format!("you cannot reset {}", sanitize(u.label())),
+        };
+        if !args.json {
+            return Err(Failure::new(Exit::Refused, message));
+        }
+        println!(
+            "{}",
+            json!({
+                "status": "refused",
+                "user": user_json(&a),
+                "reasons": a.verdict.reasons,
+                "leastPrivilegedRole": a.verdict.least_privileged_role,
+            })
+        );
+        eprintln!("resetdesk: {message}");
+        return Ok(Exit::Refused);
+    }
+    let method = a.verdict.method.unwrap_or(Method::PasswordProfile);
+    let generated = typed.is_none();
+    let password = match typed {
+        Some(p) => {
+            let names = password::user_names(
+                u.given_name.as_deref(),
+                u.surname.as_deref(),
+                u.user_principal_name.as_deref(),
+            );
+            let problems = password::check(p.expose_secret(), &names);
+            if !problems.is_empty() {
+                let list: Vec<String> = problems.iter().map(|p| p.message()).collect();
+                return Err(Failure::new(
+                    Exit::Usage,
+                    format!(
+                        "the password does not meet the Entra policy: {}",
+                        list.join("; ")
+                    ),
+                ));
+            }
+            p
+        }
+        None => password::generate(session.config.password_length),
+    };
+    for w in a.verdict.warnings() {
+        eprintln!("! {}", sanitize(&w.message));
+    }
+    if method == Method::ResetPassword && args.no_force_change {
+        eprintln!(
+            "! the resetPassword path (synced users) always requires a change at next sign-in; --no-force-change does not apply"
+        );
+    }
+    if !args.yes {
+        confirm(&a)?;
+    }
+    let outcome = reset(
+        session.graph.as_ref(),
+        ResetRequest {
+            user_id: u.id.clone(),
+            method,
+            password,
+            generated,
+            force_change: !args.no_force_change,
+            force_change_with_mfa: args.force_change_with_mfa,
+            revoke_sessions: args.revoke_sessions,
+            operation_timeout: session.config.operation_timeout,
+        },
+    )
+    .await;
+    record(
+        &session,
+        &operator,
+        &a,
+        &outcome,
+        args.ticket.as_deref(),
+        args.revoke_sessions,
+    );
+    let cx = Context {
+        method,
+        target_synced: u.on_premises_sync_enabled == Some(true),
+        least_role: a.verdict.least_privileged_role.as_deref(),
+    };
+    let explanation = outcome.error.as_ref().map(|e| explain(e, &cx));
+    let revoke_failed = matches!(outcome.revoked, Some(Err(_)));
+    if args.json {
+        let mut doc = json!({
+            "status": outcome.status,
+            "method": method.name(),
+            "user": user_json(&a),
+            "forceChangePasswordNextSignIn": outcome.force_change,
+            "forceChangePasswordNextSignInWithMfa": outcome.force_change_with_mfa,
+            "sessionsRevoked": outcome.revoked.as_ref().map(|r| r.is_ok()),
+            "detail": outcome.detail,
+            "error": outcome.error.as_ref().map(|e| json!({
+                "code": e.code(),
+                "message": e.to_string(),
+                "cause": explanation.as_ref().map(|x| x.cause.clone()),
+                "fix": explanation.as_ref().map(|x| x.fix.clone()),
+            })),
+            "requestIds": outcome.request_ids,
+        });
+        // The password appears only when resetdesk generated it (never echo what came in
+        // on stdin), and never when the reset certainly failed.
+        if let (true, Some(p)) = (outcome.generated, &outcome.password) {
+            doc["temporaryPassword"] = Value::String(p.expose_secret().to_string());
+        }
+        println!("{doc}");
+    } else {
+        human(&a, &outcome, explanation.as_ref());
+    }
+    Ok(match outcome.status {
+        ResetStatus::Succeeded if !revoke_failed => Exit::Ok,
+        _ => Exit::Failed,
+    })
+}
+
+fn user_json(a: &Assessment) -> Value {
+    let u = &a.target.user;
+    json!({"id": u.id, "userPrincipalName": u.user_principal_name, "displayName": u.display_name})
+}
+
+fn human(a: &Assessment, o: &ResetOutcome, why: Option<&crate::graph::explain::Explanation>) {
+    let u = &a.target.user;
+    let who = format!(
+        "{} <{}>",
+        sanitize(u.label()),
+        sanitize(u.user_principal_name.as_deref().unwrap_or(&u.id))
+    );
+    match o.status {
+        ResetStatus::Succeeded => println!("✓ Password reset for {who} ({}).", o.method.name()),
+        ResetStatus::Unconfirmed => {
+            println!("? Reset of {who} is UNCONFIRMED — verify before handing the password out.")
+        }
+        ResetStatus::Failed => println!("✗ Reset of {who} failed."),
+    }
+    if let (true, Some(p)) = (o.generated, &o.password) {
+        println!("  Temporary password: {}", p.expose_secret());
+    }
+    if o.status != ResetStatus::Failed {
+        if o.force_change_with_mfa {
+            println!("  The user must complete MFA, then change it at next sign-in.");
+        } else if o.force_change {
+            println!("  The user must change it at next sign-in.");
+        }
+    }
+    if let Some(d) = &o.detail {
+        println!("  {}", sanitize(d));
+    }
+    if let Some(x) = why {
+        println!("  Cause: {}", sanitize(&x.cause));
+        println!("  Do: {}", sanitize(&x.fix));
+    }
+    if o.status == ResetStatus::Unconfirmed {
+        println!(
+            "  Verify: `resetdesk show {}` (last password change) or the audit log.",
+            sanitize(u.user_principal_name.as_deref().unwrap_or(&u.id))
+        );
+    }
+    match &o.revoked {
+        Some(Ok(())) => println!("  Sign-in sessions revoked."),
+        Some(Err(e)) => println!("  ! Revoking sessions failed: {}", sanitize(&e.to_string())),
+        None => {}
+    }
+}
+
+/// Appends to the journal; a journal that cannot be written is reported, and does not
+/// undo or hide the reset.
+pub fn record(
+    session: &Session,
+    op: &OperatorFacts,
+    a: &Assessment,
+    o: &ResetOutcome,
+    ticket: Option<&str>,
+    revoke: bool,
+) {
+    let path = session
+        .config
+        .journal_path
+        .clone()
+        .or_else(Journal::default_path);
+    let Some(path) = path else {
+        eprintln!("! no data directory for the journal; this reset is not journaled");
+        return;
+    };
+    let entry = journal::Entry {
+        time: journal::now(),
+        action: "reset".into(),
+        operator: journal::Person {
+            id: op.user.id.clone(),
+            user_principal_name: op.user.user_principal_name.clone(),
+        },
+        target: journal::Person {
+            id: a.target.user.id.clone(),
+            user_principal_name: a.target.user.user_principal_name.clone(),
+        },
+        method: o.method.name().into(),
+        options: journal::Options {
+            force_change: o.force_change,
+            force_change_with_mfa: o.force_change_with_mfa,
+            revoke_sessions: revoke,
+            generated: o.generated,
+        },
+        ticket: ticket.map(str::to_string),
+        outcome: match o.status {
+            ResetStatus::Succeeded => "succeeded",
+            ResetStatus::Failed => "failed",
+            ResetStatus::Unconfirmed => "unconfirmed",
+        }
+        .into(),
+        error: o
+            .error
+            .as_ref()
+            .map(|e| {
+                e.code()
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string)
+                    .unwrap_or_else(|| "transport".into())
+            })
+            .or_else(|| o.detail.clone()),
+        request_ids: o.request_ids.clone(),
+        sessions_revoked: o.revoked.as_ref().map(|r| r.is_ok()),
+    };
+    if let Err(e) = Journal::at(path.clone()).append(&entry) {
+        eprintln!("! could not write the journal {}: {e}", path.display());
+    }
+}
