@@ -118,6 +118,64 @@ impl Journal {
     }
 }
 
+/// The journal entry for a reset (the CLI and the console write the same thing).
+pub fn reset_entry(
+    operator: &crate::graph::model::User,
+    target_id: &str,
+    target_upn: Option<&str>,
+    o: &crate::graph::reset::ResetOutcome,
+    ticket: Option<&str>,
+    revoke: bool,
+) -> Entry {
+    use crate::graph::reset::ResetStatus;
+    Entry {
+        time: now(),
+        action: "reset".into(),
+        operator: Person {
+            id: operator.id.clone(),
+            user_principal_name: operator.user_principal_name.clone(),
+        },
+        target: Person {
+            id: target_id.to_string(),
+            user_principal_name: target_upn.map(str::to_string),
+        },
+        method: o.method.name().into(),
+        options: Options {
+            force_change: o.force_change,
+            force_change_with_mfa: o.force_change_with_mfa,
+            revoke_sessions: revoke,
+            generated: o.generated,
+        },
+        ticket: ticket.filter(|t| !t.trim().is_empty()).map(str::to_string),
+        outcome: match o.status {
+            ResetStatus::Succeeded => "succeeded",
+            ResetStatus::Failed => "failed",
+            ResetStatus::Unconfirmed => "unconfirmed",
+        }
+        .into(),
+        error: o
+            .error
+            .as_ref()
+            .map(|e| {
+                e.code()
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string)
+                    .unwrap_or_else(|| "transport".into())
+            })
+            .or_else(|| o.detail.clone()),
+        request_ids: o.request_ids.clone(),
+        sessions_revoked: o.revoked.as_ref().map(|r| r.is_ok()),
+    }
+}
+
+/// The configured journal, or the platform default.
+pub fn open(configured: Option<&Path>) -> Option<Journal> {
+    configured
+        .map(Path::to_path_buf)
+        .or_else(Journal::default_path)
+        .map(Journal::at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

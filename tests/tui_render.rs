@@ -34,6 +34,7 @@ impl Fixture {
                 search_top: 25,
                 cloud: "global".into(),
                 demo: true,
+                ..Options::default()
             },
             Keymap::default(),
         );

@@ -2,6 +2,7 @@
 //! I/O and never touches the terminal, so every behaviour is testable with plain values.
 
 pub mod flash;
+pub mod reset;
 pub mod search;
 
 use std::sync::Arc;
@@ -9,10 +10,15 @@ use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::graph::explain::{Context, explain};
 use crate::graph::facts::{Assessment, OperatorFacts};
 use crate::graph::model::User;
+use crate::graph::reset::{ResetOutcome, ResetRequest, ResetStatus};
 use crate::keymap::{Action, Keymap};
+use crate::policy::password;
+use crate::secret::{SecretString, secret};
 pub use flash::{Flash, Level};
+pub use reset::{Dialog, Field, Otp, Refusal, ResetFlow};
 pub use search::Search;
 
 /// Results of I/O and input, delivered to `update`.
@@ -33,8 +39,26 @@ pub enum Msg {
         req: u64,
         result: Result<Box<Assessment>, String>,
     },
+    ResetDone {
+        req: u64,
+        outcome: Box<ResetOutcome>,
+    },
+    /// How the copy was made, or why it failed.
+    Copied(Result<String, String>),
+    /// Whether the clipboard still held the password and was cleared.
+    ClipboardCleared(Result<bool, String>),
     /// The terminal is going away (SIGTERM, SIGHUP).
     Terminate,
+}
+
+/// What the journal needs about a reset besides its outcome.
+#[derive(Debug, Clone)]
+pub struct JournalNote {
+    pub operator: Arc<OperatorFacts>,
+    pub target_id: String,
+    pub target_upn: String,
+    pub ticket: Option<String>,
+    pub revoke: bool,
 }
 
 /// What the header shows, read once at start and on refresh.
@@ -45,7 +69,7 @@ pub struct SessionInfo {
 }
 
 /// Things to do in the outside world.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Effect {
     LoadSession,
     Search {
@@ -58,6 +82,14 @@ pub enum Effect {
         key: String,
         operator: Arc<OperatorFacts>,
     },
+    /// One reset, sent once; the executor journals the outcome.
+    Reset {
+        req: u64,
+        request: ResetRequest,
+        note: JournalNote,
+    },
+    Copy(SecretString),
+    ClearClipboard(SecretString),
     Quit,
 }
 
@@ -115,6 +147,24 @@ pub struct Options {
     pub search_top: u32,
     pub cloud: String,
     pub demo: bool,
+    pub password_length: usize,
+    /// Clear the clipboard this long after a copy (zero: never).
+    pub clipboard_clear: Duration,
+    pub operation_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            read_only: false,
+            search_top: 25,
+            cloud: "global".into(),
+            demo: false,
+            password_length: 16,
+            clipboard_clear: Duration::from_secs(30),
+            operation_timeout: Duration::from_secs(120),
+        }
+    }
 }
 
 pub struct App {
@@ -132,6 +182,9 @@ pub struct App {
     pub spinner: usize,
     /// Lines scrolled in the details pane (j/k there).
     pub details_scroll: u16,
+    pub reset: ResetFlow,
+    /// A copied password and when to clear it from the clipboard; survives the view.
+    pending_clear: Option<(Instant, SecretString)>,
     /// A details request waiting for the operator's roles to arrive.
     deferred_details: Option<String>,
     next_req: u64,
@@ -159,6 +212,8 @@ impl App {
             quit: false,
             spinner: 0,
             details_scroll: 0,
+            reset: ResetFlow::Closed,
+            pending_clear: None,
             deferred_details: None,
             next_req: 0,
             dirty: true,
@@ -179,6 +234,7 @@ impl App {
     pub fn busy(&self) -> bool {
         self.search.pending.is_some()
             || matches!(self.details, Details::Loading { .. })
+            || matches!(self.reset, ResetFlow::InFlight { .. })
             || self.connection == Connection::Connecting
     }
 
@@ -188,10 +244,19 @@ impl App {
         let spin = self
             .busy()
             .then(|| self.spun.map_or_else(Instant::now, |s| s + SPINNER_STEP));
+        // While the password view counts down to clearing the clipboard, tick each second.
+        let countdown = match &self.reset {
+            ResetFlow::Done(otp) if otp.clear_at.is_some() => {
+                Some(Instant::now() + Duration::from_secs(1))
+            }
+            _ => None,
+        };
         [
             self.search.due,
             self.flash.as_ref().map(|f| f.expires),
             spin,
+            self.pending_clear.as_ref().map(|(t, _)| *t),
+            countdown,
         ]
         .into_iter()
         .flatten()
@@ -303,6 +368,44 @@ impl App {
                 }
                 vec![]
             }
+            Msg::ResetDone { req, outcome } => self.on_reset_done(req, *outcome, now),
+            Msg::Copied(Ok(how)) => {
+                let clear = self.options.clipboard_clear;
+                if let ResetFlow::Done(otp) = &mut self.reset {
+                    otp.copied = Some(how.clone());
+                    if let (false, Some(pw)) = (clear.is_zero(), &otp.password) {
+                        let at = now + clear;
+                        otp.clear_at = Some(at);
+                        self.pending_clear = Some((at, pw.clone()));
+                    }
+                }
+                self.flash(Level::Info, how, now);
+                vec![]
+            }
+            Msg::Copied(Err(e)) => {
+                self.flash(Level::Error, format!("copy failed: {e}"), now);
+                vec![]
+            }
+            Msg::ClipboardCleared(r) => {
+                if let ResetFlow::Done(otp) = &mut self.reset {
+                    otp.clear_at = None;
+                    otp.copied = Some("clipboard cleared".into());
+                }
+                match r {
+                    Ok(true) => self.flash(Level::Info, "clipboard cleared", now),
+                    Ok(false) => self.flash(
+                        Level::Info,
+                        "the clipboard no longer held the password; left as it is",
+                        now,
+                    ),
+                    Err(e) => self.flash(
+                        Level::Warn,
+                        format!("could not clear the clipboard: {e}; clear it yourself"),
+                        now,
+                    ),
+                }
+                vec![]
+            }
             Msg::DetailsDone { req, result } => {
                 let current = matches!(&self.details, Details::Loading { req: r, .. } if *r == req);
                 if !current {
@@ -335,6 +438,11 @@ impl App {
         }
         if !self.busy() {
             self.spun = None;
+        }
+        if self.pending_clear.as_ref().is_some_and(|(t, _)| *t <= now)
+            && let Some((_, pw)) = self.pending_clear.take()
+        {
+            effects.push(Effect::ClearClipboard(pw));
         }
         if self.search.due.is_some_and(|d| d <= now) {
             self.search.due = None;
@@ -388,6 +496,9 @@ impl App {
         if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
             self.quit = true;
             return vec![Effect::Quit];
+        }
+        if self.reset.is_open() {
+            return self.on_reset_key(k, now);
         }
         match self.mode.clone() {
             Mode::Typing => self.on_typing_key(k, now),
@@ -622,11 +733,27 @@ impl App {
                 vec![]
             }
             Action::Reset => {
-                let text = match self.reset_unavailable() {
-                    Some(why) => why,
-                    None => "the reset dialog is not built yet in this version (use `resetdesk reset` when it lands)".into(),
-                };
-                self.flash(Level::Warn, text, now);
+                match &self.details {
+                    _ if self.options.read_only => {
+                        self.flash(
+                            Level::Warn,
+                            self.reset_unavailable().unwrap_or_default(),
+                            now,
+                        );
+                    }
+                    Details::Loaded(a) if !a.verdict.allowed => {
+                        self.reset = ResetFlow::Refused(Refusal {
+                            label: a.target.user.label().to_string(),
+                            reasons: a.verdict.reasons.clone(),
+                            least_role: a.verdict.least_privileged_role.clone(),
+                        });
+                    }
+                    Details::Loaded(a) => self.reset = ResetFlow::Dialog(Box::new(Dialog::new(a))),
+                    _ => {
+                        let why = self.reset_unavailable().unwrap_or_default();
+                        self.flash(Level::Warn, why, now);
+                    }
+                }
                 vec![]
             }
             Action::Refresh => {
@@ -662,5 +789,169 @@ impl App {
                 }
             }
         }
+    }
+
+    fn on_reset_key(&mut self, k: KeyEvent, now: Instant) -> Vec<Effect> {
+        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+        match &mut self.reset {
+            ResetFlow::Closed | ResetFlow::InFlight { .. } => vec![],
+            ResetFlow::Refused(_) => {
+                if matches!(k.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
+                    self.reset = ResetFlow::Closed;
+                }
+                vec![]
+            }
+            ResetFlow::Done(otp) => {
+                match k.code {
+                    KeyCode::Char('v') => otp.revealed = !otp.revealed,
+                    KeyCode::Char('y') => {
+                        if let Some(pw) = &otp.password {
+                            return vec![Effect::Copy(pw.clone())];
+                        }
+                    }
+                    // Closing drops the password (zeroized); a pending clipboard clear
+                    // still happens.
+                    KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => {
+                        self.reset = ResetFlow::Closed
+                    }
+                    _ => {}
+                }
+                vec![]
+            }
+            ResetFlow::Dialog(d) => {
+                match k.code {
+                    KeyCode::Esc => {
+                        self.reset = ResetFlow::Closed;
+                        return vec![];
+                    }
+                    KeyCode::Tab | KeyCode::Down => d.move_focus(true),
+                    KeyCode::BackTab | KeyCode::Up => d.move_focus(false),
+                    KeyCode::Backspace => d.backspace(),
+                    KeyCode::Enter => match d.focus {
+                        Field::Cancel => self.reset = ResetFlow::Closed,
+                        Field::Reset => return self.submit_reset(now),
+                        Field::Mode | Field::ForceChange | Field::ForceMfa | Field::Revoke => {
+                            d.toggle()
+                        }
+                        _ => d.move_focus(true),
+                    },
+                    KeyCode::Char(' ')
+                        if matches!(
+                            d.focus,
+                            Field::Mode | Field::ForceChange | Field::ForceMfa | Field::Revoke
+                        ) =>
+                    {
+                        d.toggle()
+                    }
+                    KeyCode::Char(c) if !ctrl => {
+                        d.input(c);
+                    }
+                    _ => {}
+                }
+                vec![]
+            }
+        }
+    }
+
+    fn submit_reset(&mut self, now: Instant) -> Vec<Effect> {
+        let ResetFlow::Dialog(d) = &self.reset else {
+            return vec![];
+        };
+        if let Some(why) = d.blocker() {
+            self.flash(Level::Warn, format!("not yet: {why}"), now);
+            return vec![];
+        }
+        let Some(operator) = self.operator.clone() else {
+            return vec![];
+        };
+        let (password, generated) = if d.typed {
+            (secret(d.password.to_string()), false)
+        } else {
+            (password::generate(self.options.password_length), true)
+        };
+        let request = ResetRequest {
+            user_id: d.user_id.clone(),
+            method: d.method,
+            password,
+            generated,
+            force_change: d.force_change,
+            force_change_with_mfa: d.force_mfa,
+            revoke_sessions: d.revoke,
+            operation_timeout: self.options.operation_timeout,
+        };
+        let note = JournalNote {
+            operator,
+            target_id: d.user_id.clone(),
+            target_upn: d.upn.clone(),
+            ticket: Some(d.ticket.trim().to_string()).filter(|t| !t.is_empty()),
+            revoke: d.revoke,
+        };
+        let label = d.label.clone();
+        let req = self.req();
+        self.reset = ResetFlow::InFlight { req, label };
+        vec![Effect::Reset { req, request, note }]
+    }
+
+    fn on_reset_done(&mut self, req: u64, outcome: ResetOutcome, now: Instant) -> Vec<Effect> {
+        if !matches!(&self.reset, ResetFlow::InFlight { req: r, .. } if *r == req) {
+            return vec![];
+        }
+        let (label, user_id, upn, synced, least) = match &self.details {
+            Details::Loaded(a) => (
+                a.target.user.label().to_string(),
+                a.target.user.id.clone(),
+                a.target
+                    .user
+                    .user_principal_name
+                    .clone()
+                    .unwrap_or_default(),
+                a.target.user.on_premises_sync_enabled == Some(true),
+                a.verdict.least_privileged_role.clone(),
+            ),
+            _ => Default::default(),
+        };
+        let explanation = outcome.error.as_ref().map(|e| {
+            explain(
+                e,
+                &Context {
+                    method: outcome.method,
+                    target_synced: synced,
+                    least_role: least.as_deref(),
+                },
+            )
+        });
+        let (level, text) = match outcome.status {
+            ResetStatus::Succeeded => (Level::Info, format!("password reset for {label}")),
+            ResetStatus::Unconfirmed => (
+                Level::Warn,
+                format!("reset of {label} UNCONFIRMED: verify before handing the password out"),
+            ),
+            ResetStatus::Failed => (Level::Error, format!("reset of {label} failed")),
+        };
+        self.flash(level, text, now);
+        let succeeded = outcome.status == ResetStatus::Succeeded;
+        self.reset = ResetFlow::Done(Box::new(Otp {
+            user_id: user_id.clone(),
+            label,
+            upn,
+            status: outcome.status,
+            method: outcome.method,
+            password: outcome.password,
+            generated: outcome.generated,
+            force_change: outcome.force_change,
+            force_mfa: outcome.force_change_with_mfa,
+            revoked: outcome.revoked.as_ref().map(|r| r.is_ok()),
+            detail: outcome.detail,
+            explanation,
+            revealed: false,
+            copied: None,
+            clear_at: None,
+            confirmed: false,
+        }));
+        // Show the new "last password change" behind the view.
+        if succeeded && !user_id.is_empty() {
+            return self.load_details(user_id);
+        }
+        vec![]
     }
 }

@@ -193,10 +193,19 @@ async fn console(global: &GlobalArgs) -> Result<Exit, Failure> {
             search_top: cfg.search_top,
             cloud: cfg.cloud.name().to_string(),
             demo: global.demo,
+            password_length: cfg.password_length,
+            clipboard_clear: cfg.clipboard_clear,
+            operation_timeout: cfg.operation_timeout,
         },
         keymap,
     );
-    crate::runtime::run(app, theme, session.graph.clone(), session.tokens.clone())
+    let io = crate::runtime::Io {
+        graph: session.graph.clone(),
+        tokens: session.tokens.clone(),
+        clipboard: crate::clipboard::Clipboard::new(cfg.clipboard),
+        journal: crate::journal::open(cfg.journal_path.as_deref()),
+    };
+    crate::runtime::run(app, theme, io)
         .await
         .map_err(|e| Failure::new(Exit::Failed, format!("terminal error: {e}")))?;
     Ok(Exit::Ok)

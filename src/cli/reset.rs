@@ -9,7 +9,7 @@ use super::{Exit, Failure, GlobalArgs, Session};
 use crate::graph::explain::{Context, explain};
 use crate::graph::facts::{Assessment, OperatorFacts, assess};
 use crate::graph::reset::{ResetOutcome, ResetRequest, ResetStatus, reset};
-use crate::journal::{self, Journal};
+use crate::journal;
 use crate::policy::eligibility::Method;
 use crate::policy::password;
 use crate::sanitize::sanitize;
@@ -318,54 +318,20 @@ pub fn record(
     ticket: Option<&str>,
     revoke: bool,
 ) {
-    let path = session
-        .config
-        .journal_path
-        .clone()
-        .or_else(Journal::default_path);
-    let Some(path) = path else {
+    let Some(j) = journal::open(session.config.journal_path.as_deref()) else {
         eprintln!("! no data directory for the journal; this reset is not journaled");
         return;
     };
-    let entry = journal::Entry {
-        time: journal::now(),
-        action: "reset".into(),
-        operator: journal::Person {
-            id: op.user.id.clone(),
-            user_principal_name: op.user.user_principal_name.clone(),
-        },
-        target: journal::Person {
-            id: a.target.user.id.clone(),
-            user_principal_name: a.target.user.user_principal_name.clone(),
-        },
-        method: o.method.name().into(),
-        options: journal::Options {
-            force_change: o.force_change,
-            force_change_with_mfa: o.force_change_with_mfa,
-            revoke_sessions: revoke,
-            generated: o.generated,
-        },
-        ticket: ticket.map(str::to_string),
-        outcome: match o.status {
-            ResetStatus::Succeeded => "succeeded",
-            ResetStatus::Failed => "failed",
-            ResetStatus::Unconfirmed => "unconfirmed",
-        }
-        .into(),
-        error: o
-            .error
-            .as_ref()
-            .map(|e| {
-                e.code()
-                    .filter(|c| !c.is_empty())
-                    .map(str::to_string)
-                    .unwrap_or_else(|| "transport".into())
-            })
-            .or_else(|| o.detail.clone()),
-        request_ids: o.request_ids.clone(),
-        sessions_revoked: o.revoked.as_ref().map(|r| r.is_ok()),
-    };
-    if let Err(e) = Journal::at(path.clone()).append(&entry) {
-        eprintln!("! could not write the journal {}: {e}", path.display());
+    let u = &a.target.user;
+    let entry = journal::reset_entry(
+        &op.user,
+        &u.id,
+        u.user_principal_name.as_deref(),
+        o,
+        ticket,
+        revoke,
+    );
+    if let Err(e) = j.append(&entry) {
+        eprintln!("! could not write the journal {}: {e}", j.path().display());
     }
 }

@@ -8,13 +8,18 @@ use tokio::task::JoinHandle;
 
 use crate::app::{Effect, Msg, SessionInfo};
 use crate::auth::{self, TokenProvider};
+use crate::clipboard::Clipboard;
 use crate::graph::GraphApi;
 use crate::graph::facts::{assess, operator_facts};
+use crate::graph::reset::reset;
+use crate::journal::{self, Journal};
 use crate::secret::ExposeSecret;
 
 pub struct Executor {
     graph: Arc<dyn GraphApi>,
     tokens: Arc<dyn TokenProvider>,
+    clipboard: Clipboard,
+    journal: Option<Arc<Journal>>,
     tx: UnboundedSender<Msg>,
     search: Option<JoinHandle<()>>,
     details: Option<JoinHandle<()>>,
@@ -22,14 +27,12 @@ pub struct Executor {
 }
 
 impl Executor {
-    pub fn new(
-        graph: Arc<dyn GraphApi>,
-        tokens: Arc<dyn TokenProvider>,
-        tx: UnboundedSender<Msg>,
-    ) -> Executor {
+    pub fn new(io: super::Io, tx: UnboundedSender<Msg>) -> Executor {
         Executor {
-            graph,
-            tokens,
+            graph: io.graph,
+            tokens: io.tokens,
+            clipboard: io.clipboard,
+            journal: io.journal.map(Arc::new),
             tx,
             search: None,
             details: None,
@@ -48,6 +51,44 @@ impl Executor {
         let tx = self.tx.clone();
         match effect {
             Effect::Quit => self.shutdown(),
+            Effect::Reset { req, request, note } => {
+                let journal = self.journal.clone();
+                // A reset is never aborted once sent: it runs to its outcome.
+                tokio::spawn(async move {
+                    let revoke = note.revoke;
+                    let outcome = reset(graph.as_ref(), request).await;
+                    if let Some(j) = journal {
+                        let entry = journal::reset_entry(
+                            &note.operator.user,
+                            &note.target_id,
+                            Some(&note.target_upn),
+                            &outcome,
+                            note.ticket.as_deref(),
+                            revoke,
+                        );
+                        if let Err(e) = j.append(&entry) {
+                            tracing::warn!(error = %e, "journal write failed");
+                        }
+                    }
+                    let _ = tx.send(Msg::ResetDone {
+                        req,
+                        outcome: Box::new(outcome),
+                    });
+                });
+            }
+            // The clipboard is touched on this task, between frames: OSC 52 goes to the
+            // same terminal ratatui draws on.
+            Effect::Copy(secret) => {
+                let result = self
+                    .clipboard
+                    .copy(&secret, &mut std::io::stdout())
+                    .map(|via| via.describe().to_string());
+                let _ = self.tx.send(Msg::Copied(result));
+            }
+            Effect::ClearClipboard(secret) => {
+                let result = self.clipboard.clear(&secret, &mut std::io::stdout());
+                let _ = self.tx.send(Msg::ClipboardCleared(result));
+            }
             Effect::Search { req, query, top } => {
                 let task = tokio::spawn(async move {
                     let result = graph

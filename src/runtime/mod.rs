@@ -66,17 +66,20 @@ fn spawn_signals(tx: mpsc::UnboundedSender<Msg>) -> tokio::task::JoinHandle<()> 
     })
 }
 
-pub async fn run(
-    mut app: App,
-    theme: Theme,
-    graph: std::sync::Arc<dyn GraphApi>,
-    tokens: std::sync::Arc<dyn TokenProvider>,
-) -> std::io::Result<()> {
+/// What the console's effects act on.
+pub struct Io {
+    pub graph: std::sync::Arc<dyn GraphApi>,
+    pub tokens: std::sync::Arc<dyn TokenProvider>,
+    pub clipboard: crate::clipboard::Clipboard,
+    pub journal: Option<crate::journal::Journal>,
+}
+
+pub async fn run(mut app: App, theme: Theme, io: Io) -> std::io::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut guard = TerminalGuard::enter()?;
     let input = spawn_input(tx.clone());
     let signals = spawn_signals(tx.clone());
-    let mut exec = Executor::new(graph, tokens, tx);
+    let mut exec = Executor::new(io, tx);
     for e in app.start() {
         exec.run(e);
     }

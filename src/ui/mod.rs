@@ -3,6 +3,7 @@
 
 mod details;
 mod help;
+mod reset;
 mod search;
 
 use ratatui::Frame;
@@ -18,7 +19,7 @@ use crate::theme::Theme;
 
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 15;
-const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+pub(crate) const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 /// Directory text, made safe and cut to a width.
 pub(crate) fn clean(s: &str, width: usize) -> String {
@@ -90,6 +91,7 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame) {
     if app.mode == Mode::Help {
         help::render(app, theme, f, area);
     }
+    reset::render(app, theme, f, area);
 }
 
 fn header(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {

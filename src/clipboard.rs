@@ -1,0 +1,217 @@
+//! Getting a one-time password to the admin's own clipboard, also over SSH.
+//!
+//! `auto` uses the system clipboard (arboard, one instance for the app's life, excluded from
+//! clipboard history) when a display is reachable and this is not an SSH session; otherwise
+//! the terminal's clipboard through OSC 52. Inside tmux the plain sequence is dropped by
+//! tmux's default `set-clipboard external`, so resetdesk also sends the passthrough form and
+//! loads the tmux buffer (`tmux load-buffer -w -`, the password on a pipe, never in argv).
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use base64::Engine;
+use zeroize::Zeroizing;
+
+use crate::config::ClipboardMode;
+use crate::secret::{ExposeSecret, SecretString};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Native,
+    Osc52,
+    Tmux,
+}
+
+impl Via {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Via::Native => "copied to the system clipboard (kept out of clipboard history)",
+            Via::Osc52 => "copied through the terminal (OSC 52) to your local clipboard",
+            Via::Tmux => "copied through tmux (OSC 52 passthrough and the tmux buffer)",
+        }
+    }
+}
+
+enum Backend {
+    Native(arboard::Clipboard),
+    Terminal { tmux: bool },
+    Off,
+}
+
+pub struct Clipboard {
+    backend: Backend,
+}
+
+fn in_ssh() -> bool {
+    ["SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some())
+}
+
+fn in_tmux() -> bool {
+    std::env::var_os("TMUX").is_some()
+}
+
+/// ESC ] 52 ; c ; <base64> BEL, optionally wrapped for tmux passthrough (ESC P tmux; … ESC \).
+pub fn osc52(data: &[u8], tmux_passthrough: bool) -> Zeroizing<String> {
+    let b64 = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(data));
+    let inner = Zeroizing::new(format!("\x1b]52;c;{}\x07", b64.as_str()));
+    if tmux_passthrough {
+        Zeroizing::new(format!(
+            "\x1bPtmux;{}\x1b\\",
+            inner.replace('\x1b', "\x1b\x1b")
+        ))
+    } else {
+        inner
+    }
+}
+
+impl Clipboard {
+    pub fn new(mode: ClipboardMode) -> Clipboard {
+        let terminal = Backend::Terminal { tmux: in_tmux() };
+        let backend = match mode {
+            ClipboardMode::Off => Backend::Off,
+            ClipboardMode::Osc52 => terminal,
+            ClipboardMode::Native => match arboard::Clipboard::new() {
+                Ok(c) => Backend::Native(c),
+                Err(_) => Backend::Off,
+            },
+            // arboard fails within microseconds without a display: that is the signal to
+            // use the terminal, not an error to show.
+            ClipboardMode::Auto if in_ssh() => terminal,
+            ClipboardMode::Auto => match arboard::Clipboard::new() {
+                Ok(c) => Backend::Native(c),
+                Err(_) => terminal,
+            },
+        };
+        Clipboard { backend }
+    }
+
+    pub fn available(&self) -> bool {
+        !matches!(self.backend, Backend::Off)
+    }
+
+    /// Copies; `out` is the terminal (stdout) for OSC 52.
+    pub fn copy(&mut self, text: &SecretString, out: &mut dyn Write) -> Result<Via, String> {
+        match &mut self.backend {
+            Backend::Off => Err("the clipboard is off (clipboard = \"off\", or no clipboard reachable): select the revealed password instead".into()),
+            Backend::Native(c) => {
+                #[cfg(target_os = "linux")]
+                let r = {
+                    use arboard::SetExtLinux;
+                    c.set().exclude_from_history().text(text.expose_secret().to_string())
+                };
+                #[cfg(not(target_os = "linux"))]
+                let r = c.set_text(text.expose_secret().to_string());
+                r.map(|_| Via::Native)
+                    .map_err(|e| format!("the system clipboard refused: {e}"))
+            }
+            Backend::Terminal { tmux } => {
+                let bytes = text.expose_secret().as_bytes();
+                let mut seq = Zeroizing::new(osc52(bytes, false).to_string());
+                if *tmux {
+                    seq.push_str(&osc52(bytes, true));
+                }
+                out.write_all(seq.as_bytes()).and_then(|_| out.flush()).map_err(|e| format!("cannot write to the terminal: {e}"))?;
+                if *tmux {
+                    tmux_load_buffer(bytes)?;
+                    return Ok(Via::Tmux);
+                }
+                Ok(Via::Osc52)
+            }
+        }
+    }
+
+    /// Clears the clipboard if it still holds `text` where that can be checked (the system
+    /// clipboard, the tmux buffer). A terminal's own clipboard cannot be read back, so it is
+    /// overwritten with nothing: leaving a password there is the worse risk. Returns whether
+    /// something was cleared.
+    pub fn clear(&mut self, text: &SecretString, out: &mut dyn Write) -> Result<bool, String> {
+        match &mut self.backend {
+            Backend::Off => Ok(false),
+            Backend::Native(c) => match c.get_text() {
+                Ok(current) if current == text.expose_secret() => {
+                    let mut current = Zeroizing::new(current);
+                    current.clear();
+                    c.clear().map(|_| true).map_err(|e| e.to_string())
+                }
+                Ok(_) | Err(_) => Ok(false),
+            },
+            Backend::Terminal { tmux } => {
+                let mut seq = Zeroizing::new(osc52(b"", false).to_string());
+                if *tmux {
+                    seq.push_str(&osc52(b"", true));
+                }
+                out.write_all(seq.as_bytes())
+                    .and_then(|_| out.flush())
+                    .map_err(|e| e.to_string())?;
+                if *tmux {
+                    let holds = Command::new("tmux")
+                        .arg("show-buffer")
+                        .output()
+                        .map(|o| {
+                            Zeroizing::new(o.stdout).as_slice() == text.expose_secret().as_bytes()
+                        })
+                        .unwrap_or(false);
+                    if holds {
+                        let _ = Command::new("tmux").arg("delete-buffer").status();
+                    }
+                }
+                Ok(true)
+            }
+        }
+    }
+}
+
+fn tmux_load_buffer(bytes: &[u8]) -> Result<(), String> {
+    let mut child = Command::new("tmux")
+        .args(["load-buffer", "-w", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("tmux load-buffer: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(bytes)
+            .map_err(|e| format!("tmux load-buffer: {e}"))?;
+    }
+    child.wait().map_err(|e| format!("tmux load-buffer: {e}"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn osc52_sequences() {
+        assert_eq!(
+            osc52(b"Secret-OTP-1", false).as_str(),
+            "\x1b]52;c;U2VjcmV0LU9UUC0x\x07"
+        );
+        let wrapped = osc52(b"Secret-OTP-1", true);
+        assert!(wrapped.starts_with("\x1bPtmux;\x1b\x1b]52;c;"));
+        assert!(wrapped.ends_with("\x07\x1b\\"));
+    }
+
+    #[test]
+    fn terminal_copy_writes_osc52_and_off_refuses() {
+        let mut c = Clipboard {
+            backend: Backend::Terminal { tmux: false },
+        };
+        let mut out = Vec::new();
+        let via = c
+            .copy(&crate::secret::secret("Pw-123456!x".into()), &mut out)
+            .unwrap();
+        assert_eq!(via, Via::Osc52);
+        assert_eq!(out, osc52(b"Pw-123456!x", false).as_bytes());
+        let mut off = Clipboard {
+            backend: Backend::Off,
+        };
+        assert!(
+            off.copy(&crate::secret::secret("x".into()), &mut Vec::new())
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,310 @@
+//! The reset modal: the dialog (danger style, Cancel focused), the refusal, the request in
+//! flight, and the one-time-password view (masked until `v`).
+
+use std::time::Instant;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{SPINNER, centered, clean, clear, pane, styled};
+use crate::app::{App, Dialog, Field, Otp, ResetFlow};
+use crate::graph::reset::ResetStatus;
+use crate::policy::eligibility::{Method, Severity};
+use crate::secret::ExposeSecret;
+use crate::theme::Theme;
+
+pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
+    let (title, title_style, lines): (String, Style, Vec<Line>) = match &app.reset {
+        ResetFlow::Closed => return,
+        ResetFlow::Refused(r) => {
+            let mut l = vec![Line::from(styled(
+                format!("You cannot reset {}.", clean(&r.label, 50)),
+                theme.danger,
+            ))];
+            for reason in r.reasons.iter().filter(|r| r.severity == Severity::Block) {
+                l.push(Line::from(vec![
+                    styled("✗ ".into(), theme.danger),
+                    Span::raw(clean(&reason.message, 400)),
+                ]));
+                l.push(Line::from(vec![
+                    styled("  → ".into(), theme.key),
+                    Span::raw(clean(&reason.fix, 400)),
+                ]));
+            }
+            if let Some(least) = &r.least_role {
+                l.push(Line::from(vec![
+                    styled("Needs: ".into(), theme.dim),
+                    Span::raw(clean(least, 80)),
+                ]));
+            }
+            l.push(Line::from(""));
+            l.push(Line::from(styled("Esc close".into(), theme.key)));
+            (" ✗ Reset not allowed ".into(), theme.danger, l)
+        }
+        ResetFlow::Dialog(d) => (" ⚠ Reset password ".into(), theme.danger, dialog(d, theme)),
+        ResetFlow::InFlight { label, .. } => (
+            " ⚠ Resetting… ".into(),
+            theme.warn,
+            vec![Line::from(format!(
+                "Resetting the password of {} {}",
+                clean(label, 50),
+                SPINNER[app.spinner % SPINNER.len()]
+            ))],
+        ),
+        ResetFlow::Done(otp) => otp_view(otp, theme),
+    };
+    let width = 76u16.min(area.width);
+    // Rows after wrapping, so the key line at the bottom is never cut off.
+    let inner = width.saturating_sub(2).max(1) as usize;
+    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+    let height = (rows as u16 + 2).min(area.height);
+    let rect = centered(area, width, height);
+    clear(f, rect);
+    let block = pane(Line::from(Span::styled(title, title_style)), true, theme);
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
+
+fn check(on: bool) -> &'static str {
+    if on { "[x]" } else { "[ ]" }
+}
+
+fn dialog(d: &Dialog, theme: &Theme) -> Vec<Line<'static>> {
+    let focus = |field: Field, text: String| -> Line<'static> {
+        if d.focus == field {
+            Line::from(vec![
+                styled("▶ ".into(), theme.key),
+                styled(text, theme.selected),
+            ])
+        } else {
+            Line::from(vec![Span::raw("  "), Span::raw(text)])
+        }
+    };
+    let mut l = vec![
+        Line::from(vec![
+            styled(clean(&d.label, 40), theme.title),
+            Span::raw(format!(" <{}>", clean(&d.upn, 50))),
+        ]),
+        Line::from(styled(
+            match d.method {
+                Method::PasswordProfile => {
+                    "Method: passwordProfile (cloud user; PATCH /users/{id})".to_string()
+                }
+                Method::ResetPassword => {
+                    "Method: resetPassword (synced user; written back to AD)".to_string()
+                }
+            },
+            theme.dim,
+        )),
+    ];
+    for w in &d.warnings {
+        l.push(Line::from(vec![
+            styled("! ".into(), theme.warn),
+            Span::raw(clean(w, 300)),
+        ]));
+    }
+    l.push(Line::from(""));
+    l.push(focus(
+        Field::Mode,
+        format!(
+            "Password: {} generate   {} type one   (Space switches)",
+            if d.typed { "( )" } else { "(•)" },
+            if d.typed { "(•)" } else { "( )" }
+        ),
+    ));
+    if d.typed {
+        let masked = "•".repeat(d.password.chars().count());
+        l.push(focus(Field::Password, format!("  {masked}▏")));
+        let problems = d.problems();
+        let status = if problems.is_empty() {
+            styled("  ✓ meets the Entra password policy".into(), theme.ok)
+        } else {
+            styled(
+                format!(
+                    "  ✗ {}",
+                    problems
+                        .iter()
+                        .map(|p| p.message())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                theme.warn,
+            )
+        };
+        l.push(Line::from(status));
+    }
+    if d.method == Method::PasswordProfile {
+        l.push(focus(
+            Field::ForceChange,
+            format!("{} require a change at next sign-in", check(d.force_change)),
+        ));
+        l.push(focus(
+            Field::ForceMfa,
+            format!("{} …after multi-factor authentication", check(d.force_mfa)),
+        ));
+    } else {
+        l.push(Line::from(styled(
+            "  [x] change at next sign-in (always, on this path)".into(),
+            theme.dim,
+        )));
+    }
+    l.push(focus(
+        Field::Revoke,
+        format!(
+            "{} revoke sign-in sessions after the reset",
+            check(d.revoke)
+        ),
+    ));
+    l.push(focus(
+        Field::Ticket,
+        format!("Ticket: {}▏", clean(&d.ticket, 40)),
+    ));
+    if d.privileged {
+        l.push(focus(
+            Field::ConfirmUpn,
+            format!(
+                "Type {} to confirm: {}▏",
+                clean(&d.upn, 40),
+                clean(&d.confirm, 40)
+            ),
+        ));
+    }
+    l.push(Line::from(""));
+    let button = |field: Field, text: &str, style: Style| -> Span<'static> {
+        // Brackets mark the focused button without colour or reverse video too.
+        if d.focus == field {
+            styled(
+                format!("[ {text} ]"),
+                style.add_modifier(Modifier::REVERSED),
+            )
+        } else {
+            styled(format!("  {text}  "), style)
+        }
+    };
+    let reset_style = if d.blocker().is_none() {
+        theme.danger
+    } else {
+        theme.dim
+    };
+    l.push(Line::from(vec![
+        Span::raw("   "),
+        button(Field::Reset, "Reset password", reset_style),
+        Span::raw("   "),
+        button(
+            Field::Cancel,
+            "Cancel",
+            theme.text.add_modifier(Modifier::BOLD),
+        ),
+    ]));
+    if let Some(why) = d.blocker() {
+        l.push(Line::from(styled(format!("Not yet: {why}"), theme.dim)));
+    }
+    l.push(Line::from(styled(
+        "Tab next · Space toggle · Enter activate · Esc cancel".into(),
+        theme.key,
+    )));
+    l
+}
+
+fn otp_view(o: &Otp, theme: &Theme) -> (String, Style, Vec<Line<'static>>) {
+    let (title, style) = match o.status {
+        ResetStatus::Succeeded => (" ✓ Password reset ".to_string(), theme.ok),
+        ResetStatus::Unconfirmed => (" ? Reset UNCONFIRMED ".to_string(), theme.warn),
+        ResetStatus::Failed => (" ✗ Reset failed ".to_string(), theme.danger),
+    };
+    let mut l = vec![Line::from(vec![
+        styled(clean(&o.label, 40), theme.title),
+        Span::raw(format!(" <{}> · {}", clean(&o.upn, 50), o.method.name())),
+    ])];
+    if o.status == ResetStatus::Unconfirmed {
+        l.push(Line::from(styled(
+            "The outcome is unknown: verify before handing the password out.".into(),
+            theme.warn,
+        )));
+    }
+    if o.confirmed {
+        l.push(Line::from(styled(
+            "✓ confirmed by the audit log".into(),
+            theme.ok,
+        )));
+    }
+    if let Some(pw) = &o.password {
+        let shown = if o.revealed {
+            pw.expose_secret().to_string()
+        } else {
+            "•".repeat(pw.expose_secret().chars().count())
+        };
+        let label = if o.generated {
+            "Temporary password: "
+        } else {
+            "Password (as typed): "
+        };
+        l.push(Line::from(""));
+        l.push(Line::from(vec![
+            styled(label.into(), theme.dim),
+            styled(shown, theme.title),
+        ]));
+        if o.force_mfa {
+            l.push(Line::from(
+                "The user completes MFA, then must change it at next sign-in.",
+            ));
+        } else if o.force_change {
+            l.push(Line::from("The user must change it at next sign-in."));
+        } else {
+            l.push(Line::from(styled(
+                "No change required at next sign-in.".into(),
+                theme.warn,
+            )));
+        }
+    }
+    if let Some(x) = &o.explanation {
+        l.push(Line::from(vec![
+            styled("Cause: ".into(), theme.dim),
+            Span::raw(clean(&x.cause, 300)),
+        ]));
+        l.push(Line::from(vec![
+            styled("Do: ".into(), theme.key),
+            Span::raw(clean(&x.fix, 300)),
+        ]));
+    }
+    if let Some(d) = &o.detail {
+        l.push(Line::from(styled(clean(d, 300), theme.dim)));
+    }
+    if o.status == ResetStatus::Unconfirmed {
+        l.push(Line::from(format!(
+            "Verify: the audit pane, or `resetdesk show {}` (last password change).",
+            clean(&o.upn, 60)
+        )));
+    }
+    match o.revoked {
+        Some(true) => l.push(Line::from("Sign-in sessions revoked.")),
+        Some(false) => l.push(Line::from(styled(
+            "! Revoking sessions failed.".into(),
+            theme.warn,
+        ))),
+        None => {}
+    }
+    if let Some(how) = &o.copied {
+        let mut text = clean(how, 120);
+        if let Some(at) = o.clear_at {
+            let left = at.saturating_duration_since(Instant::now()).as_secs();
+            text.push_str(&format!(" · clipboard clears in {left} s"));
+        }
+        l.push(Line::from(styled(text, theme.info)));
+    }
+    l.push(Line::from(""));
+    let keys = if o.password.is_some() {
+        "v reveal/hide · y copy · Esc close (forgets the password)"
+    } else {
+        "Esc close"
+    };
+    l.push(Line::from(styled(keys.into(), theme.key)));
+    (title, style, l)
+}
