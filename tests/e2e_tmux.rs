@@ -180,7 +180,9 @@ fn console_restores_the_terminal_on_sigterm() {
     let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert!(!pid.is_empty(), "console pid");
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    let s = t.wait_for("EXITED:");
+    let s = t.wait("the exit status and the terminal mode", |s| {
+        s.contains("EXITED:") && s.contains("icanon")
+    });
     assert!(s.contains("EXITED:0"), "{s}");
     assert!(
         s.lines().any(|l| l.trim() == "icanon"),
@@ -217,7 +219,9 @@ fn console_restores_the_terminal_on_panic_and_exits_non_zero() {
         "-c",
         &script,
     ]);
-    let s = t.wait_for("EXITED:");
+    let s = t.wait("the exit status and the terminal mode", |s| {
+        s.contains("EXITED:") && s.contains("icanon")
+    });
     assert!(!s.contains("EXITED:0"), "a panic exits non-zero: {s}");
     assert!(
         s.lines().any(|l| l.trim() == "icanon"),
@@ -228,4 +232,83 @@ fn console_restores_the_terminal_on_panic_and_exits_non_zero() {
             .trim(),
         "0"
     );
+}
+
+#[test]
+fn console_resets_a_user_and_copies_the_password_through_tmux() {
+    if !tmux_available() {
+        assert!(std::env::var_os("CI").is_none(), "CI must have tmux");
+        return;
+    }
+    let t = Tmux {
+        socket: format!("resetdesk-e2e-reset-{}", std::process::id()),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let script = format!(
+        "RESETDESK_JOURNAL_PATH={} {BIN} --demo; echo EXITED:$?; sleep 60",
+        journal.display()
+    );
+    t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    // An OSC 52 written inside the pane becomes a tmux paste buffer.
+    t.cmd(&["set", "-s", "set-clipboard", "on"]);
+    t.wait_for("● connected");
+    t.type_text("adele v");
+    t.wait_for("adele.vance@contoso.com");
+    t.keys(&["Enter"]);
+    t.wait_for("You can reset");
+    t.keys(&["r"]);
+    let s = t.wait_for("Reset password ");
+    assert!(s.contains("[ Cancel ]"), "Cancel has the focus: {s}");
+    t.keys(&["BTab"]);
+    t.wait_for("[ Reset password ]");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Temporary password:");
+    assert!(s.contains("••••••••••••••••"), "masked by default: {s}");
+    t.keys(&["v"]);
+    let s = t.wait("the revealed password", |s| {
+        s.lines()
+            .any(|l| l.contains("Temporary password:") && !l.contains('•'))
+    });
+    let line = s
+        .lines()
+        .find(|l| l.contains("Temporary password:"))
+        .unwrap();
+    // The password is the first word after the label (borders follow it).
+    let password = line
+        .split("Temporary password:")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(password.len(), 16, "{line}");
+    t.keys(&["y"]);
+    t.wait_for("clears in");
+    let buffer = t.cmd(&["show-buffer"]);
+    assert_eq!(buffer, password, "the copied text is the revealed password");
+    // Esc forgets it; the journal has the reset and not the password.
+    t.keys(&["Escape"]);
+    t.wait("the view closed", |s| !s.contains("Temporary password:"));
+    let j = std::fs::read_to_string(&journal).unwrap();
+    assert!(
+        j.contains("adele.vance@contoso.com") && j.contains("\"outcome\":\"succeeded\""),
+        "{j}"
+    );
+    assert!(!j.contains(&password));
+    t.keys(&["q"]);
+    t.wait_for("EXITED:0");
 }

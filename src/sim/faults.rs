@@ -16,6 +16,8 @@ pub struct Faults {
     pub malformed: f64,
     pub slow: f64,
     pub slow_delay: Duration,
+    /// Writes only: the change is made, then the connection drops before the answer.
+    pub drop_write: f64,
 }
 
 /// What happens to one request.
@@ -79,6 +81,7 @@ impl Faults {
                     }
                 }
                 "reset" => f.reset = prob(1)?,
+                "drop-write" => f.drop_write = prob(1)?,
                 "malformed" => f.malformed = prob(1)?,
                 "slow" => {
                     f.slow = prob(1)?;
@@ -86,7 +89,7 @@ impl Faults {
                 }
                 other => {
                     return Err(format!(
-                        "unknown fault `{other}` (known: 429, 503, reset, slow, malformed)"
+                        "unknown fault `{other}` (known: 429, 503, reset, slow, malformed, drop-write)"
                     ));
                 }
             }
@@ -101,6 +104,11 @@ impl Faults {
 
     pub fn delay(&self) -> Option<Duration> {
         (self.slow > 0.0 && rand::rng().random_bool(self.slow)).then_some(self.slow_delay)
+    }
+
+    /// For a write (anything but GET): drop the connection after making the change?
+    pub fn drop_this_write(&self) -> bool {
+        self.drop_write > 0.0 && rand::rng().random_bool(self.drop_write)
     }
 
     pub fn roll(&self) -> Fault {

@@ -214,7 +214,10 @@ async fn graph_entry(State(sim): State<Arc<SimState>>, req: Request) -> Response
         base: sim.base().to_string(),
         path: path.to_string(),
     };
-    let fault = sim.faults.roll();
+    let mut fault = sim.faults.roll();
+    if req.method() != axum::http::Method::GET && sim.faults.drop_this_write() {
+        fault = Fault::Reset;
+    }
     match fault {
         Fault::Throttle => return throttled(&ctx, sim.faults.throttle_retry_after),
         Fault::Unavailable => {
@@ -308,6 +311,9 @@ pub fn throttled(ctx: &Ctx, retry_after: f64) -> Response {
 fn reset_after_headers(resp: Response) -> Response {
     let (mut parts, _) = resp.into_parts();
     parts.headers.remove("content-length");
+    // 204 and 202 may carry no body, and hyper would then never read the broken stream:
+    // announce one so the connection really drops mid-response.
+    parts.status = StatusCode::OK;
     let stream = futures::stream::once(async {
         Err::<Bytes, std::io::Error>(std::io::Error::new(
             std::io::ErrorKind::ConnectionReset,
