@@ -9,10 +9,13 @@ use std::time::Instant;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
-use resetdesk::app::{App, Details, Mode, Msg, Options, SessionInfo};
+use resetdesk::app::{App, Details, Dialog, Mode, Msg, Options, Otp, ResetFlow, SessionInfo};
 use resetdesk::graph::GraphApi;
 use resetdesk::graph::facts::{OperatorFacts, assess, operator_facts};
+use resetdesk::graph::reset::ResetStatus;
 use resetdesk::keymap::Keymap;
+use resetdesk::policy::eligibility::Method;
+use resetdesk::secret::secret;
 use resetdesk::theme::Theme;
 
 struct Fixture {
@@ -131,6 +134,46 @@ async fn snapshots() {
     let mut help = fx.with_results("ade").await;
     help.mode = Mode::Help;
     snapshot_all("help_overlay", &help);
+
+    // The reset dialog for an admin who must type the UPN, and the password view.
+    let mut dialog = fx.with_details("lee", "lee.gu@contoso.com").await;
+    let paa = support::persona("privileged-auth-admin").await;
+    let paa_op = operator_facts(&paa.client, None).await.unwrap();
+    let a = assess(&paa.client, &paa_op, "lee.gu@contoso.com")
+        .await
+        .unwrap();
+    assert!(a.verdict.allowed);
+    dialog.reset = ResetFlow::Dialog(Box::new(Dialog::new(&a)));
+    snapshot_all("reset_dialog", &dialog);
+    let mut otp = fx.with_details("adele", "adele.vance@contoso.com").await;
+    otp.reset = ResetFlow::Done(Box::new(Otp {
+        user_id: "u".into(),
+        label: "Adele Vance".into(),
+        upn: "adele.vance@contoso.com".into(),
+        status: ResetStatus::Succeeded,
+        method: Method::PasswordProfile,
+        password: Some(secret("Kq7#mT4!vRx9PwZ3".into())),
+        generated: true,
+        force_change: true,
+        force_mfa: false,
+        revoked: None,
+        detail: None,
+        explanation: None,
+        revealed: false,
+        copied: None,
+        clear_at: None,
+        confirmed: false,
+    }));
+    snapshot_all("otp_masked", &otp);
+    for &(w, h) in SIZES {
+        let text = format!("{}", draw(&otp, &Theme::ansi(), w, h).backend());
+        assert!(!text.contains("Kq7#mT4!vRx9PwZ3"), "masked means masked");
+    }
+    if let ResetFlow::Done(o) = &mut otp.reset {
+        o.revealed = true;
+    }
+    let text = format!("{}", draw(&otp, &Theme::ansi(), 120, 40).backend());
+    assert!(text.contains("Kq7#mT4!vRx9PwZ3"), "v reveals it");
 }
 
 #[tokio::test]
