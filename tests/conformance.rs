@@ -42,6 +42,7 @@ fn model_for(name: &str) -> Option<Parser> {
         "organization-get.response.json" => p::<Organization>,
         "domains-list.response.json" => p::<Page<Domain>>,
         "onPremisesSynchronization-get.response.json" => p::<OnPremisesSync>,
+        n if n.starts_with("directoryAudits-") => p::<Page<DirectoryAudit>>,
         _ => return None,
     })
 }

@@ -156,7 +156,7 @@ async fn sign_in_activity_is_read_when_permitted_and_skipped_when_not() {
         .await
         .unwrap();
     assert!(u.sign_in_activity.unwrap().last_sign_in_date_time.is_some());
-    let helpdesk = persona("helpdesk").await;
+    let helpdesk = persona("no-role").await;
     let u = helpdesk
         .client
         .get_user("adele.vance@contoso.com")

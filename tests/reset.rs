@@ -457,7 +457,7 @@ async fn a_connection_dropped_after_sending_gives_unconfirmed_and_keeps_the_pass
     let t = env.sim.state.tenant.read().unwrap();
     let resets = t.audit[audit_before..]
         .iter()
-        .filter(|e| e["activityDisplayName"] == "Reset user password")
+        .filter(|e| e.entry["activityDisplayName"] == "Reset user password")
         .count();
     assert_eq!(resets, 1);
     drop(t);

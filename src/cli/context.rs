@@ -61,6 +61,7 @@ impl Session {
             }
             let tenant = Tenant::demo().map_err(|e| Failure::new(Exit::Failed, e.to_string()))?;
             let running = sim::start(SimOptions {
+                audit: sim::AuditOptions::default(),
                 operation_delay: Duration::from_millis(1200),
                 port: 0,
                 tenant,

@@ -30,6 +30,15 @@ pub struct SimArgs {
     /// How long a resetPassword operation takes (notStarted, running, then done).
     #[arg(long, default_value_t = 1200, value_name = "N")]
     pub op_delay_ms: u64,
+    /// How late audit entries appear (real tenants: minutes).
+    #[arg(long, default_value_t = 2000, value_name = "N")]
+    pub audit_delay_ms: u64,
+    /// A self-service password event every N seconds (0: none).
+    #[arg(long, default_value_t = 15, value_name = "N")]
+    pub audit_every_secs: u64,
+    /// Audit entries of history at start.
+    #[arg(long, default_value_t = 30, value_name = "N")]
+    pub audit_history: usize,
 }
 
 pub async fn run(global: &GlobalArgs, args: SimArgs) -> Result<Exit, Failure> {
@@ -51,6 +60,13 @@ pub async fn run(global: &GlobalArgs, args: SimArgs) -> Result<Exit, Failure> {
         persona: global.persona.clone().unwrap_or_else(|| "helpdesk".into()),
         faults,
         latency: Duration::from_millis(args.latency_ms),
+        audit: sim::AuditOptions {
+            delay: Duration::from_millis(args.audit_delay_ms),
+            activity_every: (args.audit_every_secs > 0)
+                .then(|| Duration::from_secs(args.audit_every_secs)),
+            history: args.audit_history,
+            ..sim::AuditOptions::default()
+        },
     })
     .await
     .map_err(|e| usage(e.to_string()))?;

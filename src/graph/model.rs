@@ -276,6 +276,135 @@ pub struct OnPremisesSync {
     pub features: Option<OnPremisesSyncFeatures>,
 }
 
+/// `directoryAudit`: one entry of the directory audit log.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryAudit {
+    /// Not always a GUID (e.g. `SSGM_…_MCDC4_88453290`).
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub id: String,
+    pub category: Option<String>,
+    pub correlation_id: Option<String>,
+    /// `success`, `failure`, `timeout`.
+    pub result: Option<String>,
+    pub result_reason: Option<String>,
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub activity_display_name: String,
+    #[serde(default, with = "lenient_time")]
+    pub activity_date_time: Option<OffsetDateTime>,
+    pub logged_by_service: Option<String>,
+    pub operation_type: Option<String>,
+    pub initiated_by: Option<AuditInitiator>,
+    #[serde(default, deserialize_with = "null_vec")]
+    pub target_resources: Vec<AuditTarget>,
+    #[serde(default, deserialize_with = "null_vec")]
+    pub additional_details: Vec<KeyValue>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditInitiator {
+    pub user: Option<AuditUser>,
+    pub app: Option<AuditApp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditUser {
+    pub id: Option<String>,
+    pub display_name: Option<String>,
+    pub user_principal_name: Option<String>,
+    pub ip_address: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditApp {
+    pub app_id: Option<String>,
+    pub display_name: Option<String>,
+    pub service_principal_id: Option<String>,
+    pub service_principal_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditTarget {
+    pub id: Option<String>,
+    pub display_name: Option<String>,
+    /// The docs' first example spells it `Type`.
+    #[serde(rename = "type", alias = "Type")]
+    pub kind: Option<String>,
+    pub user_principal_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct KeyValue {
+    pub key: Option<String>,
+    pub value: Option<String>,
+}
+
+impl DirectoryAudit {
+    /// Who did it: a user's UPN (or name), or an app's name.
+    pub fn initiator(&self) -> String {
+        let by = self.initiated_by.as_ref();
+        by.and_then(|i| i.user.as_ref())
+            .and_then(|u| {
+                u.user_principal_name
+                    .clone()
+                    .or_else(|| u.display_name.clone())
+            })
+            .or_else(|| {
+                by.and_then(|i| i.app.as_ref())
+                    .and_then(|a| a.display_name.clone())
+            })
+            .unwrap_or_else(|| "?".into())
+    }
+
+    pub fn initiator_id(&self) -> Option<&str> {
+        self.initiated_by.as_ref()?.user.as_ref()?.id.as_deref()
+    }
+
+    pub fn ip_address(&self) -> Option<&str> {
+        self.initiated_by
+            .as_ref()?
+            .user
+            .as_ref()?
+            .ip_address
+            .as_deref()
+    }
+
+    /// The user the entry is about.
+    pub fn target_user(&self) -> Option<&AuditTarget> {
+        self.target_resources
+            .iter()
+            .find(|t| {
+                t.kind
+                    .as_deref()
+                    .is_some_and(|k| k.eq_ignore_ascii_case("user"))
+            })
+            .or(self.target_resources.first())
+    }
+
+    pub fn succeeded(&self) -> bool {
+        self.result
+            .as_deref()
+            .is_some_and(|r| r.eq_ignore_ascii_case("success"))
+    }
+
+    /// A user's own change or reset, rather than an admin's.
+    pub fn self_service(&self) -> bool {
+        self.activity_display_name
+            .to_lowercase()
+            .contains("self-service")
+            || self
+                .activity_display_name
+                .eq_ignore_ascii_case("user started password reset")
+            || self
+                .activity_display_name
+                .eq_ignore_ascii_case("User started password change")
+    }
+}
+
 /// `longRunningOperation` behind `resetPassword`'s `Location`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -6,6 +6,7 @@
 // itself, and its size does not matter on a loopback test server.
 #![allow(clippy::result_large_err)]
 
+pub mod audit;
 pub mod faults;
 mod filter;
 mod odata;
@@ -18,5 +19,5 @@ mod verdict;
 pub mod writes;
 
 pub use faults::Faults;
-pub use server::{RunningSim, SimOptions, SimState, start};
+pub use server::{AuditOptions, RunningSim, SimOptions, SimState, start};
 pub use tenant::Tenant;

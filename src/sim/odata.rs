@@ -108,8 +108,19 @@ impl Ctx {
     /// `@odata.count` on the first page when `$count=true` came with `ConsistencyLevel:
     /// eventual` (without the header `$count=true` is silently ignored, as Graph does).
     pub fn page<T>(&self, context: &str, items: Vec<T>, render: impl Fn(T) -> Value) -> Reply {
+        self.page_sized(context, items, 100, render)
+    }
+
+    /// `page` with another default page size.
+    pub fn page_sized<T>(
+        &self,
+        context: &str,
+        items: Vec<T>,
+        default_top: usize,
+        render: impl Fn(T) -> Value,
+    ) -> Reply {
         let top = match self.param("$top") {
-            None => 100,
+            None => default_top,
             Some(t) => match t.parse::<i64>() {
                 Ok(n) if (1..=999).contains(&n) => n as usize,
                 _ => {

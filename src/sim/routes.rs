@@ -149,6 +149,7 @@ pub fn dispatch(
         ["directory", "administrativeUnits", rest @ ..] => {
             administrative_units(ctx, &t, claims, rest)
         }
+        ["auditLogs", "directoryAudits"] => super::audit::list(ctx, &t, claims, &sim.reports),
         ["directory", "onPremisesSynchronization"] => {
             if !t.has_tenant_role(&claims.oid, SYNC_READER_ROLES) {
                 return Err(ctx.denied());

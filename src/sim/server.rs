@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::json;
 
+use super::audit::ReportLimit;
 use super::faults::{Fault, Faults};
 use super::odata::Ctx;
 use super::routes;
@@ -27,6 +28,7 @@ pub struct SimOptions {
     pub tenant: Tenant,
     /// How long a `resetPassword` operation takes to finish.
     pub operation_delay: Duration,
+    pub audit: AuditOptions,
     pub persona: String,
     pub faults: Faults,
     pub latency: Duration,
@@ -42,6 +44,32 @@ pub struct SimState {
     latency: Duration,
     /// Graph requests received, faulted ones included.
     requests: AtomicU64,
+    /// The reports API's request limit, and a log of audit requests for tests.
+    pub reports: ReportLimit,
+}
+
+/// The simulated audit log's behaviour.
+#[derive(Debug, Clone)]
+pub struct AuditOptions {
+    /// How late entries appear.
+    pub delay: Duration,
+    /// A self-service event this often (None: never).
+    pub activity_every: Option<Duration>,
+    /// Entries of history at start.
+    pub history: usize,
+    /// Requests allowed per window (the reports limit: 5 per 10 s).
+    pub limit: (usize, Duration),
+}
+
+impl Default for AuditOptions {
+    fn default() -> Self {
+        AuditOptions {
+            delay: Duration::from_secs(2),
+            activity_every: Some(Duration::from_secs(15)),
+            history: 30,
+            limit: (5, Duration::from_secs(10)),
+        }
+    }
 }
 
 /// A running simulator. Dropping it stops the server.
@@ -130,6 +158,8 @@ impl SimState {
 pub async fn start(opts: SimOptions) -> anyhow::Result<RunningSim> {
     let mut tenant = opts.tenant;
     tenant.operation_delay = opts.operation_delay;
+    tenant.audit_delay = opts.audit.delay;
+    super::audit::seed_history(&mut tenant, opts.audit.history);
     let state = Arc::new(SimState {
         tenant: RwLock::new(tenant),
         base_url: OnceLock::new(),
@@ -139,7 +169,23 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<RunningSim> {
         faults: opts.faults,
         latency: opts.latency,
         requests: AtomicU64::new(0),
+        reports: ReportLimit::new(opts.audit.limit.0, opts.audit.limit.1),
     });
+    if let Some(every) = opts.audit.activity_every {
+        // Ends when the server (and so the last strong reference) is gone.
+        let weak = Arc::downgrade(&state);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let Some(s) = weak.upgrade() else { break };
+                let mut t = s.tenant.write().unwrap_or_else(|e| e.into_inner());
+                if let Some(e) = super::audit::random_activity(&t, time::OffsetDateTime::now_utc())
+                {
+                    t.record_audit(e);
+                }
+            }
+        });
+    }
     let token = state.mint_token(&opts.persona)?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port))
         .await

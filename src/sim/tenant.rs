@@ -165,8 +165,10 @@ pub struct Tenant {
     pub operations: HashMap<String, super::writes::SimOperation>,
     /// How long a `resetPassword` operation takes.
     pub operation_delay: std::time::Duration,
-    /// Directory audit entries, oldest first.
-    pub audit: Vec<Value>,
+    /// Directory audit entries, oldest first, each visible only after the arrival delay.
+    pub audit: Vec<super::audit::AuditRecord>,
+    /// How late entries appear in the log (real tenants: minutes).
+    pub audit_delay: std::time::Duration,
 }
 
 pub fn user_id_for(upn: &str) -> String {
@@ -398,6 +400,7 @@ impl Tenant {
             operations: HashMap::new(),
             operation_delay: std::time::Duration::from_millis(1200),
             audit: Vec::new(),
+            audit_delay: std::time::Duration::ZERO,
         };
         for u in file.users {
             t.push_user(SimUser::new(u)?)?;

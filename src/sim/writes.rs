@@ -366,7 +366,7 @@ fn revoke(t: &mut Tenant, ctx: &Ctx, claims: &Claims, key: &str) -> Reply {
         .insert("signInSessionsValidFromDateTime".into(), json!(now()));
     let (id, name, upn) = target_ids(t, index);
     let actor = actor(t, claims);
-    t.audit.push(audit_entry(
+    t.record_audit(audit_entry(
         &actor,
         "Core Directory",
         "Update StsRefreshTokenValidFrom Timestamp",
@@ -480,6 +480,6 @@ fn audit_reset(t: &mut Tenant, claims: &Claims, index: usize, path: &str, failur
         failure,
         vec![("OnPremisesAgent", agent)],
     );
-    t.audit.push(core);
-    t.audit.push(sspm);
+    t.record_audit(core);
+    t.record_audit(sspm);
 }

@@ -25,6 +25,7 @@ pub struct Setup {
     /// Changes to the demo tenant before it is served.
     pub tweak: fn(&mut Tenant),
     pub op_delay: Duration,
+    pub audit: sim::AuditOptions,
 }
 
 impl Default for Setup {
@@ -38,6 +39,13 @@ impl Default for Setup {
             max_retry_wait: Duration::from_secs(60),
             tweak: |_| {},
             op_delay: Duration::from_millis(300),
+            // Quiet and immediate unless a test asks for more.
+            audit: sim::AuditOptions {
+                delay: Duration::ZERO,
+                activity_every: None,
+                history: 0,
+                limit: (5, Duration::from_secs(10)),
+            },
         }
     }
 }
@@ -47,6 +55,7 @@ pub async fn start(setup: Setup) -> Env {
     tenant.add_generated_users(setup.users).unwrap();
     (setup.tweak)(&mut tenant);
     let sim = sim::start(SimOptions {
+        audit: setup.audit.clone(),
         operation_delay: setup.op_delay,
         port: 0,
         tenant,
