@@ -38,6 +38,9 @@ pub struct Config {
     pub password_length: usize,
     pub operation_timeout: Duration,
     pub journal_path: Option<PathBuf>,
+    pub audit_poll: Duration,
+    pub audit_lookback: Duration,
+    pub audit_activities: Vec<String>,
     /// Where the file layer came from, if any (for messages and `doctor`).
     pub source_file: Option<PathBuf>,
 }
@@ -65,6 +68,9 @@ pub struct Layer {
     pub password_length: Option<Ranged<12, 64>>,
     pub operation_timeout_secs: Option<Ranged<5, 900>>,
     pub journal_path: Option<NonEmpty>,
+    pub audit_poll_secs: Option<Ranged<1, 3600>>,
+    pub audit_lookback_secs: Option<Ranged<0, 86400>>,
+    pub audit_activities: Option<Vec<NonEmpty>>,
 }
 
 /// How a password reaches the admin's clipboard.
@@ -98,6 +104,9 @@ pub const KEYS: &[&str] = &[
     "password_length",
     "operation_timeout_secs",
     "journal_path",
+    "audit_poll_secs",
+    "audit_lookback_secs",
+    "audit_activities",
 ];
 
 pub fn env_var_for(key: &str) -> String {
@@ -168,6 +177,16 @@ impl Layer {
             "password_length" => self.password_length = Some(Ranged::parse_str(raw)?),
             "operation_timeout_secs" => self.operation_timeout_secs = Some(Ranged::parse_str(raw)?),
             "journal_path" => self.journal_path = Some(parse(raw)?),
+            "audit_poll_secs" => self.audit_poll_secs = Some(Ranged::parse_str(raw)?),
+            "audit_lookback_secs" => self.audit_lookback_secs = Some(Ranged::parse_str(raw)?),
+            // In the environment: a comma-separated list.
+            "audit_activities" => {
+                self.audit_activities = Some(
+                    raw.split(',')
+                        .map(|a| NonEmpty::try_from(a.trim().to_string()))
+                        .collect::<Result<_, _>>()?,
+                )
+            }
             other => return Err(format!("unknown key `{other}`")),
         }
         Ok(())
@@ -211,7 +230,10 @@ impl Layer {
             clipboard_clear_secs,
             password_length,
             operation_timeout_secs,
-            journal_path
+            journal_path,
+            audit_poll_secs,
+            audit_lookback_secs,
+            audit_activities
         );
         self
     }
@@ -246,6 +268,15 @@ impl Layer {
                 self.operation_timeout_secs.map_or(120, |v| v.0),
             ),
             journal_path: self.journal_path.map(|p| PathBuf::from(p.0)),
+            audit_poll: Duration::from_secs(self.audit_poll_secs.map_or(30, |v| v.0)),
+            audit_lookback: Duration::from_secs(self.audit_lookback_secs.map_or(600, |v| v.0)),
+            audit_activities: match self.audit_activities {
+                Some(list) => list.into_iter().map(|a| a.0).collect(),
+                None => crate::graph::audit::DEFAULT_ACTIVITIES
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            },
             source_file,
         }
     }

@@ -208,7 +208,11 @@ fn enter_opens_details_after_the_session_is_known() {
     assert!(a.update(code(KeyCode::Enter), t0).is_empty());
     assert!(matches!(a.details, Details::Loading { .. }));
     let fx = a.update(session(), t0);
-    let req = match &fx[..] {
+    assert!(
+        matches!(fx[0], Effect::StartAudit),
+        "the audit stream starts after sign-in"
+    );
+    let req = match &fx[1..] {
         [Effect::LoadDetails { req, key, .. }] => {
             assert_eq!(key, "1");
             *req
@@ -456,6 +460,7 @@ fn submitting_sends_one_reset_with_the_chosen_options() {
         detail: None,
         revoked: Some(Ok(())),
         request_ids: vec![],
+        started_at: time::OffsetDateTime::now_utc(),
     };
     let fx = a.update(
         Msg::ResetDone {
@@ -560,4 +565,117 @@ fn privileged_targets_need_the_upn_typed_and_typed_passwords_are_checked() {
     };
     assert!(!d.problems().is_empty());
     assert!(format!("{d:?}").contains("REDACTED") && !format!("{d:?}").contains("weakpass"));
+}
+
+#[test]
+fn the_audit_log_confirms_a_reset_made_in_the_console() {
+    use resetdesk::graph::model::{AuditInitiator, AuditTarget, AuditUser, DirectoryAudit};
+    let mut a = app();
+    let t0 = Instant::now();
+    open_dialog(&mut a, user("1", "Adele Vance"), t0);
+    a.update(
+        Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
+        t0,
+    );
+    let req = match &a.update(code(KeyCode::Enter), t0)[..] {
+        [Effect::Reset { req, .. }] => *req,
+        other => panic!("{other:?}"),
+    };
+    let started = time::OffsetDateTime::now_utc();
+    let outcome = ResetOutcome {
+        status: ResetStatus::Succeeded,
+        method: resetdesk::policy::eligibility::Method::PasswordProfile,
+        password: Some(secret("Xy7#pQ2!mLw9zK4a".into())),
+        generated: true,
+        force_change: true,
+        force_change_with_mfa: false,
+        error: None,
+        detail: None,
+        revoked: None,
+        request_ids: vec![],
+        started_at: started,
+    };
+    a.update(
+        Msg::ResetDone {
+            req,
+            outcome: Box::new(outcome),
+        },
+        t0,
+    );
+    let entry = |activity: &str, by: &str, target: &str, result: &str| DirectoryAudit {
+        id: format!("{activity}-{by}-{target}"),
+        activity_display_name: activity.into(),
+        activity_date_time: Some(started + time::Duration::seconds(1)),
+        result: Some(result.into()),
+        initiated_by: Some(AuditInitiator {
+            user: Some(AuditUser {
+                id: Some(by.into()),
+                ..Default::default()
+            }),
+            app: None,
+        }),
+        target_resources: vec![AuditTarget {
+            id: Some(target.into()),
+            kind: Some("User".into()),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    // Someone else's reset of the same user, and a failure: not a confirmation.
+    let fx = a.update(
+        Msg::AuditBatch(vec![
+            entry("Reset user password", "another-admin", "1", "success"),
+            entry("Reset user password", "op", "1", "failure"),
+        ]),
+        t0,
+    );
+    assert!(fx.is_empty());
+    assert!(matches!(&a.reset, ResetFlow::Done(o) if !o.confirmed));
+    assert!(!a.audit.rows[0].mine || a.audit.rows[0].entry.result.as_deref() == Some("failure"));
+    let fx = a.update(
+        Msg::AuditBatch(vec![entry("Reset user password", "op", "1", "success")]),
+        t0,
+    );
+    assert!(matches!(&fx[..], [Effect::JournalConfirm { target_id, .. }] if target_id == "1"));
+    assert!(matches!(&a.reset, ResetFlow::Done(o) if o.confirmed));
+    assert!(
+        a.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("confirms the reset of Adele Vance")
+    );
+    assert_eq!(a.audit.rows.iter().filter(|r| r.confirmed).count(), 1);
+    // Confirmed once only.
+    let fx = a.update(
+        Msg::AuditBatch(vec![entry(
+            "Reset password (by admin)",
+            "op",
+            "1",
+            "success",
+        )]),
+        t0,
+    );
+    assert!(fx.is_empty());
+    // The pane filters locally, and stays bounded.
+    a.update(code(KeyCode::Esc), t0);
+    a.focus = Focus::Audit;
+    a.mode = Mode::Normal;
+    a.update(key('/'), t0);
+    assert_eq!(a.mode, Mode::Filtering);
+    for c in "failure".chars() {
+        a.update(key(c), t0);
+    }
+    assert_eq!(a.audit.visible().len(), 1);
+    a.update(code(KeyCode::Esc), t0);
+    assert_eq!(a.audit.visible().len(), 4);
+    let many: Vec<DirectoryAudit> = (0..700)
+        .map(|i| {
+            let mut e = entry("Change password (self-service)", "u", "2", "success");
+            e.id = format!("bulk-{i}");
+            e
+        })
+        .collect();
+    a.update(Msg::AuditBatch(many), t0);
+    assert_eq!(a.audit.rows.len(), resetdesk::app::audit::CAPACITY);
 }

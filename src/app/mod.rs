@@ -1,6 +1,7 @@
 //! The console's brain: one owner of state; messages in, effects out. `update` does no
 //! I/O and never touches the terminal, so every behaviour is testable with plain values.
 
+pub mod audit;
 pub mod flash;
 pub mod reset;
 pub mod search;
@@ -17,6 +18,7 @@ use crate::graph::reset::{ResetOutcome, ResetRequest, ResetStatus};
 use crate::keymap::{Action, Keymap};
 use crate::policy::password;
 use crate::secret::{SecretString, secret};
+pub use audit::{AuditPane, AuditStatus, MyReset};
 pub use flash::{Flash, Level};
 pub use reset::{Dialog, Field, Otp, Refusal, ResetFlow};
 pub use search::Search;
@@ -47,6 +49,9 @@ pub enum Msg {
     Copied(Result<String, String>),
     /// Whether the clipboard still held the password and was cleared.
     ClipboardCleared(Result<bool, String>),
+    /// New audit entries, oldest first.
+    AuditBatch(Vec<crate::graph::model::DirectoryAudit>),
+    AuditStatus(AuditStatus),
     /// The terminal is going away (SIGTERM, SIGHUP).
     Terminate,
 }
@@ -90,6 +95,14 @@ pub enum Effect {
     },
     Copy(SecretString),
     ClearClipboard(SecretString),
+    /// Start following the audit log (once, after sign-in).
+    StartAudit,
+    /// The audit log showed one of this session's resets.
+    JournalConfirm {
+        operator: Arc<OperatorFacts>,
+        target_id: String,
+        target_upn: String,
+    },
     Quit,
 }
 
@@ -119,6 +132,8 @@ pub enum Mode {
     Normal,
     /// Typing in the search box.
     Typing,
+    /// Typing the audit pane's filter.
+    Filtering,
     /// The `:` prompt, with what was typed.
     Command(String),
     Help,
@@ -183,6 +198,10 @@ pub struct App {
     /// Lines scrolled in the details pane (j/k there).
     pub details_scroll: u16,
     pub reset: ResetFlow,
+    pub audit: AuditPane,
+    /// This session's resets, for matching audit entries.
+    pub my_resets: Vec<MyReset>,
+    audit_started: bool,
     /// A copied password and when to clear it from the clipboard; survives the view.
     pending_clear: Option<(Instant, SecretString)>,
     /// A details request waiting for the operator's roles to arrive.
@@ -213,6 +232,9 @@ impl App {
             spinner: 0,
             details_scroll: 0,
             reset: ResetFlow::Closed,
+            audit: AuditPane::default(),
+            my_resets: Vec::new(),
+            audit_started: false,
             pending_clear: None,
             deferred_details: None,
             next_req: 0,
@@ -327,17 +349,24 @@ impl App {
                 let op = Arc::new(info.operator.clone());
                 self.operator = Some(op.clone());
                 self.session = Some(*info);
-                match self.deferred_details.take() {
-                    Some(key) => self.load_details(key),
-                    None => {
-                        // A refresh re-reads the open user with the new roles.
-                        if let Details::Loaded(a) = &self.details {
-                            let key = a.target.user.id.clone();
-                            return self.load_details(key);
-                        }
-                        vec![]
-                    }
+                let mut start = vec![];
+                if !self.audit_started {
+                    self.audit_started = true;
+                    start.push(Effect::StartAudit);
                 }
+                let more = match self.deferred_details.take() {
+                    Some(key) => self.load_details(key),
+                    None => match &self.details {
+                        // A refresh re-reads the open user with the new roles.
+                        Details::Loaded(a) => {
+                            let key = a.target.user.id.clone();
+                            self.load_details(key)
+                        }
+                        _ => vec![],
+                    },
+                };
+                start.extend(more);
+                start
             }
             Msg::SessionLoaded(Err(e)) => {
                 self.connection = Connection::Failed(e.clone());
@@ -369,6 +398,11 @@ impl App {
                 vec![]
             }
             Msg::ResetDone { req, outcome } => self.on_reset_done(req, *outcome, now),
+            Msg::AuditBatch(batch) => self.on_audit_batch(batch, now),
+            Msg::AuditStatus(s) => {
+                self.audit.status = s;
+                vec![]
+            }
             Msg::Copied(Ok(how)) => {
                 let clear = self.options.clipboard_clear;
                 if let ResetFlow::Done(otp) = &mut self.reset {
@@ -502,6 +536,27 @@ impl App {
         }
         match self.mode.clone() {
             Mode::Typing => self.on_typing_key(k, now),
+            Mode::Filtering => {
+                match k.code {
+                    KeyCode::Esc => {
+                        self.audit.filter.clear();
+                        self.mode = Mode::Normal;
+                    }
+                    KeyCode::Enter => self.mode = Mode::Normal,
+                    KeyCode::Backspace => {
+                        self.audit.filter.pop();
+                    }
+                    KeyCode::Char(c)
+                        if !k.modifiers.contains(KeyModifiers::CONTROL)
+                            && self.audit.filter.chars().count() < 64 =>
+                    {
+                        self.audit.filter.push(c);
+                    }
+                    _ => {}
+                }
+                self.audit.selected = 0;
+                vec![]
+            }
             Mode::Command(line) => self.on_command_key(k, line, now),
             Mode::Help => {
                 if matches!(
@@ -686,8 +741,13 @@ impl App {
         let page = 10;
         match a {
             Action::Search => {
-                self.focus = Focus::Search;
-                self.mode = Mode::Typing;
+                // In the audit pane, `/` filters what is shown there.
+                if self.focus == Focus::Audit {
+                    self.mode = Mode::Filtering;
+                } else {
+                    self.focus = Focus::Search;
+                    self.mode = Mode::Typing;
+                }
                 vec![]
             }
             Action::Up
@@ -707,6 +767,19 @@ impl App {
                         _ => 200,
                     };
                     self.details_scroll = next.clamp(0, 200) as u16;
+                }
+                if self.focus == Focus::Audit {
+                    let last = self.audit.visible().len().saturating_sub(1) as isize;
+                    let s = self.audit.selected as isize;
+                    let next = match a {
+                        Action::Up => s - 1,
+                        Action::Down => s + 1,
+                        Action::PageUp => s - page,
+                        Action::PageDown => s + page,
+                        Action::Top => 0,
+                        _ => last,
+                    };
+                    self.audit.selected = next.clamp(0, last.max(0)) as usize;
                 }
                 if self.focus == Focus::Search {
                     match a {
@@ -930,6 +1003,15 @@ impl App {
         };
         self.flash(level, text, now);
         let succeeded = outcome.status == ResetStatus::Succeeded;
+        if outcome.status != ResetStatus::Failed {
+            self.my_resets.push(MyReset {
+                target_id: user_id.clone(),
+                target_upn: upn.clone(),
+                label: label.clone(),
+                at: outcome.started_at,
+                confirmed: false,
+            });
+        }
         self.reset = ResetFlow::Done(Box::new(Otp {
             user_id: user_id.clone(),
             label,
@@ -953,5 +1035,40 @@ impl App {
             return self.load_details(user_id);
         }
         vec![]
+    }
+
+    fn on_audit_batch(
+        &mut self,
+        batch: Vec<crate::graph::model::DirectoryAudit>,
+        now: Instant,
+    ) -> Vec<Effect> {
+        let operator_id = self
+            .operator
+            .as_ref()
+            .map(|o| o.user.id.clone())
+            .unwrap_or_default();
+        let confirmed = self.audit.push(batch, &operator_id, &mut self.my_resets);
+        let mut effects = vec![];
+        for i in confirmed {
+            let r = self.my_resets[i].clone();
+            if let ResetFlow::Done(otp) = &mut self.reset
+                && otp.user_id == r.target_id
+            {
+                otp.confirmed = true;
+            }
+            self.flash(
+                Level::Info,
+                format!("the audit log confirms the reset of {}", r.label),
+                now,
+            );
+            if let Some(op) = self.operator.clone() {
+                effects.push(Effect::JournalConfirm {
+                    operator: op,
+                    target_id: r.target_id,
+                    target_upn: r.target_upn,
+                });
+            }
+        }
+        effects
     }
 }

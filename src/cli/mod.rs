@@ -204,6 +204,20 @@ async fn console(global: &GlobalArgs) -> Result<Exit, Failure> {
         tokens: session.tokens.clone(),
         clipboard: crate::clipboard::Clipboard::new(cfg.clipboard),
         journal: crate::journal::open(cfg.journal_path.as_deref()),
+        audit: crate::graph::audit::PollerConfig {
+            activities: cfg.audit_activities.clone(),
+            lookback: cfg.audit_lookback,
+            ..Default::default()
+        },
+        audit_timing: crate::runtime::audit_stream::StreamTiming {
+            // The demo's log is seconds behind, not minutes: poll it often.
+            interval: if global.demo {
+                std::time::Duration::from_secs(3)
+            } else {
+                cfg.audit_poll
+            },
+            ..Default::default()
+        },
     };
     crate::runtime::run(app, theme, io)
         .await

@@ -13,8 +13,8 @@ use super::model::*;
 use super::query::{self, MAX_PAGE};
 use super::retry;
 use super::{
-    GraphApi, GraphError, PASSWORD_METHOD_ID, PasswordProfileUpdate, ResetAccepted, SearchResult,
-    WriteReceipt,
+    AuditPage, GraphApi, GraphError, PASSWORD_METHOD_ID, PasswordProfileUpdate, ResetAccepted,
+    SearchResult, WriteReceipt,
 };
 use crate::auth::TokenProvider;
 use crate::config::Config;
@@ -131,11 +131,22 @@ impl GraphClient {
         url: Url,
         eventual: bool,
     ) -> Result<T, GraphError> {
+        self.get_json_tries(url, eventual, self.opts.max_attempts)
+            .await
+    }
+
+    /// `get_json` with its own bound on attempts (1: the caller paces and retries).
+    async fn get_json_tries<T: DeserializeOwned>(
+        &self,
+        url: Url,
+        eventual: bool,
+        max_attempts: u32,
+    ) -> Result<T, GraphError> {
         let client_request_id = uuid::Uuid::new_v4().to_string();
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let last = attempt >= self.opts.max_attempts;
+            let last = attempt >= max_attempts.max(1);
             let token = self.tokens.token().await?;
             let mut req = self
                 .http
@@ -571,6 +582,22 @@ impl GraphApi for GraphClient {
         let op: Operation = self.get_json(url, false).await?;
         // Retry-After of the poll itself is not surfaced by get_json; Graph's is ~1 s.
         Ok((op, None))
+    }
+
+    async fn directory_audits_page(
+        &self,
+        page: AuditPage<'_>,
+    ) -> Result<Page<DirectoryAudit>, GraphError> {
+        // One attempt per call: the audit poller paces itself under the reports limit
+        // and would only be pushed over it by hidden retries.
+        let url = match page {
+            AuditPage::First { filter, top } => self.url(
+                "/auditLogs/directoryAudits",
+                &format!("$filter={}&$top={top}", enc(filter)),
+            )?,
+            AuditPage::Next(link) => self.follow(link)?,
+        };
+        self.get_json_tries(url, false, 1).await
     }
 
     async fn revoke_sessions(&self, user_id: &str) -> Result<WriteReceipt, GraphError> {

@@ -1,6 +1,7 @@
 //! Microsoft Graph v1.0: the `GraphApi` trait the rest of the program uses, its reqwest
 //! implementation, the serde models and typed errors.
 
+pub mod audit;
 mod client;
 mod error;
 pub mod explain;
@@ -104,4 +105,16 @@ pub trait GraphApi: Send + Sync {
     async fn operation(&self, location: &str) -> Result<(Operation, Option<Duration>), GraphError>;
     /// `POST /users/{id}/revokeSignInSessions`.
     async fn revoke_sessions(&self, user_id: &str) -> Result<WriteReceipt, GraphError>;
+    /// One page of `GET /auditLogs/directoryAudits`, one attempt (the caller paces).
+    async fn directory_audits_page(
+        &self,
+        page: AuditPage<'_>,
+    ) -> Result<Page<DirectoryAudit>, GraphError>;
+}
+
+/// Which page of the audit log to read.
+#[derive(Debug, Clone, Copy)]
+pub enum AuditPage<'a> {
+    First { filter: &'a str, top: u32 },
+    Next(&'a str),
 }

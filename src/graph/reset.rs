@@ -49,6 +49,8 @@ pub struct ResetOutcome {
     /// `Some(Ok)` sessions revoked; `Some(Err)` the revocation failed; `None` not asked.
     pub revoked: Option<Result<(), GraphError>>,
     pub request_ids: Vec<String>,
+    /// When the reset was sent, for matching it in the audit log.
+    pub started_at: time::OffsetDateTime,
 }
 
 impl ResetOutcome {
@@ -64,6 +66,7 @@ impl ResetOutcome {
             detail: None,
             revoked: None,
             request_ids: Vec::new(),
+            started_at: time::OffsetDateTime::now_utc(),
         }
     }
 }

@@ -6,10 +6,12 @@ use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
+use super::audit_stream::StreamTiming;
 use crate::app::{Effect, Msg, SessionInfo};
 use crate::auth::{self, TokenProvider};
 use crate::clipboard::Clipboard;
 use crate::graph::GraphApi;
+use crate::graph::audit::{AuditPoller, PollerConfig};
 use crate::graph::facts::{assess, operator_facts};
 use crate::graph::reset::reset;
 use crate::journal::{self, Journal};
@@ -20,6 +22,9 @@ pub struct Executor {
     tokens: Arc<dyn TokenProvider>,
     clipboard: Clipboard,
     journal: Option<Arc<Journal>>,
+    audit: PollerConfig,
+    audit_timing: StreamTiming,
+    audit_task: Option<JoinHandle<()>>,
     tx: UnboundedSender<Msg>,
     search: Option<JoinHandle<()>>,
     details: Option<JoinHandle<()>>,
@@ -33,6 +38,9 @@ impl Executor {
             tokens: io.tokens,
             clipboard: io.clipboard,
             journal: io.journal.map(Arc::new),
+            audit: io.audit,
+            audit_timing: io.audit_timing,
+            audit_task: None,
             tx,
             search: None,
             details: None,
@@ -84,6 +92,54 @@ impl Executor {
                     .copy(&secret, &mut std::io::stdout())
                     .map(|via| via.describe().to_string());
                 let _ = self.tx.send(Msg::Copied(result));
+            }
+            Effect::StartAudit => {
+                // The last hour, so the pane is not empty at start.
+                let since = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
+                let poller = AuditPoller::new(self.audit.clone(), since);
+                let task = tokio::spawn(super::audit_stream::run(
+                    graph,
+                    poller,
+                    self.audit_timing.clone(),
+                    tx,
+                ));
+                Self::replace(&mut self.audit_task, task);
+            }
+            Effect::JournalConfirm {
+                operator,
+                target_id,
+                target_upn,
+            } => {
+                if let Some(j) = &self.journal {
+                    let mut entry = journal::Entry {
+                        time: journal::now(),
+                        action: "confirmed".into(),
+                        operator: journal::Person {
+                            id: operator.user.id.clone(),
+                            user_principal_name: operator.user.user_principal_name.clone(),
+                        },
+                        target: journal::Person {
+                            id: target_id,
+                            user_principal_name: Some(target_upn),
+                        },
+                        method: String::new(),
+                        options: journal::Options {
+                            force_change: false,
+                            force_change_with_mfa: false,
+                            revoke_sessions: false,
+                            generated: false,
+                        },
+                        ticket: None,
+                        outcome: "confirmed".into(),
+                        error: None,
+                        request_ids: vec![],
+                        sessions_revoked: None,
+                    };
+                    entry.method = "audit".into();
+                    if let Err(e) = j.append(&entry) {
+                        tracing::warn!(error = %e, "journal write failed");
+                    }
+                }
             }
             Effect::ClearClipboard(secret) => {
                 let result = self.clipboard.clear(&secret, &mut std::io::stdout());
@@ -142,9 +198,14 @@ impl Executor {
 
     /// Stops everything in flight.
     pub fn shutdown(&mut self) {
-        for t in [self.search.take(), self.details.take(), self.session.take()]
-            .into_iter()
-            .flatten()
+        for t in [
+            self.search.take(),
+            self.details.take(),
+            self.session.take(),
+            self.audit_task.take(),
+        ]
+        .into_iter()
+        .flatten()
         {
             t.abort();
         }

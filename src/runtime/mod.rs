@@ -2,6 +2,7 @@
 //! effects go to the executor, and the screen is redrawn only when something changed —
 //! at most ~60 frames a second, and not at all while nothing happens.
 
+pub mod audit_stream;
 mod executor;
 pub mod terminal;
 
@@ -72,6 +73,8 @@ pub struct Io {
     pub tokens: std::sync::Arc<dyn TokenProvider>,
     pub clipboard: crate::clipboard::Clipboard,
     pub journal: Option<crate::journal::Journal>,
+    pub audit: crate::graph::audit::PollerConfig,
+    pub audit_timing: audit_stream::StreamTiming,
 }
 
 pub async fn run(mut app: App, theme: Theme, io: Io) -> std::io::Result<()> {

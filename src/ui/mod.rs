@@ -1,6 +1,7 @@
 //! Rendering: a pure read of `App` into a frame. No I/O, no state changes. Every string
 //! that comes from the directory passes through `sanitize` on its way to a cell.
 
+mod audit;
 mod details;
 mod help;
 mod reset;
@@ -12,7 +13,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
-use crate::app::{App, Connection, Focus, Level, Mode};
+use crate::app::{App, Connection, Level, Mode};
 use crate::keymap::Action;
 use crate::sanitize::{sanitize, sanitize_line};
 use crate::theme::Theme;
@@ -84,7 +85,7 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame) {
     search::render(app, theme, f, body[0]);
     details::render(app, theme, f, body[1]);
     if audit_height > 0 {
-        audit(app, theme, f, rows[2]);
+        audit::render(app, theme, f, rows[2]);
     }
     command_bar(app, theme, f, rows[3]);
     flash_line(app, theme, f, rows[4]);
@@ -169,25 +170,6 @@ fn header(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)).style(theme.header), area);
 }
 
-fn audit(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
-    let block = pane(
-        Line::from(Span::styled(
-            " Audit · password activity · stream not started ",
-            theme.title,
-        )),
-        app.focus == Focus::Audit,
-        theme,
-    );
-    let text = vec![Line::from(Span::styled(
-        "No audit entries yet. Password resets and changes in the tenant will stream here.",
-        theme.dim,
-    ))];
-    f.render_widget(
-        Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
-        area,
-    );
-}
-
 fn command_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
     let line = match &app.mode {
         Mode::Command(text) => Line::from(vec![
@@ -203,6 +185,15 @@ fn command_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
             theme.warn,
         )),
         Mode::Help => hints(theme, &[("Esc", "close help")]),
+        Mode::Filtering => hints(
+            theme,
+            &[
+                ("type", "filter the audit pane"),
+                ("⏎", "keep"),
+                ("Esc", "clear"),
+                ("^c", "quit"),
+            ],
+        ),
         Mode::Typing => hints(
             theme,
             &[

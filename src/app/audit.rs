@@ -1,0 +1,133 @@
+//! The audit pane's state: a bounded list of password activity, newest first, which of it
+//! confirms the operator's own resets, the stream's state, and a local filter.
+
+use std::collections::VecDeque;
+
+use time::OffsetDateTime;
+
+use crate::graph::audit::confirms;
+use crate::graph::model::DirectoryAudit;
+
+/// Entries kept: memory stays flat over a long shift.
+pub const CAPACITY: usize = 500;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuditStatus {
+    Starting,
+    Live {
+        last_poll: OffsetDateTime,
+    },
+    BackingOff {
+        until: OffsetDateTime,
+        reason: String,
+    },
+    NoPermission {
+        fix: String,
+        retry_at: OffsetDateTime,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub entry: DirectoryAudit,
+    /// Initiated by the signed-in operator.
+    pub mine: bool,
+    /// Confirms one of this session's resets.
+    pub confirmed: bool,
+}
+
+/// A reset made in this session, waiting for the audit log to show it.
+#[derive(Debug, Clone)]
+pub struct MyReset {
+    pub target_id: String,
+    pub target_upn: String,
+    pub label: String,
+    pub at: OffsetDateTime,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditPane {
+    pub rows: VecDeque<Row>,
+    pub status: AuditStatus,
+    pub filter: String,
+    pub selected: usize,
+}
+
+impl Default for AuditPane {
+    fn default() -> Self {
+        AuditPane {
+            rows: VecDeque::new(),
+            status: AuditStatus::Starting,
+            filter: String::new(),
+            selected: 0,
+        }
+    }
+}
+
+impl Row {
+    fn haystack(&self) -> String {
+        let e = &self.entry;
+        let target = e
+            .target_user()
+            .map(|t| {
+                format!(
+                    "{} {}",
+                    t.user_principal_name.as_deref().unwrap_or(""),
+                    t.display_name.as_deref().unwrap_or("")
+                )
+            })
+            .unwrap_or_default();
+        format!(
+            "{} {} {} {} {}",
+            e.activity_display_name,
+            e.initiator(),
+            target,
+            e.result.as_deref().unwrap_or(""),
+            e.ip_address().unwrap_or("")
+        )
+        .to_lowercase()
+    }
+}
+
+impl AuditPane {
+    /// Adds a batch (oldest first) and returns the indices of `resets` it confirmed.
+    pub fn push(
+        &mut self,
+        batch: Vec<DirectoryAudit>,
+        operator_id: &str,
+        resets: &mut [MyReset],
+    ) -> Vec<usize> {
+        let mut newly = Vec::new();
+        for entry in batch {
+            let mut confirmed = false;
+            for (i, r) in resets.iter_mut().enumerate() {
+                if !r.confirmed && confirms(&entry, operator_id, &r.target_id, r.at) {
+                    r.confirmed = true;
+                    confirmed = true;
+                    newly.push(i);
+                }
+            }
+            let mine = entry.initiator_id() == Some(operator_id);
+            self.rows.push_front(Row {
+                entry,
+                mine,
+                confirmed,
+            });
+        }
+        // Keep newest first even when a late entry is older than what is shown.
+        self.rows
+            .make_contiguous()
+            .sort_by_key(|r| std::cmp::Reverse(r.entry.activity_date_time));
+        self.rows.truncate(CAPACITY);
+        newly
+    }
+
+    pub fn visible(&self) -> Vec<&Row> {
+        let f = self.filter.trim().to_lowercase();
+        self.rows
+            .iter()
+            .filter(|r| f.is_empty() || r.haystack().contains(&f))
+            .collect()
+    }
+}

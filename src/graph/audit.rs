@@ -1,0 +1,233 @@
+//! Following the directory audit log for password activity. Entries arrive minutes late,
+//! so every poll looks back over a window that overlaps the last one and drops what it
+//! has already seen; requests are paced under the reports limit (5 per 10 s), pages
+//! included.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
+
+use super::model::DirectoryAudit;
+use super::query::odata_string;
+use super::{AuditPage, GraphApi, GraphError};
+
+/// Password activities, by the services that log them (research/graph-api.md §6 and
+/// eligibility.md §10). Real tenants differ in the Core Directory name of an admin reset
+/// ("Reset user password" or "Reset password"), so both are here, and the list is
+/// configurable (`audit_activities`).
+pub const DEFAULT_ACTIVITIES: &[&str] = &[
+    "Reset password",
+    "Reset user password",
+    "Change user password",
+    "Set force change user password",
+    "Reset password (by admin)",
+    "Reset password (self-service)",
+    "Change password (self-service)",
+    "Admin started password reset",
+];
+
+/// Activities that record an admin resetting someone's password.
+pub const ADMIN_RESET_ACTIVITIES: &[&str] = &[
+    "Reset password",
+    "Reset user password",
+    "Reset password (by admin)",
+    "Admin started password reset",
+];
+
+#[derive(Debug, Clone)]
+pub struct PollerConfig {
+    pub activities: Vec<String>,
+    /// How far each poll reaches back before the previous one started.
+    pub lookback: Duration,
+    /// At most `limit.0` requests per `limit.1`.
+    pub limit: (usize, Duration),
+    pub page_size: u32,
+}
+
+impl Default for PollerConfig {
+    fn default() -> Self {
+        PollerConfig {
+            activities: DEFAULT_ACTIVITIES.iter().map(|s| s.to_string()).collect(),
+            lookback: Duration::from_secs(600),
+            limit: (5, Duration::from_secs(10)),
+            page_size: 100,
+        }
+    }
+}
+
+pub struct AuditPoller {
+    config: PollerConfig,
+    /// Start of the first window.
+    since: OffsetDateTime,
+    /// When the last successful poll started.
+    last_poll: Option<OffsetDateTime>,
+    /// Ids already delivered, with their time (for forgetting them later).
+    seen: HashMap<String, OffsetDateTime>,
+    sent: VecDeque<Instant>,
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+impl AuditPoller {
+    pub fn new(config: PollerConfig, since: OffsetDateTime) -> AuditPoller {
+        AuditPoller {
+            config,
+            since,
+            last_poll: None,
+            seen: HashMap::new(),
+            sent: VecDeque::new(),
+        }
+    }
+
+    fn window_start(&self) -> OffsetDateTime {
+        match self.last_poll {
+            None => self.since,
+            Some(t) => (t - self.config.lookback).max(self.since),
+        }
+    }
+
+    /// `activityDateTime ge … and (activityDisplayName eq '…' or …)`.
+    pub fn filter(&self, from: OffsetDateTime) -> String {
+        let mut f = format!("activityDateTime ge {}", rfc3339(from));
+        if !self.config.activities.is_empty() {
+            let names: Vec<String> = self
+                .config
+                .activities
+                .iter()
+                .map(|a| format!("activityDisplayName eq {}", odata_string(a)))
+                .collect();
+            f.push_str(&format!(" and ({})", names.join(" or ")));
+        }
+        f
+    }
+
+    /// Waits until one more request fits under the limit.
+    async fn slot(&mut self) {
+        let (max, window) = self.config.limit;
+        loop {
+            let now = Instant::now();
+            while self
+                .sent
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= window)
+            {
+                self.sent.pop_front();
+            }
+            if self.sent.len() < max {
+                self.sent.push_back(now);
+                return;
+            }
+            let oldest = *self.sent.front().expect("full");
+            tokio::time::sleep((oldest + window).saturating_duration_since(now)).await;
+        }
+    }
+
+    /// Entries not delivered before, oldest first.
+    pub async fn poll(&mut self, api: &dyn GraphApi) -> Result<Vec<DirectoryAudit>, GraphError> {
+        let started = OffsetDateTime::now_utc();
+        let from = self.window_start();
+        let filter = self.filter(from);
+        let mut fresh = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            self.slot().await;
+            let page = match &next {
+                None => {
+                    api.directory_audits_page(AuditPage::First {
+                        filter: &filter,
+                        top: self.config.page_size,
+                    })
+                    .await?
+                }
+                Some(link) => api.directory_audits_page(AuditPage::Next(link)).await?,
+            };
+            for e in page.value {
+                let when = e.activity_date_time.unwrap_or(started);
+                if self.seen.insert(e.id.clone(), when).is_none() {
+                    fresh.push(e);
+                }
+            }
+            match page.next_link {
+                Some(l) => next = Some(l),
+                None => break,
+            }
+        }
+        // Forget ids that can no longer come back in a window: memory stays flat.
+        let horizon = from - self.config.lookback;
+        self.seen.retain(|_, t| *t >= horizon);
+        self.last_poll = Some(started);
+        fresh.sort_by_key(|e| e.activity_date_time);
+        Ok(fresh)
+    }
+
+    pub fn remembered(&self) -> usize {
+        self.seen.len()
+    }
+}
+
+/// Does this entry record `operator` resetting `target` at or after `after`?
+pub fn confirms(
+    e: &DirectoryAudit,
+    operator_id: &str,
+    target_id: &str,
+    after: OffsetDateTime,
+) -> bool {
+    e.succeeded()
+        && ADMIN_RESET_ACTIVITIES
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(&e.activity_display_name))
+        && e.initiator_id() == Some(operator_id)
+        && e.target_user().and_then(|t| t.id.as_deref()) == Some(target_id)
+        // Clocks differ a little between here and the service.
+        && e.activity_date_time.is_some_and(|t| t >= after - time::Duration::minutes(2))
+}
+
+/// `30s`, `15m`, `2h`, `7d`.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: u64 = num.parse().ok()?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return None,
+    };
+    Some(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("2h"), Some(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("1d"), Some(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("2"), None);
+        assert_eq!(parse_duration("h"), None);
+        assert_eq!(parse_duration("3w"), None);
+    }
+
+    #[test]
+    fn the_filter_names_the_window_and_the_activities() {
+        let since = time::macros::datetime!(2026-11-22 04:00 UTC);
+        let p = AuditPoller::new(
+            PollerConfig {
+                activities: vec!["Reset user password".into(), "It's odd".into()],
+                ..Default::default()
+            },
+            since,
+        );
+        assert_eq!(
+            p.filter(since),
+            "activityDateTime ge 2026-11-22T04:00:00Z and (activityDisplayName eq 'Reset user password' or activityDisplayName eq 'It''s odd')"
+        );
+    }
+}
