@@ -3,6 +3,13 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // `resetdesk audit | head` must end quietly, as command-line tools do, not panic on
+    // a closed pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = resetdesk::cli::Cli::parse();
     init_logging(cli.command.is_none());
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -401,3 +401,28 @@ fn demo_show_gives_a_verdict_for_every_kind_of_user() {
         "{out}"
     );
 }
+
+#[test]
+fn demo_audit_lists_password_activity_and_explains_missing_permission() {
+    let o = run(&["--demo", "audit", "--since", "24h", "--json"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc = json(&o);
+    let entries = doc.as_array().unwrap();
+    assert!(!entries.is_empty(), "the demo has history");
+    for e in entries {
+        assert!(["self", "you", "admin"].contains(&e["who"].as_str().unwrap()));
+        assert_eq!(e["confirmsJournal"], false);
+        assert!(
+            e["activityDisplayName"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("password")
+        );
+    }
+    let o = run(&["--demo", "--as", "no-role", "audit"], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("AuditLog.Read.All"), "{}", stderr(&o));
+    let o = run(&["--demo", "audit", "--since", "yesterday"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+}

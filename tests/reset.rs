@@ -469,3 +469,43 @@ async fn a_connection_dropped_after_sending_gives_unconfirmed_and_keeps_the_pass
             .contains("\"outcome\":\"unconfirmed\"")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_marks_entries_that_confirm_a_journaled_reset() {
+    let env = persona("helpdesk").await;
+    let (_dir, journal) = journal_path();
+    let r = cli(
+        &env,
+        &journal,
+        &["reset", "samuel.turner@contoso.com", "--yes", "--json"],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = cli(
+        &env,
+        &journal,
+        &["audit", "--since", "1h", "--json"],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let entries = r.json();
+    let mine: Vec<&Value> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["targetResources"][0]["userPrincipalName"] == "samuel.turner@contoso.com")
+        .collect();
+    assert_eq!(
+        mine.len(),
+        2,
+        "Core Directory and the password service both log it"
+    );
+    assert!(
+        mine.iter()
+            .all(|e| e["who"] == "you" && e["confirmsJournal"] == true)
+    );
+}

@@ -2,6 +2,7 @@
 //! readable table, or with `--json` exactly one JSON document on stdout; human messages go
 //! to stderr.
 
+mod audit;
 mod context;
 mod journal;
 mod reset;
@@ -134,6 +135,8 @@ pub enum Command {
     Reset(reset::ResetArgs),
     /// Your own actions, from the local journal.
     Journal(journal::JournalArgs),
+    /// Password activity from the directory audit log.
+    Audit(audit::AuditArgs),
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
@@ -142,6 +145,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Show(a)) => a.json,
         Some(Command::Reset(a)) => a.json,
         Some(Command::Journal(a)) => a.json,
+        Some(Command::Audit(a)) => a.json && !a.follow,
         _ => false,
     };
     let result = match cli.command {
@@ -150,6 +154,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Show(args)) => show::run(&cli.global, args).await,
         Some(Command::Reset(args)) => reset::run(&cli.global, args).await,
         Some(Command::Journal(args)) => journal::run(&cli.global, args).await,
+        Some(Command::Audit(args)) => audit::run(&cli.global, args).await,
         None => console(&cli.global).await,
     };
     match result {
