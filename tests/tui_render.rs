@@ -169,6 +169,83 @@ async fn snapshots() {
         let text = format!("{}", draw(&otp, &Theme::ansi(), w, h).backend());
         assert!(!text.contains("Kq7#mT4!vRx9PwZ3"), "masked means masked");
     }
+    // The audit pane with a stream of entries, one confirming this operator's reset.
+    let mut audit = fx.with_results("ade").await;
+    let t0 = time::macros::datetime!(2026-11-22 09:30:00 UTC);
+    let me = fx.operator.user.id.clone();
+    let entry = |n: i64, activity: &str, by: (&str, &str), target: &str, result: &str| {
+        resetdesk::graph::model::DirectoryAudit {
+            id: format!("e{n}"),
+            activity_display_name: activity.into(),
+            activity_date_time: Some(t0 + time::Duration::minutes(n)),
+            result: Some(result.into()),
+            logged_by_service: Some("Core Directory".into()),
+            initiated_by: Some(resetdesk::graph::model::AuditInitiator {
+                user: Some(resetdesk::graph::model::AuditUser {
+                    id: Some(by.0.into()),
+                    user_principal_name: Some(by.1.into()),
+                    ip_address: Some("198.51.100.7".into()),
+                    ..Default::default()
+                }),
+                app: None,
+            }),
+            target_resources: vec![resetdesk::graph::model::AuditTarget {
+                id: Some(format!("id-{target}")),
+                user_principal_name: Some(target.into()),
+                kind: Some("User".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    };
+    let mut resets = vec![resetdesk::app::MyReset {
+        target_id: "id-adele.vance@contoso.com".into(),
+        target_upn: "adele.vance@contoso.com".into(),
+        label: "Adele Vance".into(),
+        at: t0,
+        confirmed: false,
+    }];
+    audit.audit.push(
+        vec![
+            entry(
+                1,
+                "Change password (self-service)",
+                ("u1", "mia.chen@contoso.com"),
+                "mia.chen@contoso.com",
+                "success",
+            ),
+            entry(
+                2,
+                "Reset user password",
+                ("u2", "lidia.holloway@contoso.com"),
+                "liam.murphy@contoso.com",
+                "success",
+            ),
+            entry(
+                3,
+                "Reset password (self-service)",
+                ("u3", "noah.kim@contoso.com"),
+                "noah.kim@contoso.com",
+                "failure",
+            ),
+            entry(
+                4,
+                "Reset user password",
+                (me.as_str(), "henrietta.mueller@contoso.com"),
+                "adele.vance@contoso.com",
+                "success",
+            ),
+        ],
+        &me,
+        &mut resets,
+    );
+    assert!(resets[0].confirmed);
+    audit.audit.status = resetdesk::app::AuditStatus::Live {
+        last_poll: t0 + time::Duration::minutes(5),
+    };
+    audit.focus = resetdesk::app::Focus::Audit;
+    snapshot_all("audit_pane", &audit);
+
     if let ResetFlow::Done(o) = &mut otp.reset {
         o.revealed = true;
     }
