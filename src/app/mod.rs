@@ -688,13 +688,7 @@ impl App {
                             .operator
                             .active
                             .iter()
-                            .map(|r| {
-                                if r.scope == "/" {
-                                    r.name.clone()
-                                } else {
-                                    format!("{} ({})", r.name, r.scope_name)
-                                }
-                            })
+                            .map(|r| r.short_label())
                             .collect();
                         format!(
                             "signed in as {} in {} — active roles: {}",
@@ -959,29 +953,25 @@ impl App {
             ticket: Some(d.ticket.trim().to_string()).filter(|t| !t.is_empty()),
             revoke: d.revoke,
         };
-        let label = d.label.clone();
         let req = self.req();
-        self.reset = ResetFlow::InFlight { req, label };
+        if let ResetFlow::Dialog(mut d) = std::mem::take(&mut self.reset) {
+            // The request owns the password now; the dialog keeps no copy.
+            d.password.clear();
+            self.reset = ResetFlow::InFlight { req, target: d };
+        }
         vec![Effect::Reset { req, request, note }]
     }
 
     fn on_reset_done(&mut self, req: u64, outcome: ResetOutcome, now: Instant) -> Vec<Effect> {
-        if !matches!(&self.reset, ResetFlow::InFlight { req: r, .. } if *r == req) {
-            return vec![];
-        }
-        let (label, user_id, upn, synced, least) = match &self.details {
-            Details::Loaded(a) => (
-                a.target.user.label().to_string(),
-                a.target.user.id.clone(),
-                a.target
-                    .user
-                    .user_principal_name
-                    .clone()
-                    .unwrap_or_default(),
-                a.target.user.on_premises_sync_enabled == Some(true),
-                a.verdict.least_privileged_role.clone(),
+        let (label, user_id, upn, synced, least) = match &self.reset {
+            ResetFlow::InFlight { req: r, target } if *r == req => (
+                target.label.clone(),
+                target.user_id.clone(),
+                target.upn.clone(),
+                target.target_synced,
+                target.least_role.clone(),
             ),
-            _ => Default::default(),
+            _ => return vec![],
         };
         let explanation = outcome.error.as_ref().map(|e| {
             explain(

@@ -253,9 +253,10 @@ pub enum ResetFlow {
     Closed,
     Refused(Refusal),
     Dialog(Box<Dialog>),
+    /// The request is out; the dialog is kept (password cleared) to name the target.
     InFlight {
         req: u64,
-        label: String,
+        target: Box<Dialog>,
     },
     Done(Box<Otp>),
 }

@@ -90,6 +90,33 @@ impl Session {
 }
 
 impl Session {
+    /// The operator and the assessment of one user, with "no such user" as a one-line
+    /// failure that says what to do.
+    pub async fn assess(
+        &self,
+        key: &str,
+    ) -> Result<
+        (
+            crate::graph::facts::OperatorFacts,
+            crate::graph::facts::Assessment,
+        ),
+        Failure,
+    > {
+        let operator = self.operator().await?;
+        match crate::graph::facts::assess(self.graph.as_ref(), &operator, key.trim()).await {
+            Ok(a) => Ok((operator, a)),
+            Err(e) if e.is_not_found() => Err(Failure::new(
+                Exit::Failed,
+                format!(
+                    "no user {:?} in this tenant ({}); search with `resetdesk search`",
+                    crate::sanitize::sanitize(key),
+                    e.code().unwrap_or("not found")
+                ),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The operator's roles, read once per command.
     pub async fn operator(&self) -> Result<crate::graph::facts::OperatorFacts, Failure> {
         use crate::secret::ExposeSecret;

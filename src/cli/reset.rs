@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::{Exit, Failure, GlobalArgs, Session};
 use crate::graph::explain::{Context, explain};
-use crate::graph::facts::{Assessment, OperatorFacts, assess};
+use crate::graph::facts::{Assessment, OperatorFacts};
 use crate::graph::reset::{ResetOutcome, ResetRequest, ResetStatus, reset};
 use crate::journal;
 use crate::policy::eligibility::Method;
@@ -121,21 +121,7 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
         None
     };
     let session = Session::open(global).await?;
-    let operator = session.operator().await?;
-    let a = match assess(session.graph.as_ref(), &operator, args.user.trim()).await {
-        Ok(a) => a,
-        Err(e) if e.is_not_found() => {
-            return Err(Failure::new(
-                Exit::Failed,
-                format!(
-                    "no user {:?} in this tenant ({})",
-                    sanitize(&args.user),
-                    e.code().unwrap_or("not found")
-                ),
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let (operator, a) = session.assess(&args.user).await?;
     let u = &a.target.user;
     if !a.verdict.allowed {
         let first = a.verdict.blocks().next();

@@ -4,7 +4,7 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use super::{Exit, Failure, GlobalArgs, Session};
-use crate::graph::facts::{Assessment, OperatorFacts, assess};
+use crate::graph::facts::{Assessment, OperatorFacts};
 use crate::graph::model::lenient_time;
 use crate::policy::authority::{
     SourceOfAuthority, describe, home_domain, home_issuer, source_of_authority,
@@ -26,21 +26,7 @@ pub async fn run(global: &GlobalArgs, args: ShowArgs) -> Result<Exit, Failure> {
         return Err(Failure::new(Exit::Usage, "no user given"));
     }
     let session = Session::open(global).await?;
-    let operator = session.operator().await?;
-    let a = match assess(session.graph.as_ref(), &operator, args.user.trim()).await {
-        Ok(a) => a,
-        Err(e) if e.is_not_found() => {
-            return Err(Failure::new(
-                Exit::Failed,
-                format!(
-                    "no user {:?} in this tenant ({}); search with `resetdesk search`",
-                    sanitize(&args.user),
-                    e.code().unwrap_or("not found")
-                ),
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let (operator, a) = session.assess(&args.user).await?;
     let doc = document(&a, &operator);
     if args.json {
         println!("{doc}");

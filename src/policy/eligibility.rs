@@ -71,6 +71,14 @@ impl RoleHolding {
     pub fn unit_id(&self) -> Option<&str> {
         self.scope.strip_prefix("/administrativeUnits/")
     }
+    /// "Helpdesk Administrator", or "Helpdesk Administrator @ Seattle Office" when scoped.
+    pub fn short_label(&self) -> String {
+        match self.unit_id() {
+            None => self.name.clone(),
+            Some(_) => format!("{} @ {}", self.name, self.scope_name),
+        }
+    }
+
     fn scope_label(&self) -> String {
         match self.unit_id() {
             None => "tenant-wide".into(),

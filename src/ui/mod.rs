@@ -113,13 +113,7 @@ fn header(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
                 .operator
                 .active
                 .iter()
-                .map(|r| {
-                    if r.scope == "/" {
-                        r.name.clone()
-                    } else {
-                        format!("{} @ {}", r.name, r.scope_name)
-                    }
-                })
+                .map(|r| r.short_label())
                 .collect();
             let roles = if roles.is_empty() {
                 "no active role".to_string()

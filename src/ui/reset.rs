@@ -45,12 +45,12 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
             (" ✗ Reset not allowed ".into(), theme.danger, l)
         }
         ResetFlow::Dialog(d) => (" ⚠ Reset password ".into(), theme.danger, dialog(d, theme)),
-        ResetFlow::InFlight { label, .. } => (
+        ResetFlow::InFlight { target, .. } => (
             " ⚠ Resetting… ".into(),
             theme.warn,
             vec![Line::from(format!(
                 "Resetting the password of {} {}",
-                clean(label, 50),
+                clean(&target.label, 50),
                 SPINNER[app.spinner % SPINNER.len()]
             ))],
         ),
