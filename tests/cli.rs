@@ -426,3 +426,62 @@ fn demo_audit_lists_password_activity_and_explains_missing_permission() {
     let o = run(&["--demo", "audit", "--since", "yesterday"], &[]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn device_code_sign_in_prompts_once_caches_and_logout_forgets() {
+    let sim = spawn_sim(&["--audit-every-secs", "0"]);
+    let data = tempfile::tempdir().unwrap();
+    let authority = sim.base_url.trim_end_matches("/v1.0").to_string();
+    let env = [
+        ("RESETDESK_AUTHORITY_URL", authority.as_str()),
+        (
+            "RESETDESK_CLIENT_ID",
+            "2f3c4d5e-0000-4000-8000-00000000c0de",
+        ),
+        ("RESETDESK_TENANT", "contoso.onmicrosoft.com"),
+        ("XDG_DATA_HOME", data.path().to_str().unwrap()),
+    ];
+    let args = [
+        "--graph-url",
+        &sim.base_url,
+        "--auth",
+        "device-code",
+        "search",
+        "adele",
+        "--json",
+    ];
+    let o = run(&args, &env);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("enter the code SIM"), "{}", stderr(&o));
+    assert!(json(&o)["returned"].as_u64().unwrap() >= 1);
+    let cache = data.path().join("resetdesk/token-cache.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    // The second run signs in from the cache: no prompt.
+    let o = run(&args, &env);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("enter the code"), "{}", stderr(&o));
+    let o = run(&["logout"], &env);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!cache.exists());
+    // Without a client id the method says what it needs.
+    let o = run(
+        &[
+            "--graph-url",
+            &sim.base_url,
+            "--auth",
+            "device-code",
+            "search",
+            "x",
+        ],
+        &env[2..],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("client_id"), "{}", stderr(&o));
+}

@@ -2,6 +2,7 @@
 //! token never travels on the command line and is never logged.
 
 mod cloud;
+pub mod device_code;
 
 pub use cloud::Cloud;
 
@@ -47,6 +48,9 @@ impl AuthMethod {
 pub enum AuthError {
     #[error("{0}")]
     Missing(String),
+    /// The method is not configured well enough to try.
+    #[error("{0}")]
+    NeedsConfig(String),
     #[error(
         "sign-in method `{0}` is not available in this build yet; use --auth access-token (token in {ACCESS_TOKEN_VAR}) or --demo"
     )]
@@ -86,9 +90,25 @@ impl TokenProvider for StaticToken {
 }
 
 /// Builds the provider for the configured method.
-pub fn provider_for(method: AuthMethod) -> Result<Arc<dyn TokenProvider>, AuthError> {
-    match method {
+pub fn provider_for(config: &crate::config::Config) -> Result<Arc<dyn TokenProvider>, AuthError> {
+    match config.auth {
         AuthMethod::AccessToken => Ok(Arc::new(StaticToken::from_env()?)),
+        AuthMethod::DeviceCode => {
+            let client_id = config.client_id.as_deref().ok_or_else(|| {
+                AuthError::NeedsConfig(
+                    "device-code sign-in needs client_id: the application id of an app registration that allows public client flows (config file or RESETDESK_CLIENT_ID)".into(),
+                )
+            })?;
+            let root = config.graph_url.trim_end_matches("/v1.0");
+            Ok(Arc::new(device_code::DeviceCode::new(
+                &config.authority_url,
+                config.tenant.as_deref().unwrap_or("organizations"),
+                client_id,
+                vec![format!("{root}/.default"), "offline_access".into()],
+                device_code::default_cache_path(),
+                |m| eprintln!("{m}"),
+            )?))
+        }
         other => Err(AuthError::Unsupported(other.name())),
     }
 }

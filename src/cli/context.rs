@@ -77,7 +77,10 @@ impl Session {
                 Some(running),
             )
         } else {
-            (auth::provider_for(config.auth)?, None)
+            let provider = auth::provider_for(&config)?;
+            // Sign in now, before any screen is drawn: a device-code prompt goes to stderr.
+            provider.token().await?;
+            (provider, None)
         };
         let client = GraphClient::new(ClientOptions::from_config(&config), tokens.clone())?;
         Ok(Session {

@@ -75,7 +75,9 @@ impl From<crate::config::ConfigError> for Failure {
 impl From<crate::auth::AuthError> for Failure {
     fn from(e: crate::auth::AuthError) -> Failure {
         let exit = match e {
-            crate::auth::AuthError::Unsupported(_) => Exit::Usage,
+            crate::auth::AuthError::Unsupported(_) | crate::auth::AuthError::NeedsConfig(_) => {
+                Exit::Usage
+            }
             _ => Exit::AuthFailed,
         };
         Failure::new(exit, e.to_string())
@@ -137,6 +139,8 @@ pub enum Command {
     Journal(journal::JournalArgs),
     /// Password activity from the directory audit log.
     Audit(audit::AuditArgs),
+    /// Forget the cached sign-in (device code).
+    Logout,
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
@@ -155,6 +159,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Reset(args)) => reset::run(&cli.global, args).await,
         Some(Command::Journal(args)) => journal::run(&cli.global, args).await,
         Some(Command::Audit(args)) => audit::run(&cli.global, args).await,
+        Some(Command::Logout) => logout(),
         None => console(&cli.global).await,
     };
     match result {
@@ -176,6 +181,23 @@ pub async fn run(cli: Cli) -> ExitCode {
             f.exit.into()
         }
     }
+}
+
+fn logout() -> Result<Exit, Failure> {
+    let Some(path) = crate::auth::device_code::default_cache_path() else {
+        return Ok(Exit::Ok);
+    };
+    match std::fs::remove_file(&path) {
+        Ok(()) => eprintln!("Signed out: removed {}.", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => eprintln!("No cached sign-in."),
+        Err(e) => {
+            return Err(Failure::new(
+                Exit::Failed,
+                format!("cannot remove {}: {e}", path.display()),
+            ));
+        }
+    }
+    Ok(Exit::Ok)
 }
 
 /// The console. It needs a terminal on stdin and stdout.
