@@ -74,6 +74,8 @@ pub fn document(a: &Assessment, op: &OperatorFacts) -> Value {
             "externalUserState": u.external_user_state,
             "lastPasswordChangeDateTime": time(u.last_password_change_date_time),
             "passwordPolicies": u.password_policies,
+            "forceChangePasswordNextSignIn": u.password_profile.as_ref().and_then(|p| p.force_change_password_next_sign_in),
+            "forceChangePasswordNextSignInWithMfa": u.password_profile.as_ref().and_then(|p| p.force_change_password_next_sign_in_with_mfa),
             "lastSignInDateTime": u.sign_in_activity.as_ref().map(|s| time(s.last_sign_in_date_time)).unwrap_or(Value::Null),
             "lastSuccessfulSignInDateTime": u.sign_in_activity.as_ref().map(|s| time(s.last_successful_sign_in_date_time)).unwrap_or(Value::Null),
             "isManagementRestricted": u.is_management_restricted,
@@ -149,7 +151,13 @@ fn human(a: &Assessment, doc: &Value) -> String {
     let when = |v: &Value| v.as_str().unwrap_or("unknown").to_string();
     line(
         "Last password change",
-        &when(&doc["user"]["lastPasswordChangeDateTime"]),
+        &format!(
+            "{}{}",
+            when(&doc["user"]["lastPasswordChangeDateTime"]),
+            u.pending_change()
+                .map(|p| format!(" · {p}"))
+                .unwrap_or_default()
+        ),
     );
     if let Some(p) = &u.password_policies {
         line("Password policies", p);

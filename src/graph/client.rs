@@ -1,7 +1,7 @@
 //! The reqwest implementation of `GraphApi`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -47,8 +47,9 @@ pub struct GraphClient {
     base: Url,
     opts: ClientOptions,
     tokens: Arc<dyn TokenProvider>,
-    /// Cleared after the first 403 on `signInActivity` (needs AuditLog.Read.All).
-    sign_in_activity_allowed: AtomicBool,
+    /// How many of the optional user properties (`OPTIONAL_USER_PROPS`, in order) this
+    /// operator may read; lowered after a 403 so later reads do not repeat it.
+    optional_props: AtomicUsize,
 }
 
 /// Query values: everything but unreserved characters is percent-encoded (space as %20).
@@ -58,6 +59,11 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~')
     .remove(b',');
+
+/// Read when permitted: sign-in activity needs AuditLog.Read.All and a reports role (and
+/// Entra ID P1); the password profile's flags (is a change pending?) need
+/// User-PasswordProfile.ReadWrite.All. Most privileged last: it is dropped first.
+const OPTIONAL_USER_PROPS: &[&str] = &["signInActivity", "passwordProfile"];
 
 fn enc(v: &str) -> String {
     utf8_percent_encode(v, QUERY_VALUE).to_string()
@@ -88,7 +94,7 @@ impl GraphClient {
             base,
             opts,
             tokens,
-            sign_in_activity_allowed: AtomicBool::new(true),
+            optional_props: AtomicUsize::new(OPTIONAL_USER_PROPS.len()),
         })
     }
 
@@ -383,23 +389,23 @@ impl GraphApi for GraphClient {
 
     async fn get_user(&self, id_or_upn: &str) -> Result<User, GraphError> {
         let path = query::user_path(id_or_upn);
-        if self.sign_in_activity_allowed.load(Ordering::Relaxed) {
-            let q = format!(
-                "$select={}",
-                enc(&format!("{},signInActivity", query::USER_SELECT))
-            );
+        // Properties that need more than reading users: drop them one by one on a 403,
+        // and the rest of the user is still read.
+        loop {
+            let n = self.optional_props.load(Ordering::Relaxed);
+            let mut select = query::USER_SELECT.to_string();
+            for p in &OPTIONAL_USER_PROPS[..n] {
+                select.push(',');
+                select.push_str(p);
+            }
+            let q = format!("$select={}", enc(&select));
             match self.get_json(self.url(&path, &q)?, false).await {
-                Err(e) if e.is_forbidden() => {
-                    // Reading sign-in activity needs AuditLog.Read.All (and Entra ID P1);
-                    // without it the rest of the user is still readable.
-                    self.sign_in_activity_allowed
-                        .store(false, Ordering::Relaxed);
+                Err(e) if e.is_forbidden() && n > 0 => {
+                    self.optional_props.store(n - 1, Ordering::Relaxed);
                 }
                 other => return other,
             }
         }
-        let q = format!("$select={}", enc(query::USER_SELECT));
-        self.get_json(self.url(&path, &q)?, false).await
     }
 
     async fn member_of(&self, user_id: &str) -> Result<Vec<DirectoryObject>, GraphError> {

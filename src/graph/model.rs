@@ -112,11 +112,26 @@ pub struct User {
     pub created_date_time: Option<OffsetDateTime>,
     pub password_policies: Option<String>,
     pub sign_in_activity: Option<SignInActivity>,
+    /// Only the flags are ever returned (the password is write-only).
+    pub password_profile: Option<PasswordProfileFlags>,
     pub is_management_restricted: Option<bool>,
     pub usage_location: Option<String>,
 }
 
 impl User {
+    /// Whether a password change is still pending, read back from `passwordProfile`
+    /// (readable only with User-PasswordProfile.ReadWrite.All).
+    pub fn pending_change(&self) -> Option<&'static str> {
+        let p = self.password_profile.as_ref()?;
+        if p.force_change_password_next_sign_in_with_mfa == Some(true) {
+            Some("change (after MFA) pending at next sign-in")
+        } else if p.force_change_password_next_sign_in == Some(true) {
+            Some("change pending at next sign-in")
+        } else {
+            None
+        }
+    }
+
     /// The best name to show for this user.
     pub fn label(&self) -> &str {
         self.display_name
@@ -124,6 +139,13 @@ impl User {
             .or(self.user_principal_name.as_deref())
             .unwrap_or(&self.id)
     }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordProfileFlags {
+    pub force_change_password_next_sign_in: Option<bool>,
+    pub force_change_password_next_sign_in_with_mfa: Option<bool>,
 }
 
 /// A member of `memberOf` / `transitiveMemberOf`: a group, directory role or AU.

@@ -202,7 +202,13 @@ fn lines(a: &Assessment, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     }
     out.push(field(
         "Password",
-        format!("changed {}", when(u.last_password_change_date_time)),
+        format!(
+            "changed {}{}",
+            when(u.last_password_change_date_time),
+            u.pending_change()
+                .map(|p| format!(" · {p}"))
+                .unwrap_or_default()
+        ),
         theme,
     ));
     if let Some(p) = &u.password_policies {
