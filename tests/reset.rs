@@ -514,14 +514,52 @@ async fn audit_marks_entries_that_confirm_a_journaled_reset() {
 async fn show_reads_back_that_a_change_is_pending() {
     let env = persona("helpdesk").await;
     let (_dir, journal) = journal_path();
-    let r = cli(&env, &journal, &["show", "evelyn.hughes@contoso.com", "--json"], None, &[]).await;
+    let r = cli(
+        &env,
+        &journal,
+        &["show", "evelyn.hughes@contoso.com", "--json"],
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(r.json()["user"]["forceChangePasswordNextSignIn"], false);
-    let r = cli(&env, &journal, &["reset", "evelyn.hughes@contoso.com", "--yes", "--force-change-with-mfa"], None, &[]).await;
+    let r = cli(
+        &env,
+        &journal,
+        &[
+            "reset",
+            "evelyn.hughes@contoso.com",
+            "--yes",
+            "--force-change-with-mfa",
+        ],
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let r = cli(&env, &journal, &["show", "evelyn.hughes@contoso.com", "--json"], None, &[]).await;
+    let r = cli(
+        &env,
+        &journal,
+        &["show", "evelyn.hughes@contoso.com", "--json"],
+        None,
+        &[],
+    )
+    .await;
     let user = &r.json()["user"];
     assert_eq!(user["forceChangePasswordNextSignIn"], true);
     assert_eq!(user["forceChangePasswordNextSignInWithMfa"], true);
-    let r = cli(&env, &journal, &["show", "evelyn.hughes@contoso.com"], None, &[]).await;
-    assert!(r.stdout.contains("change (after MFA) pending at next sign-in"), "{}", r.stdout);
+    let r = cli(
+        &env,
+        &journal,
+        &["show", "evelyn.hughes@contoso.com"],
+        None,
+        &[],
+    )
+    .await;
+    assert!(
+        r.stdout
+            .contains("change (after MFA) pending at next sign-in"),
+        "{}",
+        r.stdout
+    );
 }

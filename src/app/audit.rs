@@ -3,7 +3,11 @@
 
 use std::collections::VecDeque;
 
+use std::time::Instant;
+
 use time::OffsetDateTime;
+
+use super::{App, Effect, Level, ResetFlow};
 
 use crate::graph::audit::confirms;
 use crate::graph::model::DirectoryAudit;
@@ -129,5 +133,42 @@ impl AuditPane {
             .iter()
             .filter(|r| f.is_empty() || r.haystack().contains(&f))
             .collect()
+    }
+}
+
+impl App {
+    pub(super) fn on_audit_batch(
+        &mut self,
+        batch: Vec<crate::graph::model::DirectoryAudit>,
+        now: Instant,
+    ) -> Vec<Effect> {
+        let operator_id = self
+            .operator
+            .as_ref()
+            .map(|o| o.user.id.clone())
+            .unwrap_or_default();
+        let confirmed = self.audit.push(batch, &operator_id, &mut self.my_resets);
+        let mut effects = vec![];
+        for i in confirmed {
+            let r = self.my_resets[i].clone();
+            if let ResetFlow::Done(otp) = &mut self.reset
+                && otp.user_id == r.target_id
+            {
+                otp.confirmed = true;
+            }
+            self.flash(
+                Level::Info,
+                format!("the audit log confirms the reset of {}", r.label),
+                now,
+            );
+            if let Some(op) = self.operator.clone() {
+                effects.push(Effect::JournalConfirm {
+                    operator: op,
+                    target_id: r.target_id,
+                    target_upn: r.target_upn,
+                });
+            }
+        }
+        effects
     }
 }

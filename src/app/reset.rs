@@ -4,7 +4,13 @@
 
 use std::time::Instant;
 
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use zeroize::Zeroizing;
+
+use super::{App, Effect, JournalNote, Level, MyReset};
+use crate::graph::explain::{Context, explain};
+use crate::graph::reset::{ResetOutcome, ResetRequest};
+use crate::secret::secret;
 
 use crate::graph::explain::Explanation;
 use crate::graph::facts::Assessment;
@@ -264,5 +270,182 @@ pub enum ResetFlow {
 impl ResetFlow {
     pub fn is_open(&self) -> bool {
         !matches!(self, ResetFlow::Closed)
+    }
+}
+
+/// The reset flow's keys and results.
+impl App {
+    pub(super) fn on_reset_key(&mut self, k: KeyEvent, now: Instant) -> Vec<Effect> {
+        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+        match &mut self.reset {
+            ResetFlow::Closed | ResetFlow::InFlight { .. } => vec![],
+            ResetFlow::Refused(_) => {
+                if matches!(k.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
+                    self.reset = ResetFlow::Closed;
+                }
+                vec![]
+            }
+            ResetFlow::Done(otp) => {
+                match k.code {
+                    KeyCode::Char('v') => otp.revealed = !otp.revealed,
+                    KeyCode::Char('y') => {
+                        if let Some(pw) = &otp.password {
+                            return vec![Effect::Copy(pw.clone())];
+                        }
+                    }
+                    // Closing drops the password (zeroized); a pending clipboard clear
+                    // still happens.
+                    KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => {
+                        self.reset = ResetFlow::Closed
+                    }
+                    _ => {}
+                }
+                vec![]
+            }
+            ResetFlow::Dialog(d) => {
+                match k.code {
+                    KeyCode::Esc => {
+                        self.reset = ResetFlow::Closed;
+                        return vec![];
+                    }
+                    KeyCode::Tab | KeyCode::Down => d.move_focus(true),
+                    KeyCode::BackTab | KeyCode::Up => d.move_focus(false),
+                    KeyCode::Backspace => d.backspace(),
+                    KeyCode::Enter => match d.focus {
+                        Field::Cancel => self.reset = ResetFlow::Closed,
+                        Field::Reset => return self.submit_reset(now),
+                        Field::Mode | Field::ForceChange | Field::ForceMfa | Field::Revoke => {
+                            d.toggle()
+                        }
+                        _ => d.move_focus(true),
+                    },
+                    KeyCode::Char(' ')
+                        if matches!(
+                            d.focus,
+                            Field::Mode | Field::ForceChange | Field::ForceMfa | Field::Revoke
+                        ) =>
+                    {
+                        d.toggle()
+                    }
+                    KeyCode::Char(c) if !ctrl => {
+                        d.input(c);
+                    }
+                    _ => {}
+                }
+                vec![]
+            }
+        }
+    }
+
+    fn submit_reset(&mut self, now: Instant) -> Vec<Effect> {
+        let ResetFlow::Dialog(d) = &self.reset else {
+            return vec![];
+        };
+        if let Some(why) = d.blocker() {
+            self.flash(Level::Warn, format!("not yet: {why}"), now);
+            return vec![];
+        }
+        let Some(operator) = self.operator.clone() else {
+            return vec![];
+        };
+        let (password, generated) = if d.typed {
+            (secret(d.password.to_string()), false)
+        } else {
+            (password::generate(self.options.password_length), true)
+        };
+        let request = ResetRequest {
+            user_id: d.user_id.clone(),
+            method: d.method,
+            password,
+            generated,
+            force_change: d.force_change,
+            force_change_with_mfa: d.force_mfa,
+            revoke_sessions: d.revoke,
+            operation_timeout: self.options.operation_timeout,
+        };
+        let note = JournalNote {
+            operator,
+            target_id: d.user_id.clone(),
+            target_upn: d.upn.clone(),
+            ticket: Some(d.ticket.trim().to_string()).filter(|t| !t.is_empty()),
+            revoke: d.revoke,
+        };
+        let req = self.req();
+        if let ResetFlow::Dialog(mut d) = std::mem::take(&mut self.reset) {
+            // The request owns the password now; the dialog keeps no copy.
+            d.password.clear();
+            self.reset = ResetFlow::InFlight { req, target: d };
+        }
+        vec![Effect::Reset { req, request, note }]
+    }
+
+    pub(super) fn on_reset_done(
+        &mut self,
+        req: u64,
+        outcome: ResetOutcome,
+        now: Instant,
+    ) -> Vec<Effect> {
+        let (label, user_id, upn, synced, least) = match &self.reset {
+            ResetFlow::InFlight { req: r, target } if *r == req => (
+                target.label.clone(),
+                target.user_id.clone(),
+                target.upn.clone(),
+                target.target_synced,
+                target.least_role.clone(),
+            ),
+            _ => return vec![],
+        };
+        let explanation = outcome.error.as_ref().map(|e| {
+            explain(
+                e,
+                &Context {
+                    method: outcome.method,
+                    target_synced: synced,
+                    least_role: least.as_deref(),
+                },
+            )
+        });
+        let (level, text) = match outcome.status {
+            ResetStatus::Succeeded => (Level::Info, format!("password reset for {label}")),
+            ResetStatus::Unconfirmed => (
+                Level::Warn,
+                format!("reset of {label} UNCONFIRMED: verify before handing the password out"),
+            ),
+            ResetStatus::Failed => (Level::Error, format!("reset of {label} failed")),
+        };
+        self.flash(level, text, now);
+        let succeeded = outcome.status == ResetStatus::Succeeded;
+        if outcome.status != ResetStatus::Failed {
+            self.my_resets.push(MyReset {
+                target_id: user_id.clone(),
+                target_upn: upn.clone(),
+                label: label.clone(),
+                at: outcome.started_at,
+                confirmed: false,
+            });
+        }
+        self.reset = ResetFlow::Done(Box::new(Otp {
+            user_id: user_id.clone(),
+            label,
+            upn,
+            status: outcome.status,
+            method: outcome.method,
+            password: outcome.password,
+            generated: outcome.generated,
+            force_change: outcome.force_change,
+            force_mfa: outcome.force_change_with_mfa,
+            revoked: outcome.revoked.as_ref().map(|r| r.is_ok()),
+            detail: outcome.detail,
+            explanation,
+            revealed: false,
+            copied: None,
+            clear_at: None,
+            confirmed: false,
+        }));
+        // Show the new "last password change" behind the view.
+        if succeeded && !user_id.is_empty() {
+            return self.load_details(user_id);
+        }
+        vec![]
     }
 }
