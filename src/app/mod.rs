@@ -681,13 +681,6 @@ impl App {
             "as" | "whoami" => {
                 let text = match &self.session {
                     Some(s) => {
-                        let roles: Vec<String> = s
-                            .operator
-                            .operator
-                            .active
-                            .iter()
-                            .map(|r| r.short_label())
-                            .collect();
                         format!(
                             "signed in as {} in {} — active roles: {}",
                             crate::sanitize::sanitize(
@@ -698,11 +691,7 @@ impl App {
                                     .unwrap_or("?")
                             ),
                             crate::sanitize::sanitize(&s.tenant),
-                            if roles.is_empty() {
-                                "none".into()
-                            } else {
-                                roles.join(", ")
-                            }
+                            crate::sanitize::sanitize(&s.operator.active_roles_summary())
                         )
                     }
                     None => "still reading who is signed in…".into(),

@@ -167,6 +167,23 @@ pub struct OperatorFacts {
     pub unknown: Vec<UnknownFact>,
 }
 
+impl OperatorFacts {
+    /// "Helpdesk Administrator, Reports Reader", or "no active role".
+    pub fn active_roles_summary(&self) -> String {
+        let roles: Vec<String> = self
+            .operator
+            .active
+            .iter()
+            .map(|r| r.short_label())
+            .collect();
+        if roles.is_empty() {
+            "no active role".into()
+        } else {
+            roles.join(", ")
+        }
+    }
+}
+
 /// Reads the operator's active roles (direct and through role-assignable groups, with
 /// scopes) and eligible roles. If role assignments are unreadable, the tenant-wide roles in
 /// the token's `wids` claim stand in.

@@ -108,19 +108,7 @@ fn header(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
                 .as_deref()
                 .unwrap_or("?");
             parts.push((0, clean(upn, 40)));
-            let roles: Vec<String> = s
-                .operator
-                .operator
-                .active
-                .iter()
-                .map(|r| r.short_label())
-                .collect();
-            let roles = if roles.is_empty() {
-                "no active role".to_string()
-            } else {
-                roles.join(", ")
-            };
-            parts.push((3, clean(&roles, 60)));
+            parts.push((3, clean(&s.operator.active_roles_summary(), 60)));
         }
         None => parts.push((0, "signing in…".into())),
     }
