@@ -485,3 +485,54 @@ fn device_code_sign_in_prompts_once_caches_and_logout_forgets() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("client_id"), "{}", stderr(&o));
 }
+
+#[test]
+fn doctor_reports_what_works_and_what_to_fix() {
+    let o = run(&["--demo", "doctor", "--json"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc = json(&o);
+    assert_eq!(doc["ok"], true);
+    let checks = doc["checks"].as_array().unwrap();
+    let by = |name: &str| {
+        checks
+            .iter()
+            .find(|c| c["check"] == name)
+            .unwrap_or_else(|| panic!("{name}"))
+            .clone()
+    };
+    for name in [
+        "configuration",
+        "sign-in",
+        "roles",
+        "user search",
+        "audit log",
+        "writeback",
+        "clipboard",
+        "terminal",
+    ] {
+        by(name);
+    }
+    assert_eq!(by("roles")["status"], "ok");
+    assert!(
+        by("configuration")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("http://127.0.0.1:")
+    );
+    // An operator without a reset role or audit access gets warnings with fixes.
+    let o = run(&["--demo", "--as", "no-role", "doctor", "--json"], &[]);
+    assert_eq!(o.status.code(), Some(0));
+    let doc = json(&o);
+    let checks = doc["checks"].as_array().unwrap();
+    let roles = checks.iter().find(|c| c["check"] == "roles").unwrap();
+    assert_eq!(roles["status"], "warn");
+    let audit = checks.iter().find(|c| c["check"] == "audit log").unwrap();
+    assert_eq!(audit["status"], "warn");
+    assert!(audit["fix"].as_str().unwrap().contains("AuditLog.Read.All"));
+    let o = run(&["--demo", "--as", "pim-eligible-helpdesk", "doctor"], &[]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("eligible in PIM: Helpdesk Administrator"));
+    // A sign-in that cannot work fails the doctor.
+    let o = run(&["--auth", "access-token", "doctor", "--json"], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(json(&o)["ok"], false);
+}

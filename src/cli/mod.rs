@@ -4,6 +4,7 @@
 
 mod audit;
 mod context;
+mod doctor;
 mod journal;
 mod reset;
 mod search;
@@ -141,6 +142,8 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Forget the cached sign-in (device code).
     Logout,
+    /// Check configuration, sign-in, roles, permissions, clipboard and terminal.
+    Doctor(doctor::DoctorArgs),
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
@@ -150,6 +153,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Reset(a)) => a.json,
         Some(Command::Journal(a)) => a.json,
         Some(Command::Audit(a)) => a.json && !a.follow,
+        Some(Command::Doctor(a)) => a.json,
         _ => false,
     };
     let result = match cli.command {
@@ -160,6 +164,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Journal(args)) => journal::run(&cli.global, args).await,
         Some(Command::Audit(args)) => audit::run(&cli.global, args).await,
         Some(Command::Logout) => logout(),
+        Some(Command::Doctor(args)) => doctor::run(&cli.global, args).await,
         None => console(&cli.global).await,
     };
     match result {
