@@ -87,10 +87,6 @@ impl Clipboard {
         Clipboard { backend }
     }
 
-    pub fn available(&self) -> bool {
-        !matches!(self.backend, Backend::Off)
-    }
-
     /// Copies; `out` is the terminal (stdout) for OSC 52.
     pub fn copy(&mut self, text: &SecretString, out: &mut dyn Write) -> Result<Via, String> {
         match &mut self.backend {

@@ -168,6 +168,38 @@ pub fn reset_entry(
     }
 }
 
+/// The entry recording that the audit log showed a reset made earlier.
+pub fn confirmed_entry(
+    operator: &crate::graph::model::User,
+    target_id: &str,
+    target_upn: &str,
+) -> Entry {
+    Entry {
+        time: now(),
+        action: "confirmed".into(),
+        operator: Person {
+            id: operator.id.clone(),
+            user_principal_name: operator.user_principal_name.clone(),
+        },
+        target: Person {
+            id: target_id.to_string(),
+            user_principal_name: Some(target_upn.to_string()),
+        },
+        method: "audit".into(),
+        options: Options {
+            force_change: false,
+            force_change_with_mfa: false,
+            revoke_sessions: false,
+            generated: false,
+        },
+        ticket: None,
+        outcome: "confirmed".into(),
+        error: None,
+        request_ids: vec![],
+        sessions_revoked: None,
+    }
+}
+
 /// The configured journal, or the platform default.
 pub fn open(configured: Option<&Path>) -> Option<Journal> {
     configured

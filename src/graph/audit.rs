@@ -163,10 +163,6 @@ impl AuditPoller {
         fresh.sort_by_key(|e| e.activity_date_time);
         Ok(fresh)
     }
-
-    pub fn remembered(&self) -> usize {
-        self.seen.len()
-    }
 }
 
 /// Does this entry record `operator` resetting `target` at or after `after`?

@@ -98,10 +98,6 @@ impl GraphClient {
         })
     }
 
-    pub fn base_url(&self) -> &str {
-        &self.opts.base_url
-    }
-
     /// `path` starts with `/`; `query` is already encoded.
     fn url(&self, path: &str, query: &str) -> Result<Url, GraphError> {
         let mut s = format!("{}{}", self.base.as_str(), path.trim_start_matches('/'));

@@ -165,9 +165,6 @@ pub struct DirectoryObject {
 }
 
 impl DirectoryObject {
-    pub fn is_group(&self) -> bool {
-        self.odata_type.as_deref() == Some("#microsoft.graph.group")
-    }
     pub fn is_administrative_unit(&self) -> bool {
         self.odata_type.as_deref() == Some("#microsoft.graph.administrativeUnit")
     }

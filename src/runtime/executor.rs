@@ -110,35 +110,14 @@ impl Executor {
                 target_id,
                 target_upn,
             } => {
-                if let Some(j) = &self.journal {
-                    let mut entry = journal::Entry {
-                        time: journal::now(),
-                        action: "confirmed".into(),
-                        operator: journal::Person {
-                            id: operator.user.id.clone(),
-                            user_principal_name: operator.user.user_principal_name.clone(),
-                        },
-                        target: journal::Person {
-                            id: target_id,
-                            user_principal_name: Some(target_upn),
-                        },
-                        method: String::new(),
-                        options: journal::Options {
-                            force_change: false,
-                            force_change_with_mfa: false,
-                            revoke_sessions: false,
-                            generated: false,
-                        },
-                        ticket: None,
-                        outcome: "confirmed".into(),
-                        error: None,
-                        request_ids: vec![],
-                        sessions_revoked: None,
-                    };
-                    entry.method = "audit".into();
-                    if let Err(e) = j.append(&entry) {
-                        tracing::warn!(error = %e, "journal write failed");
-                    }
+                // A file write: off the event loop.
+                if let Some(j) = self.journal.clone() {
+                    let entry = journal::confirmed_entry(&operator.user, &target_id, &target_upn);
+                    tokio::task::spawn_blocking(move || {
+                        if let Err(e) = j.append(&entry) {
+                            tracing::warn!(error = %e, "journal write failed");
+                        }
+                    });
                 }
             }
             Effect::ClearClipboard(secret) => {

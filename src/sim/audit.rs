@@ -181,62 +181,24 @@ pub fn random_activity(t: &Tenant, when: time::OffsetDateTime) -> Option<Value> 
     let upn = u.str("userPrincipalName").unwrap_or_default();
     let ip = format!("198.51.100.{}", rng.random_range(2..250));
     let me = json!({"user": {"id": u.id, "displayName": u.display_name(), "userPrincipalName": upn, "ipAddress": ip}, "app": null});
-    let roll = rng.random_range(0..10);
-    let mut e = match roll {
-        0..=3 => audit_entry(
-            &me,
-            "Self-service Password Management",
+    const SSPM: &str = "Self-service Password Management";
+    let (by, service, activity, failure) = match rng.random_range(0..10) {
+        0..=3 => (me, SSPM, "Reset password (self-service)", None),
+        4..=6 => (me, SSPM, "Change password (self-service)", None),
+        7 => (
+            me,
+            SSPM,
             "Reset password (self-service)",
-            "UserManagement",
-            "Update",
-            &u.id,
-            u.display_name(),
-            upn,
-            None,
-            vec![],
-        ),
-        4..=6 => audit_entry(
-            &me,
-            "Self-service Password Management",
-            "Change password (self-service)",
-            "UserManagement",
-            "Update",
-            &u.id,
-            u.display_name(),
-            upn,
-            None,
-            vec![],
-        ),
-        7 => audit_entry(
-            &me,
-            "Self-service Password Management",
-            "Reset password (self-service)",
-            "UserManagement",
-            "Update",
-            &u.id,
-            u.display_name(),
-            upn,
             Some("FuzzyPolicyViolationInvalidPassword"),
-            vec![],
         ),
         _ => {
             let admin = t.user_by_key("lidia.holloway@contoso.com")?;
             let by = json!({"user": {"id": admin.id, "displayName": admin.display_name(),
                 "userPrincipalName": admin.str("userPrincipalName"), "ipAddress": "203.0.113.77"}, "app": null});
-            audit_entry(
-                &by,
-                "Core Directory",
-                "Reset user password",
-                "UserManagement",
-                "Update",
-                &u.id,
-                u.display_name(),
-                upn,
-                None,
-                vec![],
-            )
+            (by, "Core Directory", "Reset user password", None)
         }
     };
+    let mut e = audit_entry(&by, service, activity, u, failure, &[]);
     e["activityDateTime"] = json!(rfc3339(when));
     Some(e)
 }

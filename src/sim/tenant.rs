@@ -723,13 +723,6 @@ impl Tenant {
             .and_then(Value::as_bool)
             .unwrap_or(false)
     }
-
-    pub fn domain_names(&self) -> Vec<String> {
-        self.domains
-            .iter()
-            .filter_map(|d| d.get("id").and_then(Value::as_str).map(str::to_lowercase))
-            .collect()
-    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::odata::{Ctx, Reply};
 use super::server::SimState;
-use super::tenant::Tenant;
+use super::tenant::{SimUser, Tenant};
 use super::token::Claims;
 use super::verdict;
 use crate::policy::eligibility::Severity;
@@ -364,31 +364,18 @@ fn revoke(t: &mut Tenant, ctx: &Ctx, claims: &Claims, key: &str) -> Reply {
     t.user_mut(index)
         .props
         .insert("signInSessionsValidFromDateTime".into(), json!(now()));
-    let (id, name, upn) = target_ids(t, index);
     let actor = actor(t, claims);
-    t.record_audit(audit_entry(
+    let e = audit_entry(
         &actor,
         "Core Directory",
         "Update StsRefreshTokenValidFrom Timestamp",
-        "UserManagement",
-        "Update",
-        &id,
-        &name,
-        &upn,
+        &t.users[index],
         None,
-        vec![],
-    ));
+        &[],
+    );
+    t.record_audit(e);
     // Documented known issue: 200 with a Boolean body where 204 was intended.
     ctx.ok(json!({"@odata.context": ctx.context("Edm.Boolean"), "value": true}))
-}
-
-fn target_ids(t: &Tenant, index: usize) -> (String, String, String) {
-    let u = &t.users[index];
-    (
-        u.id.clone(),
-        u.display_name().to_string(),
-        u.str("userPrincipalName").unwrap_or_default().to_string(),
-    )
 }
 
 /// `initiatedBy.user` for the caller.
@@ -404,40 +391,36 @@ fn actor(t: &Tenant, claims: &Claims) -> Value {
            "app": null})
 }
 
-/// A directoryAudit entry in the documented shape (directoryaudit resource).
-#[allow(clippy::too_many_arguments)]
+/// A directoryAudit entry in the documented shape (directoryaudit resource). Every
+/// password activity is category UserManagement, operation Update.
 pub fn audit_entry(
     initiated_by: &Value,
     service: &str,
     activity: &str,
-    category: &str,
-    operation_type: &str,
-    target_id: &str,
-    target_name: &str,
-    target_upn: &str,
+    target: &SimUser,
     failure: Option<&str>,
-    details: Vec<(&str, &str)>,
+    details: &[(&str, &str)],
 ) -> Value {
     let additional: Vec<Value> = details
-        .into_iter()
+        .iter()
         .map(|(k, v)| json!({"key": k, "value": v}))
         .collect();
     json!({
         "id": format!("Directory_{}_{}", uuid::Uuid::new_v4().simple(), rand::random::<u32>()),
-        "category": category,
+        "category": "UserManagement",
         "correlationId": uuid::Uuid::new_v4().to_string(),
         "result": if failure.is_some() { "failure" } else { "success" },
         "resultReason": failure.unwrap_or(""),
         "activityDisplayName": activity,
         "activityDateTime": now(),
         "loggedByService": service,
-        "operationType": operation_type,
+        "operationType": "Update",
         "initiatedBy": initiated_by,
         "targetResources": [{
-            "id": target_id,
-            "displayName": target_name,
+            "id": target.id,
+            "displayName": target.display_name(),
             "type": "User",
-            "userPrincipalName": target_upn,
+            "userPrincipalName": target.str("userPrincipalName"),
             "groupType": null,
             "modifiedProperties": []
         }],
@@ -449,36 +432,28 @@ pub fn audit_entry(
 /// plus the password-management service's "Reset password (by admin)" with the on-premises
 /// agent that wrote it back (research/graph-api.md §6).
 fn audit_reset(t: &mut Tenant, claims: &Claims, index: usize, path: &str, failure: Option<&str>) {
-    let (id, name, upn) = target_ids(t, index);
     let actor = actor(t, claims);
     let agent = if path == "resetPassword" {
         "Microsoft Entra Connect"
     } else {
         "None"
     };
+    let u = &t.users[index];
     let core = audit_entry(
         &actor,
         "Core Directory",
         "Reset user password",
-        "UserManagement",
-        "Update",
-        &id,
-        &name,
-        &upn,
+        u,
         failure,
-        vec![],
+        &[],
     );
     let sspm = audit_entry(
         &actor,
         "Self-service Password Management",
         "Reset password (by admin)",
-        "UserManagement",
-        "Update",
-        &id,
-        &name,
-        &upn,
+        u,
         failure,
-        vec![("OnPremisesAgent", agent)],
+        &[("OnPremisesAgent", agent)],
     );
     t.record_audit(core);
     t.record_audit(sspm);
