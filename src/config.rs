@@ -302,7 +302,7 @@ pub fn load_file(explicit: Option<&Path>) -> Result<(Layer, Option<PathBuf>), Co
             None => return Ok((Layer::default(), None)),
         },
     };
-    match std::fs::read_to_string(&path) {
+    match read_config_text(&path) {
         Ok(text) => Ok((Layer::from_toml(&text, &path)?, Some(path))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
             Ok((Layer::default(), None))
@@ -312,6 +312,39 @@ pub fn load_file(explicit: Option<&Path>) -> Result<(Layer, Option<PathBuf>), Co
             message: e.to_string(),
         }),
     }
+}
+
+/// A configuration file is small text: anything else (`/dev/zero`, a FIFO, a directory, a
+/// huge file) is refused before it is read, so a wrong `--config` fails at once.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+fn read_config_text(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "not a regular file (a configuration file is a TOML text file)",
+        ));
+    }
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("larger than {MAX_CONFIG_BYTES} bytes; this is not a configuration file"),
+        ));
+    }
+    // The size is checked again while reading: the file may grow after the check.
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_CONFIG_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("larger than {MAX_CONFIG_BYTES} bytes; this is not a configuration file"),
+        ));
+    }
+    Ok(text)
 }
 
 /// 1-based line of a byte offset, and the key written on that line (if any).

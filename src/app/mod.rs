@@ -663,6 +663,10 @@ impl App {
         match cmd {
             "q" | "quit" | "q!" => self.on_action(Action::Quit, now),
             "user" | "u" if !arg.is_empty() => {
+                if let Err(why) = crate::graph::query::check_user_key(arg) {
+                    self.flash(Level::Warn, why, now);
+                    return vec![];
+                }
                 self.focus = Focus::Details;
                 self.load_details(arg.to_string())
             }

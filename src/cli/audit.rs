@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::table::Table;
 use super::{Exit, Failure, GlobalArgs, Session};
-use crate::graph::audit::{AuditPoller, PollerConfig, confirms, parse_duration};
+use crate::graph::audit::{AUDIT_RETENTION, AuditPoller, PollerConfig, confirms, parse_duration};
 use crate::graph::model::{DirectoryAudit, lenient_time};
 use crate::journal;
 
@@ -55,11 +55,20 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<Exit, Failure> 
         Failure::new(
             Exit::Usage,
             format!(
-                "--since {:?}: use a number and s, m, h or d (e.g. 30m, 24h)",
+                "--since {:?}: use a number and s, m, h or d, up to 30 days (e.g. 30m, 24h, 7d)",
                 args.since
             ),
         )
     })?;
+    if since > AUDIT_RETENTION {
+        return Err(Failure::new(
+            Exit::Usage,
+            format!(
+                "--since {}: Microsoft Entra keeps audit logs for 30 days at most (7 without P1/P2); use 30d or less",
+                args.since
+            ),
+        ));
+    }
     let session = Session::open(global).await?;
     let me = session.graph.me().await?;
     let resets = my_resets(&session, &me.id);

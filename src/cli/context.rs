@@ -105,6 +105,7 @@ impl Session {
         ),
         Failure,
     > {
+        crate::graph::query::check_user_key(key).map_err(|m| Failure::new(Exit::Usage, m))?;
         let operator = self.operator().await?;
         match crate::graph::facts::assess(self.graph.as_ref(), &operator, key.trim()).await {
             Ok(a) => Ok((operator, a)),

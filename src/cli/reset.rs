@@ -114,6 +114,7 @@ fn confirm(a: &Assessment) -> Result<(), Failure> {
 }
 
 pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> {
+    crate::graph::query::check_user_key(&args.user).map_err(|m| Failure::new(Exit::Usage, m))?;
     // Read stdin first: the password must not wait behind network calls.
     let typed = if args.password_stdin {
         Some(read_password_line()?)

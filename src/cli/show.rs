@@ -22,9 +22,7 @@ pub struct ShowArgs {
 }
 
 pub async fn run(global: &GlobalArgs, args: ShowArgs) -> Result<Exit, Failure> {
-    if args.user.trim().is_empty() {
-        return Err(Failure::new(Exit::Usage, "no user given"));
-    }
+    crate::graph::query::check_user_key(&args.user).map_err(|m| Failure::new(Exit::Usage, m))?;
     let session = Session::open(global).await?;
     let (operator, a) = session.assess(&args.user).await?;
     let doc = document(&a, &operator);

@@ -16,8 +16,9 @@ pub struct SimArgs {
     #[arg(long, default_value_t = 0)]
     pub port: u16,
     /// Tenant file (JSON, same format as assets/demo-tenant.json); default: the demo tenant.
-    #[arg(long, value_name = "FILE")]
-    pub tenant: Option<PathBuf>,
+    /// (Not `--tenant`: that global option names the tenant to sign in to.)
+    #[arg(long = "tenant-file", value_name = "FILE")]
+    pub tenant_file: Option<PathBuf>,
     /// Add N generated users (up to 100000) for scale tests.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub users: usize,
@@ -45,7 +46,7 @@ pub async fn run(global: &GlobalArgs, args: SimArgs) -> Result<Exit, Failure> {
     let usage = |m: String| Failure::new(Exit::Usage, m);
     let faults = Faults::parse(args.faults.as_deref().unwrap_or(""))
         .map_err(|e| usage(format!("--faults: {e}")))?;
-    let mut tenant = match &args.tenant {
+    let mut tenant = match &args.tenant_file {
         Some(p) => Tenant::from_file(p).map_err(|e| usage(format!("{e:#}")))?,
         None => Tenant::demo().map_err(|e| Failure::new(Exit::Failed, e.to_string()))?,
     };

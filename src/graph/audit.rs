@@ -187,15 +187,20 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
     let s = s.trim();
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
     let n: u64 = num.parse().ok()?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
+    let unit_secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
         _ => return None,
     };
-    Some(Duration::from_secs(secs))
+    // `10000000000000d` is not a duration: overflow is "no", never a panic.
+    Some(Duration::from_secs(n.checked_mul(unit_secs)?))
 }
+
+/// How far back Microsoft Entra keeps audit logs: 30 days with P1/P2, 7 days without
+/// (https://learn.microsoft.com/entra/identity/monitoring-health/reference-reports-data-retention).
+pub const AUDIT_RETENTION: Duration = Duration::from_secs(30 * 86_400);
 
 #[cfg(test)]
 mod tests {
@@ -209,6 +214,8 @@ mod tests {
         assert_eq!(parse_duration("2"), None);
         assert_eq!(parse_duration("h"), None);
         assert_eq!(parse_duration("3w"), None);
+        assert_eq!(parse_duration("99999999999999999d"), None);
+        assert_eq!(parse_duration("213503982334601d"), None);
     }
 
     #[test]

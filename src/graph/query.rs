@@ -68,6 +68,32 @@ pub fn user_path(id_or_upn: &str) -> String {
     }
 }
 
+/// Whether `key` can name one user in `GET /users/{id | userPrincipalName}`: an object id
+/// (a GUID) or a `name@domain` principal name. Anything else — `.`, `..`, an empty
+/// string, a bare word — would address another resource (`/users/..` is `/v1.0/`) or the
+/// collection, so it is refused before any request is made.
+pub fn check_user_key(key: &str) -> Result<(), String> {
+    let key = key.trim();
+    if uuid::Uuid::try_parse(key).is_ok() {
+        return Ok(());
+    }
+    let well_formed = key.rsplit_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains('/')
+    }) && !key.chars().any(|c| c.is_whitespace() || c.is_control());
+    if well_formed {
+        Ok(())
+    } else {
+        Err(format!(
+            "{:?} is not a user: give an object id (a GUID) or a user principal name such as adele.vance@contoso.com; to find one, use `resetdesk search`",
+            crate::sanitize::sanitize_line(key, 80)
+        ))
+    }
+}
+
 /// `principalId eq 'a'` or `principalId in ('a','b')`.
 pub fn principal_filter(ids: &[String]) -> String {
     if ids.len() == 1 {
@@ -102,6 +128,35 @@ mod tests {
             "/users('$admin@contoso.com')"
         );
         assert_eq!(user_path("a/b?c"), "/users/a%2Fb%3Fc");
+    }
+
+    #[test]
+    fn user_keys_are_ids_or_principal_names() {
+        for ok in [
+            "87d349ed-44d7-43e1-9a83-5f2406dee5bd",
+            "adele.vance@contoso.com",
+            "AdeleV_adatum.com#EXT#@contoso.onmicrosoft.com",
+            "$admin@contoso.com",
+            "o'brien@contoso.com",
+        ] {
+            assert!(check_user_key(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../..",
+            "users",
+            "@contoso.com",
+            "a@b",
+            "a@.com",
+            "a@b.",
+            "a b@c.com",
+            "a@b.com/../x",
+            "\u{1b}[2J@x.com ",
+        ] {
+            assert!(check_user_key(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

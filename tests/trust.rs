@@ -1,0 +1,229 @@
+//! Trust defects found by hostile testing (issue 9), each pinned by the real binary:
+//! crashes and overflows on bad input, transient faults that must never pose as refusals,
+//! audit reads that retry, private files, per-tenant token caches and journals.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_resetdesk");
+
+/// A home of its own for each test: config, data and cache directories are inside it, so
+/// journals and token caches never leak between tests or from the developer's machine.
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        Home {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, rel: &str) -> std::path::PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn command(&self, args: &[&str], envs: &[(&str, &str)]) -> Command {
+        let mut c = Command::new(BIN);
+        c.args(args)
+            .env_remove("RESETDESK_ACCESS_TOKEN")
+            .env_remove("RESETDESK_LOG")
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.path("config"))
+            .env("XDG_DATA_HOME", self.path("data"))
+            .env("XDG_CACHE_HOME", self.path("cache"));
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        c
+    }
+
+    /// Runs to completion; a run that hangs is killed after a minute (a guard against a
+    /// hang, not a timing check).
+    fn run(&self, args: &[&str], envs: &[(&str, &str)]) -> Output {
+        let mut child = self
+            .command(args, envs)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                return child.wait_with_output().unwrap();
+            }
+            if start.elapsed() > Duration::from_secs(60) {
+                let _ = child.kill();
+                let o = child.wait_with_output().unwrap();
+                panic!(
+                    "resetdesk {args:?} hung; stderr: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&o.stdout),
+            stderr(o)
+        )
+    })
+}
+
+/// No panic message, one line naming the problem.
+fn assert_clean_failure(o: &Output, code: i32) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+}
+
+/// `resetdesk sim` in its own process.
+struct Sim {
+    child: std::process::Child,
+    base_url: String,
+    token: String,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn_sim(home: &Home, args: &[&str]) -> Sim {
+    let mut full = vec!["sim"];
+    full.extend_from_slice(args);
+    let mut child = home
+        .command(&full, &[])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base_url = match lines.next() {
+        Some(Ok(l)) => l,
+        _ => {
+            let _ = child.kill();
+            let o = child.wait_with_output().unwrap();
+            panic!("sim did not start: {}", stderr(&o));
+        }
+    };
+    let token = lines
+        .next()
+        .unwrap()
+        .unwrap()
+        .strip_prefix("RESETDESK_ACCESS_TOKEN=")
+        .unwrap()
+        .to_string();
+    Sim {
+        child,
+        base_url,
+        token,
+    }
+}
+
+// ---- item 6: crashes and overflows ----------------------------------------------------
+
+#[test]
+fn sim_loads_a_tenant_file() {
+    let home = Home::new();
+    let mut tenant: Value =
+        serde_json::from_str(&std::fs::read_to_string("assets/demo-tenant.json").unwrap()).unwrap();
+    let users = tenant["users"].as_array_mut().unwrap();
+    let adele = users
+        .iter_mut()
+        .find(|u| u["userPrincipalName"] == "adele.vance@contoso.com")
+        .unwrap();
+    adele["displayName"] = "Adele Fromfile".into();
+    let file = home.path("tenant.json");
+    std::fs::write(&file, tenant.to_string()).unwrap();
+    let sim = spawn_sim(&home, &["--tenant-file", file.to_str().unwrap()]);
+    let o = home.run(
+        &[
+            "--graph-url",
+            &sim.base_url,
+            "--auth",
+            "access-token",
+            "search",
+            "fromfile",
+            "--json",
+        ],
+        &[("RESETDESK_ACCESS_TOKEN", &sim.token)],
+    );
+    assert_eq!(
+        json(&o)["users"][0]["userPrincipalName"],
+        "adele.vance@contoso.com",
+        "{}",
+        stderr(&o)
+    );
+
+    // A file that is not a tenant is a usage error, not a panic.
+    std::fs::write(&file, "{not json").unwrap();
+    let o = home.run(&["sim", "--tenant-file", file.to_str().unwrap()], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+}
+
+#[test]
+fn audit_since_beyond_retention_is_a_usage_error() {
+    let home = Home::new();
+    for since in [
+        "10000000d",
+        "99999999999999999999d",
+        "213503982334601d",
+        "31d",
+    ] {
+        let o = home.run(&["--demo", "audit", "--since", since], &[]);
+        assert_clean_failure(&o, 2);
+        assert!(stderr(&o).contains("30 days"), "{since}: {}", stderr(&o));
+    }
+    let o = home.run(&["--demo", "audit", "--since", "30d", "--json"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn show_and_reset_refuse_what_is_not_a_user() {
+    let home = Home::new();
+    for key in [".", "..", "", "users", "../groups", "a@b"] {
+        let o = home.run(&["--demo", "show", key], &[]);
+        assert_clean_failure(&o, 2);
+        let o = home.run(&["--demo", "reset", key, "--yes"], &[]);
+        assert_clean_failure(&o, 2);
+        let o = home.run(&["--demo", "show", key, "--json"], &[]);
+        assert_eq!(json(&o)["exitCode"], 2, "{key:?}");
+    }
+}
+
+#[test]
+fn a_config_that_is_not_a_small_regular_file_is_refused_at_once() {
+    let home = Home::new();
+    for path in ["/dev/zero", "/tmp"] {
+        let o = home.run(&["--config", path, "--demo", "search", "x"], &[]);
+        assert_clean_failure(&o, 2);
+        assert!(stderr(&o).contains(path), "{}", stderr(&o));
+    }
+    let big = home.path("big.toml");
+    std::fs::write(&big, "# padding\n".repeat(120_000)).unwrap();
+    let o = home.run(
+        &["--config", big.to_str().unwrap(), "--demo", "search", "x"],
+        &[],
+    );
+    assert_clean_failure(&o, 2);
+    assert!(stderr(&o).contains("larger than"), "{}", stderr(&o));
+}
