@@ -135,6 +135,8 @@ async fn the_poller_keeps_under_the_reports_limit_pages_included() {
         PollerConfig {
             limit: (100, Duration::from_secs(1)),
             page_size: 50,
+            // One try, so the simulator's 429 is seen rather than waited out.
+            max_attempts: 1,
             ..Default::default()
         },
         time::OffsetDateTime::now_utc() - time::Duration::days(1),

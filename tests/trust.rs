@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod support;
+
 const BIN: &str = env!("CARGO_BIN_EXE_resetdesk");
 
 /// A home of its own for each test: config, data and cache directories are inside it, so
@@ -226,4 +228,239 @@ fn a_config_that_is_not_a_small_regular_file_is_refused_at_once() {
     );
     assert_clean_failure(&o, 2);
     assert!(stderr(&o).contains("larger than"), "{}", stderr(&o));
+}
+
+// ---- item 4: transient faults never become refusals ----------------------------------
+
+/// Users the helpdesk persona may reset (one per Graph path).
+const ALLOWED: [&str; 2] = ["adele.vance@contoso.com", "alan.steiner@contoso.com"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transient_faults_while_gathering_facts_are_errors_not_refusals() {
+    use resetdesk::graph::facts::{assess, operator_facts};
+    let clean = support::start(support::Setup::default()).await;
+    let op = operator_facts(&clean.client, None).await.unwrap();
+    for upn in ALLOWED {
+        let a = assess(&clean.client, &op, upn).await.unwrap();
+        assert!(a.verdict.allowed, "baseline: {upn} is allowed");
+    }
+    // Faults on reads, with few retries, so that some survive them.
+    let faulty = support::start(support::Setup {
+        faults: "503:0.15:0.01,429:0.1:0.01,malformed:0.02",
+        max_attempts: 2,
+        ..support::Setup::default()
+    })
+    .await;
+    let (mut ok, mut failed) = (0, 0);
+    for i in 0..50 {
+        let upn = ALLOWED[i % 2];
+        let result = match operator_facts(&faulty.client, None).await {
+            Ok(op) => assess(&faulty.client, &op, upn).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(a) => {
+                assert!(
+                    a.verdict.allowed,
+                    "run {i}: a fault became a refusal of {upn}: {:#?}",
+                    a.verdict.reasons
+                );
+                ok += 1;
+            }
+            Err(e) => {
+                assert!(
+                    !e.is_forbidden() && !e.is_not_found(),
+                    "run {i}: only transient errors are expected: {e}"
+                );
+                failed += 1;
+            }
+        }
+    }
+    assert!(
+        ok > 0 && failed > 0,
+        "the faults bit: {ok} ok, {failed} failed"
+    );
+}
+
+#[test]
+fn reset_under_a_503_storm_never_exits_refused() {
+    let home = Home::new();
+    let sim = spawn_sim(&home, &["--faults", "503:0.35:0.01,429:0.15:0.01"]);
+    let mut codes = std::collections::BTreeMap::new();
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..5)
+            .map(|t| {
+                let (home, sim) = (&home, &sim);
+                scope.spawn(move || {
+                    let mut seen = Vec::new();
+                    for i in 0..10 {
+                        let upn = ALLOWED[(t + i) % 2];
+                        let o = home.run(
+                            &[
+                                "--graph-url",
+                                &sim.base_url,
+                                "--auth",
+                                "access-token",
+                                "reset",
+                                upn,
+                                "--yes",
+                                "--json",
+                            ],
+                            &[("RESETDESK_ACCESS_TOKEN", &sim.token)],
+                        );
+                        let doc = json(&o);
+                        let code = o.status.code().unwrap();
+                        assert_ne!(code, 3, "a fault became a refusal: {doc}\n{}", stderr(&o));
+                        assert!(
+                            !stderr(&o).contains("Consent to"),
+                            "a consent fix for a fault: {}",
+                            stderr(&o)
+                        );
+                        if code == 1 {
+                            assert_eq!(doc["exitCode"], 1, "{doc}");
+                            let message = doc["error"]["message"].as_str().unwrap_or_default();
+                            let fix = doc["error"]["fix"].as_str().unwrap_or_default();
+                            assert!(!fix.is_empty(), "a failure says what to do: {doc}");
+                            assert!(
+                                doc["status"] == "failed" || doc["status"] == "unconfirmed",
+                                "{doc}"
+                            );
+                            assert!(!message.is_empty(), "{doc}");
+                        }
+                        seen.push(code);
+                    }
+                    seen
+                })
+            })
+            .collect();
+        for r in runs {
+            for code in r.join().unwrap() {
+                *codes.entry(code).or_insert(0) += 1;
+            }
+        }
+    });
+    assert_eq!(codes.values().sum::<i32>(), 50);
+    assert!(!codes.contains_key(&3), "{codes:?}");
+    assert!(
+        codes.contains_key(&0) && codes.contains_key(&1),
+        "{codes:?}"
+    );
+}
+
+// ---- item 5: the audit log is read like every other read ------------------------------
+
+#[tokio::test]
+async fn audit_pages_are_retried_through_faults_and_throttling() {
+    use resetdesk::graph::audit::{AuditPoller, PollerConfig};
+    let env = support::start(support::Setup {
+        faults: "503:0.3:0.01,429:0.1:0.01",
+        audit: resetdesk::sim::AuditOptions {
+            delay: Duration::ZERO,
+            activity_every: None,
+            history: 20,
+            limit: (50, Duration::from_secs(1)),
+        },
+        ..support::Setup::default()
+    })
+    .await;
+    let mut p = AuditPoller::new(
+        PollerConfig {
+            limit: (50, Duration::from_secs(1)),
+            max_attempts: 10,
+            ..Default::default()
+        },
+        time::OffsetDateTime::now_utc() - time::Duration::days(1),
+    );
+    let mut total = 0;
+    for i in 0..10 {
+        total += p
+            .poll(&env.client)
+            .await
+            .unwrap_or_else(|e| panic!("poll {i} gave up: {e}"))
+            .len();
+    }
+    assert!(total > 0, "the history arrived");
+    assert!(
+        env.sim.state.request_count() > 10,
+        "faults were met and retried: {} requests for 10 polls",
+        env.sim.state.request_count()
+    );
+}
+
+#[test]
+fn six_audit_runs_in_ten_seconds_all_succeed() {
+    let home = Home::new();
+    let sim = spawn_sim(&home, &[]);
+    for i in 0..7 {
+        let o = home.run(
+            &[
+                "--graph-url",
+                &sim.base_url,
+                "--auth",
+                "access-token",
+                "audit",
+                "--since",
+                "1h",
+                "--json",
+            ],
+            &[("RESETDESK_ACCESS_TOKEN", &sim.token)],
+        );
+        assert_eq!(o.status.code(), Some(0), "run {i}: {}", stderr(&o));
+        assert!(json(&o).is_array(), "run {i}");
+    }
+}
+
+#[test]
+fn audit_follow_keeps_going_through_a_503_storm() {
+    let home = Home::new();
+    let sim = spawn_sim(
+        &home,
+        &[
+            "--faults",
+            "503:0.3:0.01",
+            "--audit-every-secs",
+            "1",
+            "--audit-delay-ms",
+            "0",
+            "--audit-history",
+            "0",
+        ],
+    );
+    let mut child = home
+        .command(
+            &[
+                "--graph-url",
+                &sim.base_url,
+                "--auth",
+                "access-token",
+                "audit",
+                "--since",
+                "1m",
+                "--follow",
+                "--json",
+            ],
+            &[
+                ("RESETDESK_ACCESS_TOKEN", &sim.token),
+                ("RESETDESK_AUDIT_POLL_SECS", "1"),
+                ("RESETDESK_MAX_ATTEMPTS", "10"),
+            ],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // Entries keep arriving poll after poll; before the fix the follower died within a
+    // few polls of the first 503.
+    for n in 0..6 {
+        let line = lines
+            .next()
+            .unwrap_or_else(|| panic!("the follower stopped after {n} entries"))
+            .unwrap();
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert!(v["activityDisplayName"].is_string(), "{line}");
+    }
+    assert!(child.try_wait().unwrap().is_none(), "still following");
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -86,9 +86,26 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<Exit, Failure> 
         session.config.audit_poll
     };
     let mut first = true;
+    let mut backoff = Duration::from_secs(5);
     loop {
         let batch = match poller.poll(session.graph.as_ref()).await {
-            Ok(b) => b,
+            Ok(b) => {
+                backoff = Duration::from_secs(5);
+                b
+            }
+            // Following: a fault that outlasted the retries is waited out, not fatal.
+            Err(e) if args.follow && e.is_transient() => {
+                let wait = e.retry_after().unwrap_or(backoff).max(backoff);
+                eprintln!(
+                    "! audit log: {e}; still following, next try in {} s",
+                    wait.as_secs()
+                );
+                backoff = (backoff * 2).min(Duration::from_secs(300));
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => continue,
+                    _ = tokio::signal::ctrl_c() => return Ok(Exit::Ok),
+                }
+            }
             Err(e) if e.is_forbidden() => {
                 return Err(Failure::new(
                     Exit::Failed,

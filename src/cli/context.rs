@@ -112,12 +112,27 @@ impl Session {
             Err(e) if e.is_not_found() => Err(Failure::new(
                 Exit::Failed,
                 format!(
-                    "no user {:?} in this tenant ({}); search with `resetdesk search`",
+                    "no user {:?} in this tenant ({})",
                     crate::sanitize::sanitize(key),
                     e.code().unwrap_or("not found")
                 ),
-            )),
-            Err(e) => Err(e.into()),
+            )
+            .code("user-not-found")
+            .fix("search with `resetdesk search`")),
+            Err(e) if e.is_unauthenticated() => Err(e.into()),
+            // A fault while gathering the facts is not a verdict: exit 1, never 3.
+            Err(e) => {
+                let mut f = Failure::from(e);
+                f.message = format!(
+                    "could not check whether you may reset {}: {}",
+                    crate::sanitize::sanitize(key.trim()),
+                    f.message
+                );
+                if f.fix.is_empty() {
+                    f.fix = "try again; nothing was changed".into();
+                }
+                Err(f)
+            }
         }
     }
 

@@ -35,19 +35,104 @@ impl From<Exit> for ExitCode {
     }
 }
 
-/// A failure with the exit code it maps to. The message is one line for stderr.
+/// A failure with the exit code it maps to: a stable kebab-case `code` for scripts, a
+/// one-line `message`, and the `fix` when there is one. With `--json` it is the document
+/// `{"status", "exitCode", "error": {"code", "message", "fix"}}` (DESIGN.md).
 #[derive(Debug)]
 pub struct Failure {
     pub exit: Exit,
+    pub code: String,
     pub message: String,
+    pub fix: String,
+    /// Graph's own error code, when Graph answered with one.
+    pub graph_code: Option<String>,
 }
 
 impl Failure {
     pub fn new(exit: Exit, message: impl Into<String>) -> Failure {
+        let code = match exit {
+            Exit::Ok | Exit::Failed => "failed",
+            Exit::Usage => "usage",
+            Exit::Refused => "refused",
+            Exit::AuthFailed => "auth-failed",
+        };
         Failure {
             exit,
+            code: code.into(),
             message: message.into(),
+            fix: String::new(),
+            graph_code: None,
         }
+    }
+
+    pub fn code(mut self, code: impl Into<String>) -> Failure {
+        self.code = code.into();
+        self
+    }
+
+    pub fn fix(mut self, fix: impl Into<String>) -> Failure {
+        self.fix = fix.into();
+        self
+    }
+
+    /// The JSON document of this failure.
+    pub fn document(&self) -> serde_json::Value {
+        let status = if self.exit == Exit::Refused {
+            "refused"
+        } else {
+            "failed"
+        };
+        let mut error = serde_json::json!({
+            "code": self.code,
+            "message": self.message,
+            "fix": self.fix,
+        });
+        if let Some(g) = &self.graph_code {
+            error["graphCode"] = g.clone().into();
+        }
+        serde_json::json!({"status": status, "exitCode": self.exit as u8, "error": error})
+    }
+
+    /// The one stderr line.
+    pub fn line(&self) -> String {
+        if self.fix.is_empty() {
+            format!("resetdesk: {}", self.message)
+        } else {
+            format!("resetdesk: {} — {}", self.message, self.fix)
+        }
+    }
+}
+
+/// What kind of Graph failure this is, as `error.code`, and what to do about it.
+fn graph_failure_kind(e: &crate::graph::GraphError) -> (&'static str, &'static str) {
+    use crate::graph::GraphError as G;
+    if e.is_unauthenticated() {
+        return (
+            "auth-failed",
+            "sign in again (the token is missing, expired or not for Microsoft Graph)",
+        );
+    }
+    match e {
+        G::Transport { .. } => (
+            "network",
+            "check the connection to Microsoft Graph and try again",
+        ),
+        G::Decode { .. } => ("malformed-response", "try again; nothing was decided"),
+        G::ForeignLink(_) => (
+            "foreign-link",
+            "report this: Graph sent a link to another host",
+        ),
+        _ if e.status() == Some(429) => (
+            "throttled",
+            "Microsoft Graph is throttling this tenant; try again in a minute",
+        ),
+        _ if e.status().is_some_and(|s| s >= 500) => (
+            "service-unavailable",
+            "Microsoft Graph is unavailable for the moment; try again",
+        ),
+        _ if e.is_not_found() => ("not-found", ""),
+        _ if e.is_forbidden() => ("forbidden", ""),
+        _ => ("graph-error", ""),
     }
 }
 
@@ -58,12 +143,10 @@ impl From<crate::graph::GraphError> for Failure {
         } else {
             Exit::Failed
         };
-        let hint = if e.is_unauthenticated() {
-            " — sign in again (the token is missing, expired or not for Microsoft Graph)"
-        } else {
-            ""
-        };
-        Failure::new(exit, format!("{e}{hint}"))
+        let (code, fix) = graph_failure_kind(&e);
+        let mut f = Failure::new(exit, e.to_string()).code(code).fix(fix);
+        f.graph_code = e.code().filter(|c| !c.is_empty()).map(str::to_string);
+        f
     }
 }
 
@@ -172,17 +255,9 @@ pub async fn run(cli: Cli) -> ExitCode {
         Err(f) => {
             if json {
                 // Scripts get the failure as the one JSON document too.
-                let status = if f.exit == Exit::Refused {
-                    "refused"
-                } else {
-                    "failed"
-                };
-                println!(
-                    "{}",
-                    serde_json::json!({"status": status, "error": f.message, "exitCode": f.exit as u8})
-                );
+                println!("{}", f.document());
             }
-            eprintln!("resetdesk: {}", f.message);
+            eprintln!("{}", f.line());
             f.exit.into()
         }
     }

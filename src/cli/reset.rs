@@ -138,10 +138,17 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
         if !args.json {
             return Err(Failure::new(Exit::Refused, message));
         }
+        let error = json!({
+            "code": first.map(|r| r.code).unwrap_or("not-eligible"),
+            "message": message,
+            "fix": first.map(|r| r.fix.as_str()).unwrap_or(""),
+        });
         println!(
             "{}",
             json!({
                 "status": "refused",
+                "exitCode": Exit::Refused as u8,
+                "error": error,
                 "user": user_json(&a),
                 "reasons": a.verdict.reasons,
                 "leastPrivilegedRole": a.verdict.least_privileged_role,
@@ -214,9 +221,14 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
     };
     let explanation = outcome.error.as_ref().map(|e| explain(e, &cx));
     let revoke_failed = matches!(outcome.revoked, Some(Err(_)));
+    let exit = match outcome.status {
+        ResetStatus::Succeeded if !revoke_failed => Exit::Ok,
+        _ => Exit::Failed,
+    };
     if args.json {
         let mut doc = json!({
             "status": outcome.status,
+            "exitCode": exit as u8,
             "method": method.name(),
             "user": user_json(&a),
             "forceChangePasswordNextSignIn": outcome.force_change,
@@ -231,6 +243,17 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
             })),
             "requestIds": outcome.request_ids,
         });
+        if doc["error"].is_null() && outcome.status == ResetStatus::Unconfirmed {
+            // Sent, outcome unknown: still a failure document with a fix.
+            doc["error"] = json!({
+                "code": "unconfirmed",
+                "message": outcome.detail.clone().unwrap_or_else(|| "the outcome of the reset is not known".into()),
+                "fix": format!(
+                    "verify before handing the password out: `resetdesk show {}` (last password change) or `resetdesk audit`",
+                    u.user_principal_name.as_deref().unwrap_or(&u.id)
+                ),
+            });
+        }
         // The password appears only when resetdesk generated it (never echo what came in
         // on stdin), and never when the reset certainly failed.
         if let (true, Some(p)) = (outcome.generated, &outcome.password) {
@@ -240,10 +263,7 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
     } else {
         human(&a, &outcome, explanation.as_ref());
     }
-    Ok(match outcome.status {
-        ResetStatus::Succeeded if !revoke_failed => Exit::Ok,
-        _ => Exit::Failed,
-    })
+    Ok(exit)
 }
 
 fn user_json(a: &Assessment) -> Value {

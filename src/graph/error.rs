@@ -101,6 +101,24 @@ impl GraphError {
         self.status() == Some(403) || self.code() == Some("Authorization_RequestDenied")
     }
 
+    /// Worth another try for a read: throttled, unavailable, a gateway timeout, a dropped
+    /// or timed-out connection, or a body that did not parse.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            GraphError::Api { status, .. } => super::retry::is_retryable_status(*status),
+            GraphError::Transport { .. } | GraphError::Decode { .. } => true,
+            GraphError::ForeignLink(_) | GraphError::Auth(_) => false,
+        }
+    }
+
+    /// The server's `Retry-After`, when it sent one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            GraphError::Api { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
     /// Authentication failed: the token is missing, expired or for the wrong audience.
     pub fn is_unauthenticated(&self) -> bool {
         matches!(self, GraphError::Auth(_))

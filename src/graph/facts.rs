@@ -46,6 +46,25 @@ fn unknown(fact: &str, e: &GraphError) -> UnknownFact {
     }
 }
 
+/// A read that may be refused. Only a 403 means "you may not read this": that fact becomes
+/// unknown and the verdict says so. Anything else — a 429 or 503 that outlasted the
+/// retries, a dropped connection, a malformed body — is not a fact about the operator's
+/// rights, so it fails the whole check ("could not check …; try again"), never a refusal.
+fn readable<T>(
+    fact: &str,
+    r: Result<T, GraphError>,
+    unknown_facts: &mut Vec<UnknownFact>,
+) -> Result<Option<T>, GraphError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_forbidden() => {
+            unknown_facts.push(unknown(fact, &e));
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 fn memberships(objs: &[DirectoryObject]) -> Vec<Membership> {
     objs.iter()
         .map(|o| Membership {
@@ -61,8 +80,14 @@ fn memberships(objs: &[DirectoryObject]) -> Vec<Membership> {
 type UnitCache = HashMap<String, (String, bool)>;
 
 /// Names each role's scope and marks restricted-management units, looking up units the
-/// caller does not already know.
-async fn resolve_scopes(api: &dyn GraphApi, roles: &mut [RoleHolding], cache: &mut UnitCache) {
+/// caller does not already know. A unit the operator may not read keeps its id as its
+/// name and is recorded in `unknown_facts` when given; a transient failure fails the call.
+async fn resolve_scopes(
+    api: &dyn GraphApi,
+    roles: &mut [RoleHolding],
+    cache: &mut UnitCache,
+    mut unknown_facts: Option<&mut Vec<UnknownFact>>,
+) -> Result<(), GraphError> {
     for r in roles.iter_mut() {
         let Some(unit) = r.unit_id().map(str::to_string) else {
             continue;
@@ -73,7 +98,13 @@ async fn resolve_scopes(api: &dyn GraphApi, roles: &mut [RoleHolding], cache: &m
                     au.display_name.unwrap_or_else(|| unit.clone()),
                     au.is_member_management_restricted == Some(true),
                 ),
-                Err(_) => (format!("administrative unit {unit}"), false),
+                Err(e) if e.is_forbidden() => {
+                    if let Some(u) = unknown_facts.as_deref_mut() {
+                        u.push(unknown("administrativeUnits", &e));
+                    }
+                    (format!("administrative unit {unit}"), false)
+                }
+                Err(e) => return Err(e),
             };
             cache.insert(unit.clone(), entry);
         }
@@ -81,6 +112,7 @@ async fn resolve_scopes(api: &dyn GraphApi, roles: &mut [RoleHolding], cache: &m
         r.scope_name = name;
         r.scope_restricted = restricted;
     }
+    Ok(())
 }
 
 /// Role assignments made to role-assignable groups reach their members.
@@ -106,15 +138,10 @@ pub async fn target_facts(api: &dyn GraphApi, key: &str) -> Result<TargetFacts, 
         api.owned_groups(&id)
     );
     let mut unknown_facts = Vec::new();
-    let mut take = |fact: &str, r: Result<Vec<DirectoryObject>, GraphError>| {
-        r.unwrap_or_else(|e| {
-            unknown_facts.push(unknown(fact, &e));
-            Vec::new()
-        })
-    };
-    let member_of = take("administrativeUnits", member_of);
-    let groups = take("groups", groups);
-    let owned = take("ownedGroups", owned);
+    let member_of =
+        readable("administrativeUnits", member_of, &mut unknown_facts)?.unwrap_or_default();
+    let groups = readable("groups", groups, &mut unknown_facts)?.unwrap_or_default();
+    let owned = readable("ownedGroups", owned, &mut unknown_facts)?.unwrap_or_default();
     let units: Vec<DirectoryObject> = member_of
         .into_iter()
         .filter(|o| o.is_administrative_unit())
@@ -126,13 +153,11 @@ pub async fn target_facts(api: &dyn GraphApi, key: &str) -> Result<TargetFacts, 
     );
     let catalog = RoleCatalog::builtin();
     let mut roles = Vec::new();
-    match active {
-        Ok(list) => roles.extend(list.iter().map(|a| from_assignment(a, &catalog, &groups))),
-        Err(e) => unknown_facts.push(unknown("activeRoles", &e)),
+    if let Some(list) = readable("activeRoles", active, &mut unknown_facts)? {
+        roles.extend(list.iter().map(|a| from_assignment(a, &catalog, &groups)));
     }
-    match eligible {
-        Ok(list) => roles.extend(list.iter().map(|s| from_instance(s, &catalog, &groups))),
-        Err(e) => unknown_facts.push(unknown("eligibleRoles", &e)),
+    if let Some(list) = readable("eligibleRoles", eligible, &mut unknown_facts)? {
+        roles.extend(list.iter().map(|s| from_instance(s, &catalog, &groups)));
     }
     let mut cache: UnitCache = units
         .iter()
@@ -146,7 +171,7 @@ pub async fn target_facts(api: &dyn GraphApi, key: &str) -> Result<TargetFacts, 
             )
         })
         .collect();
-    resolve_scopes(api, &mut roles, &mut cache).await;
+    resolve_scopes(api, &mut roles, &mut cache, Some(&mut unknown_facts)).await?;
     roles.sort_by(|a, b| (a.state as u8, &a.name).cmp(&(b.state as u8, &b.name)));
     Ok(TargetFacts {
         user,
@@ -196,19 +221,16 @@ pub async fn operator_facts(
     let mut unknown_facts = Vec::new();
     let (groups, eligible) =
         tokio::join!(api.transitive_groups(&user.id), api.my_role_eligibilities());
-    let groups = groups.unwrap_or_else(|e| {
-        unknown_facts.push(unknown("groups", &e));
-        Vec::new()
-    });
+    let groups = readable("groups", groups, &mut unknown_facts)?.unwrap_or_default();
     let mut roles_from_token = false;
+    let assignments = api.role_assignments(&principals(&user.id, &groups)).await;
     let mut active: Vec<RoleHolding> =
-        match api.role_assignments(&principals(&user.id, &groups)).await {
-            Ok(list) => list
+        match readable("activeRoles", assignments, &mut unknown_facts)? {
+            Some(list) => list
                 .iter()
                 .map(|a| from_assignment(a, &catalog, &groups))
                 .collect(),
-            Err(e) => {
-                unknown_facts.push(unknown("activeRoles", &e));
+            None => {
                 roles_from_token = true;
                 token_wids
                     .unwrap_or_default()
@@ -227,19 +249,14 @@ pub async fn operator_facts(
                     .collect()
             }
         };
-    let mut eligible: Vec<RoleHolding> = match eligible {
-        Ok(list) => list
-            .iter()
-            .map(|s| from_instance(s, &catalog, &groups))
-            .collect(),
-        Err(e) => {
-            unknown_facts.push(unknown("eligibleRoles", &e));
-            Vec::new()
-        }
-    };
+    let mut eligible: Vec<RoleHolding> = readable("eligibleRoles", eligible, &mut unknown_facts)?
+        .unwrap_or_default()
+        .iter()
+        .map(|s| from_instance(s, &catalog, &groups))
+        .collect();
     let mut cache = UnitCache::new();
-    resolve_scopes(api, &mut active, &mut cache).await;
-    resolve_scopes(api, &mut eligible, &mut cache).await;
+    resolve_scopes(api, &mut active, &mut cache, None).await?;
+    resolve_scopes(api, &mut eligible, &mut cache, None).await?;
     // The "User" role every member holds is not worth showing.
     active.retain(|r| r.template_id != "b79fbf4d-3ef9-4689-8143-76b194e85509");
     Ok(OperatorFacts {
@@ -256,26 +273,30 @@ pub async fn operator_facts(
 
 /// The tenant facts that matter for one target: is its UPN domain federated, and is
 /// password writeback on (where readable).
-pub async fn tenant_facts(api: &dyn GraphApi, target: &User) -> TenantFacts {
+pub async fn tenant_facts(api: &dyn GraphApi, target: &User) -> Result<TenantFacts, GraphError> {
     let (domains, sync) = tokio::join!(api.domains(), api.on_premises_sync());
+    // Unreadable (403) is unknown; a transient failure fails the check.
+    let mut ignored = Vec::new();
+    let domains = readable("domains", domains, &mut ignored)?;
+    let sync = readable("onPremisesSynchronization", sync, &mut ignored)?;
     let domain = target
         .user_principal_name
         .as_deref()
         .and_then(|u| u.rsplit_once('@'))
         .map(|(_, d)| d.to_lowercase());
     let domain_federated = match (domains, domain) {
-        (Ok(list), Some(d)) => federated(&list, &d),
+        (Some(list), Some(d)) => federated(&list, &d),
         _ => None,
     };
     let password_writeback = match sync {
-        Ok(Some(s)) => s.features.and_then(|f| f.password_writeback_enabled),
-        Ok(None) => Some(false),
-        Err(_) => None,
+        Some(Some(s)) => s.features.and_then(|f| f.password_writeback_enabled),
+        Some(None) => Some(false),
+        None => None,
     };
-    TenantFacts {
+    Ok(TenantFacts {
         domain_federated,
         password_writeback,
-    }
+    })
 }
 
 fn federated(domains: &[Domain], domain: &str) -> Option<bool> {
@@ -299,7 +320,7 @@ pub async fn assess(
     key: &str,
 ) -> Result<Assessment, GraphError> {
     let target = target_facts(api, key).await?;
-    let tenant = tenant_facts(api, &target.user).await;
+    let tenant = tenant_facts(api, &target.user).await?;
     let unknown = target.unknown_names();
     let verdict = eligibility::evaluate(
         &operator.operator,

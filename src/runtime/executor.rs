@@ -141,10 +141,16 @@ impl Executor {
                         .await
                         .map(Box::new)
                         .map_err(|e| {
+                            let key = crate::sanitize::sanitize(&key);
                             if e.is_not_found() {
                                 format!("no user {key} in this tenant")
+                            } else if e.is_unauthenticated() {
+                                format!("{e} — sign in again")
                             } else {
-                                e.to_string()
+                                // A fault is not a verdict: say so, and offer a retry.
+                                format!(
+                                    "could not check whether you may reset {key}: {e}; try again (Ctrl-R)"
+                                )
                             }
                         });
                     let _ = tx.send(Msg::DetailsDone { req, result });
