@@ -24,11 +24,38 @@ pub struct Options {
     pub generated: bool,
 }
 
+/// Which tenant an entry was made in: its id (the token's `tid`), the tenant as it was
+/// asked for (`--tenant`, config), and its name when known.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantRef {
+    pub id: Option<String>,
+    pub requested: Option<String>,
+    pub name: Option<String>,
+}
+
+impl TenantRef {
+    /// Whether `tenant` (an id or a domain, as given to `--tenant`) names this one.
+    pub fn is(&self, tenant: &str) -> bool {
+        let t = tenant.trim();
+        [&self.id, &self.requested]
+            .into_iter()
+            .flatten()
+            .any(|v| v.eq_ignore_ascii_case(t))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
     /// RFC 3339, UTC.
     pub time: String,
+    /// The tenant the action was made in (absent in entries of older versions).
+    #[serde(default)]
+    pub tenant: Option<TenantRef>,
+    /// Made in the demo's simulated tenant.
+    #[serde(default)]
+    pub demo: bool,
     /// `reset`, or `confirmed` when the audit log later shows it.
     pub action: String,
     pub operator: Person,
@@ -38,8 +65,11 @@ pub struct Entry {
     pub ticket: Option<String>,
     /// `succeeded`, `failed`, `unconfirmed` (or `confirmed`).
     pub outcome: String,
-    /// The Graph error code or a short reason, when not succeeded.
+    /// What went wrong, in words, when not succeeded.
     pub error: Option<String>,
+    /// The Graph error code, or `network`, `timeout`, `interrupted`, … when not succeeded.
+    #[serde(default)]
+    pub error_code: Option<String>,
     #[serde(default)]
     pub request_ids: Vec<String>,
     /// Sessions revoked after the reset: true, false (it failed), or null (not asked).
@@ -47,8 +77,12 @@ pub struct Entry {
     pub sessions_revoked: Option<bool>,
 }
 
+/// One journal file. Every entry appended is stamped with the tenant and whether it was
+/// the demo; the demo has a file of its own (`journal.demo.jsonl`).
 pub struct Journal {
     path: PathBuf,
+    demo: bool,
+    tenant: std::sync::Mutex<Option<TenantRef>>,
 }
 
 pub fn now() -> String {
@@ -59,7 +93,20 @@ pub fn now() -> String {
 
 impl Journal {
     pub fn at(path: PathBuf) -> Journal {
-        Journal { path }
+        Journal {
+            path,
+            demo: false,
+            tenant: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The tenant stamped on entries from now on (known once signed in).
+    pub fn set_tenant(&self, tenant: TenantRef) {
+        *self.tenant.lock().unwrap_or_else(|e| e.into_inner()) = Some(tenant);
+    }
+
+    pub fn is_demo(&self) -> bool {
+        self.demo
     }
 
     /// `<data dir>/resetdesk/journal.jsonl` (Linux: ~/.local/share/resetdesk/).
@@ -83,6 +130,15 @@ impl Journal {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
+        let mut entry = entry.clone();
+        entry.demo = self.demo;
+        if entry.tenant.is_none() {
+            entry.tenant = self
+                .tenant
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+        }
         let mut f = opts.open(&self.path)?;
         #[cfg(unix)]
         {
@@ -90,7 +146,7 @@ impl Journal {
             use std::os::unix::fs::PermissionsExt;
             let _ = f.set_permissions(std::fs::Permissions::from_mode(0o600));
         }
-        let mut line = serde_json::to_string(entry)?;
+        let mut line = serde_json::to_string(&entry)?;
         line.push('\n');
         f.write_all(line.as_bytes())
     }
@@ -118,6 +174,13 @@ impl Journal {
     }
 }
 
+fn person(u: &crate::graph::model::User) -> Person {
+    Person {
+        id: u.id.clone(),
+        user_principal_name: u.user_principal_name.clone(),
+    }
+}
+
 /// The journal entry for a reset (the CLI and the console write the same thing).
 pub fn reset_entry(
     operator: &crate::graph::model::User,
@@ -130,11 +193,10 @@ pub fn reset_entry(
     use crate::graph::reset::ResetStatus;
     Entry {
         time: now(),
+        tenant: None,
+        demo: false,
         action: "reset".into(),
-        operator: Person {
-            id: operator.id.clone(),
-            user_principal_name: operator.user_principal_name.clone(),
-        },
+        operator: person(operator),
         target: Person {
             id: target_id.to_string(),
             user_principal_name: target_upn.map(str::to_string),
@@ -153,16 +215,31 @@ pub fn reset_entry(
             ResetStatus::Unconfirmed => "unconfirmed",
         }
         .into(),
-        error: o
+        error: o.error.as_ref().map(|e| e.to_string()).or_else(|| {
+            (o.status != ResetStatus::Succeeded)
+                .then(|| o.detail.clone())
+                .flatten()
+        }),
+        error_code: o
             .error
             .as_ref()
             .map(|e| {
                 e.code()
                     .filter(|c| !c.is_empty())
                     .map(str::to_string)
-                    .unwrap_or_else(|| "transport".into())
+                    .unwrap_or_else(|| match e {
+                        crate::graph::GraphError::Transport { .. } => "network".into(),
+                        crate::graph::GraphError::Decode { .. } => "malformed-response".into(),
+                        crate::graph::GraphError::Auth(_) => "auth-failed".into(),
+                        _ => format!("http-{}", e.status().unwrap_or(0)),
+                    })
             })
-            .or_else(|| o.detail.clone()),
+            .or_else(|| match o.status {
+                ResetStatus::Succeeded => None,
+                ResetStatus::Unconfirmed => Some("unconfirmed".into()),
+                // resetPassword's long-running operation ended in `failed`.
+                ResetStatus::Failed => Some("operation-failed".into()),
+            }),
         request_ids: o.request_ids.clone(),
         sessions_revoked: o.revoked.as_ref().map(|r| r.is_ok()),
     }
@@ -176,11 +253,10 @@ pub fn confirmed_entry(
 ) -> Entry {
     Entry {
         time: now(),
+        tenant: None,
+        demo: false,
         action: "confirmed".into(),
-        operator: Person {
-            id: operator.id.clone(),
-            user_principal_name: operator.user_principal_name.clone(),
-        },
+        operator: person(operator),
         target: Person {
             id: target_id.to_string(),
             user_principal_name: Some(target_upn.to_string()),
@@ -195,17 +271,67 @@ pub fn confirmed_entry(
         ticket: None,
         outcome: "confirmed".into(),
         error: None,
+        error_code: None,
         request_ids: vec![],
         sessions_revoked: None,
     }
 }
 
-/// The configured journal, or the platform default.
-pub fn open(configured: Option<&Path>) -> Option<Journal> {
-    configured
+/// A reset that was sent when the console had to exit (a signal, Ctrl-C) before its
+/// outcome came back: unconfirmed, to be verified.
+pub fn interrupted_entry(
+    operator: &crate::graph::model::User,
+    target_id: &str,
+    target_upn: &str,
+    method: &str,
+    options: Options,
+    ticket: Option<&str>,
+) -> Entry {
+    Entry {
+        time: now(),
+        tenant: None,
+        demo: false,
+        action: "reset".into(),
+        operator: person(operator),
+        target: Person {
+            id: target_id.to_string(),
+            user_principal_name: Some(target_upn.to_string()),
+        },
+        method: method.into(),
+        options,
+        ticket: ticket.map(str::to_string),
+        outcome: "unconfirmed".into(),
+        error: Some(
+            "the console exited while the reset was in flight; verify the user's last password change".into(),
+        ),
+        error_code: Some("interrupted".into()),
+        request_ids: vec![],
+        sessions_revoked: None,
+    }
+}
+
+/// `journal.jsonl` → `journal.demo.jsonl`: the demo never writes to the real journal.
+pub fn demo_path(path: &Path) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "journal".into());
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}.demo.{}", ext.to_string_lossy()),
+        None => format!("{stem}.demo"),
+    };
+    path.with_file_name(name)
+}
+
+/// The configured journal, or the platform default; with `demo`, the demo's own file next
+/// to it.
+pub fn open(configured: Option<&Path>, demo: bool) -> Option<Journal> {
+    let path = configured
         .map(Path::to_path_buf)
-        .or_else(Journal::default_path)
-        .map(Journal::at)
+        .or_else(Journal::default_path)?;
+    let mut j = Journal::at(if demo { demo_path(&path) } else { path });
+    j.demo = demo;
+    Some(j)
 }
 
 #[cfg(test)]
@@ -215,6 +341,8 @@ mod tests {
     fn entry(outcome: &str) -> Entry {
         Entry {
             time: now(),
+            tenant: None,
+            demo: false,
             action: "reset".into(),
             operator: Person {
                 id: "op".into(),
@@ -234,6 +362,7 @@ mod tests {
             ticket: Some("INC-42".into()),
             outcome: outcome.into(),
             error: None,
+            error_code: None,
             request_ids: vec!["r1".into()],
             sessions_revoked: None,
         }
@@ -255,11 +384,50 @@ mod tests {
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[1].outcome, "failed");
         assert_eq!(bad.len(), 1);
+        assert!(entries.iter().all(|e| !e.demo && e.tenant.is_none()));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(j.path()).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }
+    }
+}
+
+#[cfg(test)]
+mod stamp_tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_has_its_own_file_and_entries_carry_tenant_and_demo() {
+        assert_eq!(
+            demo_path(Path::new("/d/journal.jsonl")),
+            PathBuf::from("/d/journal.demo.jsonl")
+        );
+        assert_eq!(demo_path(Path::new("/d/j")), PathBuf::from("/d/j.demo"));
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("journal.jsonl");
+        let j = open(Some(&real), true).unwrap();
+        assert_eq!(j.path(), dir.path().join("journal.demo.jsonl"));
+        j.set_tenant(TenantRef {
+            id: Some("4a6c2e18-9f0b-4d4c-8f5e-1f2a3b4c5d6e".into()),
+            requested: None,
+            name: Some("Contoso".into()),
+        });
+        let op = crate::graph::model::User {
+            id: "op".into(),
+            ..Default::default()
+        };
+        j.append(&confirmed_entry(&op, "t", "t@x")).unwrap();
+        let (entries, _) = j.read().unwrap();
+        assert!(entries[0].demo);
+        assert!(
+            entries[0]
+                .tenant
+                .as_ref()
+                .unwrap()
+                .is("4A6C2E18-9F0B-4D4C-8F5E-1F2A3B4C5D6E")
+        );
+        assert!(!real.exists(), "the real journal is untouched");
     }
 }

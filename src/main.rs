@@ -3,13 +3,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    // `resetdesk audit | head` must end quietly, as command-line tools do, not panic on
-    // a closed pipe.
-    #[cfg(unix)]
-    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    // SIGPIPE stays ignored (Rust's default): a write to a closed socket — say an https
+    // URL pointed at a plain-http port — must surface as an error, not kill the process
+    // with the terminal still raw. A closed stdout is handled where the CLI writes.
     let cli = resetdesk::cli::Cli::parse();
     init_logging(cli.command.is_none());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -46,11 +42,21 @@ fn init_logging(console: bool) {
         return;
     };
     let _ = std::fs::create_dir_all(&dir);
-    if let Ok(file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("resetdesk.log"))
+    let mut opts = std::fs::OpenOptions::new();
+    opts.create(true).append(true);
+    #[cfg(unix)]
     {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    if let Ok(file) = opts.open(dir.join("resetdesk.log")) {
+        // The log names users and request ids: its owner's only, like the journal, even
+        // when an older version created it readable by others.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = file.set_permissions(std::fs::Permissions::from_mode(0o600));
+        }
         tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_ansi(false)

@@ -454,7 +454,10 @@ fn device_code_sign_in_prompts_once_caches_and_logout_forgets() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("enter the code SIM"), "{}", stderr(&o));
     assert!(json(&o)["returned"].as_u64().unwrap() >= 1);
-    let cache = data.path().join("resetdesk/token-cache.json");
+    let host = authority.trim_start_matches("http://").replace(':', "-");
+    let cache = data.path().join(format!(
+        "resetdesk/tokens/{host}_contoso.onmicrosoft.com_2f3c4d5e-0000-4000-8000-00000000c0de.json"
+    ));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -464,3 +464,226 @@ fn audit_follow_keeps_going_through_a_503_storm() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+// ---- item 7: files and tokens ---------------------------------------------------------
+
+#[cfg(unix)]
+fn mode(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn the_console_log_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new();
+    // The console logs to its data directory even when it then refuses a non-terminal.
+    let log = home.path("data/resetdesk/resetdesk.log");
+    let _ = home.run(&["--demo"], &[("RESETDESK_LOG", "debug")]);
+    assert_eq!(mode(&log), 0o600);
+    // A log an older version left readable by others is tightened.
+    std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let _ = home.run(&["--demo"], &[("RESETDESK_LOG", "debug")]);
+    assert_eq!(mode(&log), 0o600);
+}
+
+const CLIENT: &str = "2f3c4d5e-0000-4000-8000-00000000c0de";
+
+fn device_code_search(home: &Home, sim: &Sim, tenant: &str) -> Output {
+    let authority = sim.base_url.trim_end_matches("/v1.0").to_string();
+    home.run(
+        &[
+            "--graph-url",
+            &sim.base_url,
+            "--auth",
+            "device-code",
+            "--tenant",
+            tenant,
+            "search",
+            "adele",
+            "--json",
+        ],
+        &[
+            ("RESETDESK_AUTHORITY_URL", &authority),
+            ("RESETDESK_CLIENT_ID", CLIENT),
+        ],
+    )
+}
+
+#[test]
+fn the_token_cache_is_per_tenant_and_checks_the_tenant_id() {
+    let home = Home::new();
+    let sim = spawn_sim(&home, &["--audit-every-secs", "0"]);
+    let o = device_code_search(&home, &sim, "contoso.onmicrosoft.com");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("enter the code"),
+        "signed in: {}",
+        stderr(&o)
+    );
+    let o = device_code_search(&home, &sim, "contoso.onmicrosoft.com");
+    assert!(
+        !stderr(&o).contains("enter the code"),
+        "cached: {}",
+        stderr(&o)
+    );
+    // Another tenant never gets the first one's token: it signs in afresh.
+    let o = device_code_search(&home, &sim, "fabrikam.onmicrosoft.com");
+    assert!(stderr(&o).contains("enter the code"), "{}", stderr(&o));
+    let files: Vec<_> = std::fs::read_dir(home.path("data/resetdesk/tokens"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    #[cfg(unix)]
+    for f in &files {
+        assert_eq!(mode(&home.path("data/resetdesk/tokens").join(f)), 0o600);
+    }
+    // A tenant asked for by id must be the tenant the token is for (the simulator's
+    // tenant is Contoso's id, not this one): refused with exit 4, nothing done.
+    let other = "0b0b0b0b-1111-4222-8333-444444444444";
+    let o = device_code_search(&home, &sim, other);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    let last = stderr(&o)
+        .trim_end()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(last.contains(other) && last.contains("asked for"), "{last}");
+    // The tenant it is for, by id, is accepted.
+    let contoso = "4a6c2e18-9f0b-4d4c-8f5e-1f2a3b4c5d6e";
+    let o = device_code_search(&home, &sim, contoso);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // logout forgets the current tenant's sign-in; --all forgets every one.
+    let authority = sim.base_url.trim_end_matches("/v1.0").to_string();
+    let env = [
+        ("RESETDESK_AUTHORITY_URL", authority.as_str()),
+        ("RESETDESK_CLIENT_ID", CLIENT),
+    ];
+    let o = home.run(&["--tenant", contoso, "logout"], &env);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_dir(home.path("data/resetdesk/tokens"))
+            .unwrap()
+            .count(),
+        2
+    );
+    let o = home.run(&["logout", "--all"], &env);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!home.path("data/resetdesk/tokens").exists());
+}
+
+// ---- item 8: the journal -------------------------------------------------------------
+
+fn journal_entries(o: &Output) -> Vec<Value> {
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(o));
+    json(o).as_array().unwrap().clone()
+}
+
+#[test]
+fn demo_resets_have_their_own_journal_and_entries_name_their_tenant() {
+    let home = Home::new();
+    let o = home.run(
+        &[
+            "--demo",
+            "reset",
+            "adele.vance@contoso.com",
+            "--yes",
+            "--json",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let demo_file = home.path("data/resetdesk/journal.demo.jsonl");
+    assert!(demo_file.exists());
+    assert!(
+        !home.path("data/resetdesk/journal.jsonl").exists(),
+        "the real journal is untouched"
+    );
+    let demo = journal_entries(&home.run(&["--demo", "journal", "--json"], &[]));
+    assert_eq!(demo.len(), 1);
+    assert_eq!(demo[0]["demo"], true);
+    assert_eq!(
+        demo[0]["tenant"]["id"],
+        "4a6c2e18-9f0b-4d4c-8f5e-1f2a3b4c5d6e"
+    );
+    let real = journal_entries(&home.run(&["journal", "--all", "--json"], &[]));
+    assert!(real.is_empty(), "{real:?}");
+
+    // A real session's entries carry the tenant; `journal` shows the current tenant's.
+    let sim = spawn_sim(&home, &["--faults", "", "--audit-every-secs", "0"]);
+    let token = [("RESETDESK_ACCESS_TOKEN", sim.token.as_str())];
+    let real_reset = |user: &str| {
+        home.run(
+            &[
+                "--graph-url",
+                &sim.base_url,
+                "--auth",
+                "access-token",
+                "reset",
+                user,
+                "--yes",
+                "--json",
+            ],
+            &token,
+        )
+    };
+    assert_eq!(real_reset("adele.vance@contoso.com").status.code(), Some(0));
+    // A failed write (writeback refuses a protected on-premises account) is journaled
+    // with its code.
+    let failed = real_reset("nora.lindqvist@contoso.com");
+    assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
+    let contoso = "4a6c2e18-9f0b-4d4c-8f5e-1f2a3b4c5d6e";
+    let current =
+        journal_entries(&home.run(&["--auth", "access-token", "journal", "--json"], &token));
+    assert!(!current.is_empty());
+    assert!(
+        current
+            .iter()
+            .all(|e| e["tenant"]["id"] == contoso && e["demo"] == false),
+        "{current:?}"
+    );
+    let by_id = journal_entries(&home.run(&["--tenant", contoso, "journal", "--json"], &[]));
+    assert_eq!(by_id.len(), current.len());
+    let other = journal_entries(&home.run(
+        &[
+            "--tenant",
+            "0b0b0b0b-1111-4222-8333-444444444444",
+            "journal",
+            "--json",
+        ],
+        &[],
+    ));
+    assert!(
+        other.is_empty(),
+        "another tenant's entries are not shown: {other:?}"
+    );
+    let all = journal_entries(&home.run(
+        &[
+            "--tenant",
+            "0b0b0b0b-1111-4222-8333-444444444444",
+            "journal",
+            "--all",
+            "--json",
+        ],
+        &[],
+    ));
+    assert_eq!(all.len(), current.len());
+    let failures: Vec<_> = current
+        .iter()
+        .filter(|e| e["outcome"] == "failed")
+        .collect();
+    assert_eq!(failures.len(), 1, "{current:?}");
+    assert!(
+        failures[0]["errorCode"].is_string(),
+        "a failure records its code: {}",
+        failures[0]
+    );
+    assert!(
+        failures[0]["error"].is_string(),
+        "and what happened: {}",
+        failures[0]
+    );
+}

@@ -26,18 +26,101 @@ pub struct DeviceCode {
     client: DeviceClient,
     http: reqwest::Client,
     scopes: Vec<String>,
+    key: CacheKey,
     cache_path: Option<PathBuf>,
     state: Mutex<Option<Cached>>,
     /// Where the "open this page, enter this code" message goes.
     prompt: fn(&str),
 }
 
-/// What is kept between runs.
+/// What is kept between runs, with what it was issued for: a cache file is only ever used
+/// for the same authority (cloud), tenant and client id it was written for.
 #[derive(Serialize, Deserialize)]
 struct CacheFile {
+    #[serde(default)]
+    authority: String,
+    #[serde(default)]
+    tenant: String,
+    #[serde(default)]
+    client_id: String,
     access_token: String,
     expires_at: i64,
     refresh_token: Option<String>,
+}
+
+/// Who a cache file is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheKey {
+    pub authority: String,
+    pub tenant: String,
+    pub client_id: String,
+}
+
+impl CacheKey {
+    pub fn new(authority: &str, tenant: &str, client_id: &str) -> CacheKey {
+        CacheKey {
+            authority: authority.trim_end_matches('/').to_ascii_lowercase(),
+            tenant: tenant.trim().to_ascii_lowercase(),
+            client_id: client_id.trim().to_ascii_lowercase(),
+        }
+    }
+
+    /// `<dir>/<authority host>_<tenant>_<client id>.json`: one file per cloud, tenant
+    /// and app, so that `--tenant B` never picks up tenant A's token and a refresh token
+    /// never goes to another cloud's login host.
+    pub fn file_in(&self, dir: &std::path::Path) -> PathBuf {
+        let host = url::Url::parse(&self.authority)
+            .ok()
+            .and_then(|u| {
+                u.host_str().map(|h| {
+                    format!(
+                        "{h}{}",
+                        u.port().map(|p| format!("-{p}")).unwrap_or_default()
+                    )
+                })
+            })
+            .unwrap_or_else(|| self.authority.clone());
+        let clean = |s: &str| -> String {
+            s.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect()
+        };
+        dir.join(format!(
+            "{}_{}_{}.json",
+            clean(&host),
+            clean(&self.tenant),
+            clean(&self.client_id)
+        ))
+    }
+
+    /// A tenant given as an id can be checked against a token's `tid`; a domain name
+    /// (contoso.onmicrosoft.com) or `organizations` cannot.
+    fn tenant_id(&self) -> Option<&str> {
+        uuid::Uuid::try_parse(&self.tenant)
+            .is_ok()
+            .then_some(self.tenant.as_str())
+    }
+
+    /// Refuses a token issued by another tenant than the one asked for.
+    fn check_tid(&self, token: &str) -> Result<(), AuthError> {
+        let Some(want) = self.tenant_id() else {
+            return Ok(());
+        };
+        match super::token_claim(token, "tid") {
+            Some(tid) if tid.eq_ignore_ascii_case(want) => Ok(()),
+            Some(tid) => Err(AuthError::Missing(format!(
+                "the sign-in is for tenant {} but tenant {want} was asked for; nothing was done in either (check --tenant and the account you sign in with)",
+                crate::sanitize::sanitize_line(&tid, 64)
+            ))),
+            None => Ok(()),
+        }
+    }
 }
 
 struct Cached {
@@ -94,9 +177,11 @@ impl DeviceCode {
         tenant: &str,
         client_id: &str,
         scopes: Vec<String>,
-        cache_path: Option<PathBuf>,
+        cache_dir: Option<PathBuf>,
         prompt: fn(&str),
     ) -> Result<DeviceCode, AuthError> {
+        let key = CacheKey::new(authority, tenant, client_id);
+        let cache_path = cache_dir.map(|d| key.file_in(&d));
         let base = format!("{}/{tenant}/oauth2/v2.0", authority.trim_end_matches('/'));
         let client = BasicClient::new(ClientId::new(client_id.to_string()))
             .set_auth_type(AuthType::RequestBody)
@@ -113,11 +198,12 @@ impl DeviceCode {
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| auth_err("HTTP client", e))?;
-        let cached = cache_path.as_ref().and_then(load);
+        let cached = cache_path.as_ref().and_then(|p| load(p, &key));
         Ok(DeviceCode {
             client,
             http,
             scopes,
+            key,
             cache_path,
             state: Mutex::new(cached),
             prompt,
@@ -127,6 +213,9 @@ impl DeviceCode {
     fn store(&self, c: &Cached) {
         let Some(path) = &self.cache_path else { return };
         let file = CacheFile {
+            authority: self.key.authority.clone(),
+            tenant: self.key.tenant.clone(),
+            client_id: self.key.client_id.clone(),
             access_token: c.access.expose_secret().to_string(),
             expires_at: c.expires_at.unix_timestamp(),
             refresh_token: c.refresh.as_ref().map(|r| r.expose_secret().to_string()),
@@ -200,9 +289,15 @@ impl DeviceCode {
     }
 }
 
-fn load(path: &PathBuf) -> Option<Cached> {
+/// The cached sign-in, only if it was written for this key and its token is from the
+/// tenant asked for; anything else is ignored (and replaced at the next sign-in).
+fn load(path: &PathBuf, key: &CacheKey) -> Option<Cached> {
     let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).ok()?);
     let f: CacheFile = serde_json::from_str(&text).ok()?;
+    let written_for = CacheKey::new(&f.authority, &f.tenant, &f.client_id);
+    if written_for != *key || key.check_tid(&f.access_token).is_err() {
+        return None;
+    }
     Some(Cached {
         access: secret(f.access_token),
         expires_at: OffsetDateTime::from_unix_timestamp(f.expires_at).ok()?,
@@ -228,6 +323,7 @@ impl TokenProvider for DeviceCode {
             Some(c) => c,
             None => self.sign_in().await?,
         };
+        self.key.check_tid(fresh.access.expose_secret())?;
         self.store(&fresh);
         let access = fresh.access.clone();
         *state = Some(fresh);
@@ -235,8 +331,53 @@ impl TokenProvider for DeviceCode {
     }
 }
 
-/// `<data dir>/token-cache.json`.
-pub fn default_cache_path() -> Option<PathBuf> {
+/// `<data dir>/tokens/`: one cache file per authority, tenant and client id.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "resetdesk").map(|d| d.data_local_dir().join("tokens"))
+}
+
+/// The single cache file of earlier versions, shared by every tenant: never read, removed
+/// by `logout`.
+pub fn legacy_cache_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "resetdesk")
         .map(|d| d.data_local_dir().join("token-cache.json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_cache_file_per_cloud_tenant_and_client() {
+        let dir = std::path::Path::new("/c");
+        let a = CacheKey::new(
+            "https://login.microsoftonline.com",
+            "contoso.onmicrosoft.com",
+            "app",
+        );
+        let b = CacheKey::new(
+            "https://login.microsoftonline.com",
+            "fabrikam.onmicrosoft.com",
+            "app",
+        );
+        let c = CacheKey::new(
+            "https://login.microsoftonline.us",
+            "contoso.onmicrosoft.com",
+            "app",
+        );
+        let d = CacheKey::new(
+            "https://login.microsoftonline.com",
+            "contoso.onmicrosoft.com",
+            "other",
+        );
+        let files: std::collections::HashSet<_> =
+            [&a, &b, &c, &d].iter().map(|k| k.file_in(dir)).collect();
+        assert_eq!(files.len(), 4);
+        assert_eq!(
+            a.file_in(dir),
+            dir.join("login.microsoftonline.com_contoso.onmicrosoft.com_app.json")
+        );
+        let hostile = CacheKey::new("https://x", "../../etc/passwd", "a/b");
+        assert_eq!(hostile.file_in(dir).parent(), Some(dir));
+    }
 }

@@ -105,12 +105,24 @@ pub fn provider_for(config: &crate::config::Config) -> Result<Arc<dyn TokenProvi
                 config.tenant.as_deref().unwrap_or("organizations"),
                 client_id,
                 vec![format!("{root}/.default"), "offline_access".into()],
-                device_code::default_cache_path(),
+                device_code::default_cache_dir(),
                 |m| eprintln!("{m}"),
             )?))
         }
         other => Err(AuthError::Unsupported(other.name())),
     }
+}
+
+/// One string claim of a JWT's payload, read without verifying the signature (the token
+/// came from the login endpoint over TLS; this only checks it is for the tenant asked for).
+pub fn token_claim(token: &str, name: &str) -> Option<String> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get(name)?.as_str().map(str::to_string)
 }
 
 /// The role template ids in a JWT's `wids` claim, read without verifying the signature:

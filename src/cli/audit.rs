@@ -27,7 +27,10 @@ pub struct AuditArgs {
 
 /// Resets in the journal, as (target id, time) pairs.
 fn my_resets(session: &Session, operator_id: &str) -> Vec<(String, time::OffsetDateTime)> {
-    let Some(j) = journal::open(session.config.journal_path.as_deref()) else {
+    let Some(j) = journal::open(
+        session.config.journal_path.as_deref(),
+        session.sim.is_some(),
+    ) else {
         return vec![];
     };
     let Ok((entries, _)) = j.read() else {
@@ -127,13 +130,13 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<Exit, Failure> 
                     v
                 })
                 .collect();
-            println!("{}", serde_json::Value::Array(doc));
+            outln!("{}", serde_json::Value::Array(doc));
         } else if args.json {
             for e in &batch {
                 let mut v = serde_json::to_value(e).unwrap_or_default();
                 v["who"] = json!(who(e, &me.id));
                 v["confirmsJournal"] = json!(confirmed(e));
-                println!("{v}");
+                outln!("{v}");
             }
         } else if !batch.is_empty() || first {
             let mut t = Table::new(&[
@@ -182,9 +185,9 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<Exit, Failure> 
             let text = t.render();
             // When following, print the header once.
             if first {
-                print!("{text}");
+                out!("{text}");
             } else {
-                print!(
+                out!(
                     "{}",
                     text.split_once('\n').map(|(_, rest)| rest).unwrap_or("")
                 );

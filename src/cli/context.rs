@@ -136,6 +136,30 @@ impl Session {
         }
     }
 
+    /// The tenant this session acts in, for the journal: the token's `tid` and the tenant
+    /// as configured. No request is made.
+    pub async fn tenant_ref(&self) -> crate::journal::TenantRef {
+        use crate::secret::ExposeSecret;
+        let tid = self
+            .tokens
+            .token()
+            .await
+            .ok()
+            .and_then(|t| auth::token_claim(t.expose_secret(), "tid"));
+        crate::journal::TenantRef {
+            id: tid,
+            requested: self.config.tenant.clone(),
+            name: None,
+        }
+    }
+
+    /// The journal of this session: the demo's own, or the configured one.
+    pub async fn journal(&self) -> Option<crate::journal::Journal> {
+        let j = crate::journal::open(self.config.journal_path.as_deref(), self.sim.is_some())?;
+        j.set_tenant(self.tenant_ref().await);
+        Some(j)
+    }
+
     /// The operator's roles, read once per command.
     pub async fn operator(&self) -> Result<crate::graph::facts::OperatorFacts, Failure> {
         use crate::secret::ExposeSecret;

@@ -93,7 +93,7 @@ pub async fn run(global: &GlobalArgs, args: DoctorArgs) -> Result<Exit, Failure>
     checks.push(terminal_check());
     let failed = checks.iter().any(|c| c.status == Status::Fail);
     if args.json {
-        println!("{}", json!({"ok": !failed, "checks": checks}));
+        outln!("{}", json!({"ok": !failed, "checks": checks}));
     } else {
         for c in &checks {
             let mark = match c.status {
@@ -101,9 +101,9 @@ pub async fn run(global: &GlobalArgs, args: DoctorArgs) -> Result<Exit, Failure>
                 Status::Warn => "!",
                 Status::Fail => "✗",
             };
-            println!("{mark} {:<14} {}", c.check, sanitize(&c.detail));
+            outln!("{mark} {:<14} {}", c.check, sanitize(&c.detail));
             if !c.fix.is_empty() {
-                println!("  {:<14} → {}", "", sanitize(&c.fix));
+                outln!("  {:<14} → {}", "", sanitize(&c.fix));
             }
         }
     }

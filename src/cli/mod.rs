@@ -2,6 +2,40 @@
 //! readable table, or with `--json` exactly one JSON document on stdout; human messages go
 //! to stderr.
 
+/// Standard output for the headless commands. SIGPIPE is ignored (so that a write to a
+/// closed socket is an error, not a silent death), which makes a closed stdout an `EPIPE`
+/// here: `resetdesk audit | head` then ends quietly with the status a shell expects from a
+/// closed pipe (141), instead of panicking in `println!`.
+pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>, newline: bool) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let r = out
+        .write_fmt(args)
+        .and_then(|_| {
+            if newline {
+                out.write_all(b"\n")
+            } else {
+                Ok(())
+            }
+        })
+        .and_then(|_| out.flush());
+    if let Err(e) = r {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        eprintln!("resetdesk: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
+macro_rules! outln {
+    ($($t:tt)*) => { $crate::cli::write_stdout(format_args!($($t)*), true) };
+}
+
+macro_rules! out {
+    ($($t:tt)*) => { $crate::cli::write_stdout(format_args!($($t)*), false) };
+}
+
 mod audit;
 mod context;
 mod doctor;
@@ -224,7 +258,7 @@ pub enum Command {
     /// Password activity from the directory audit log.
     Audit(audit::AuditArgs),
     /// Forget the cached sign-in (device code).
-    Logout,
+    Logout(LogoutArgs),
     /// Check configuration, sign-in, roles, permissions, clipboard and terminal.
     Doctor(doctor::DoctorArgs),
 }
@@ -246,7 +280,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Reset(args)) => reset::run(&cli.global, args).await,
         Some(Command::Journal(args)) => journal::run(&cli.global, args).await,
         Some(Command::Audit(args)) => audit::run(&cli.global, args).await,
-        Some(Command::Logout) => logout(),
+        Some(Command::Logout(args)) => logout(&cli.global, args),
         Some(Command::Doctor(args)) => doctor::run(&cli.global, args).await,
         None => console(&cli.global).await,
     };
@@ -255,7 +289,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Err(f) => {
             if json {
                 // Scripts get the failure as the one JSON document too.
-                println!("{}", f.document());
+                outln!("{}", f.document());
             }
             eprintln!("{}", f.line());
             f.exit.into()
@@ -263,18 +297,66 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn logout() -> Result<Exit, Failure> {
-    let Some(path) = crate::auth::device_code::default_cache_path() else {
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Forget the cached sign-ins of every tenant and cloud, not only the current one.
+    #[arg(long)]
+    pub all: bool,
+}
+
+fn remove(path: &std::path::Path, removed: &mut Vec<String>) -> Result<(), Failure> {
+    let r = if path.is_dir() {
+        std::fs::remove_dir_all(path)
+    } else {
+        std::fs::remove_file(path)
+    };
+    match r {
+        Ok(()) => {
+            removed.push(path.display().to_string());
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Failure::new(
+            Exit::Failed,
+            format!("cannot remove {}: {e}", path.display()),
+        )),
+    }
+}
+
+/// Forgets the cached device-code sign-in of the configured cloud, tenant and client id
+/// (`--all`: of every one), and the single shared cache of earlier versions.
+fn logout(global: &GlobalArgs, args: LogoutArgs) -> Result<Exit, Failure> {
+    use crate::auth::device_code::{CacheKey, default_cache_dir, legacy_cache_path};
+    let mut removed = Vec::new();
+    if let Some(legacy) = legacy_cache_path() {
+        remove(&legacy, &mut removed)?;
+    }
+    let Some(dir) = default_cache_dir() else {
         return Ok(Exit::Ok);
     };
-    match std::fs::remove_file(&path) {
-        Ok(()) => eprintln!("Signed out: removed {}.", path.display()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => eprintln!("No cached sign-in."),
-        Err(e) => {
+    if args.all {
+        remove(&dir, &mut removed)?;
+    } else {
+        let config = context::load_config(global)?;
+        let Some(client_id) = config.client_id.as_deref() else {
             return Err(Failure::new(
-                Exit::Failed,
-                format!("cannot remove {}: {e}", path.display()),
-            ));
+                Exit::Usage,
+                "no client_id configured, so there is no current sign-in to forget",
+            )
+            .fix("`resetdesk logout --all` forgets every cached sign-in"));
+        };
+        let key = CacheKey::new(
+            &config.authority_url,
+            config.tenant.as_deref().unwrap_or("organizations"),
+            client_id,
+        );
+        remove(&key.file_in(&dir), &mut removed)?;
+    }
+    if removed.is_empty() {
+        eprintln!("No cached sign-in.");
+    } else {
+        for r in removed {
+            eprintln!("Signed out: removed {r}.");
         }
     }
     Ok(Exit::Ok)
@@ -310,7 +392,8 @@ async fn console(global: &GlobalArgs) -> Result<Exit, Failure> {
         graph: session.graph.clone(),
         tokens: session.tokens.clone(),
         clipboard: crate::clipboard::Clipboard::new(cfg.clipboard),
-        journal: crate::journal::open(cfg.journal_path.as_deref()),
+        journal: crate::journal::open(cfg.journal_path.as_deref(), global.demo),
+        tenant: cfg.tenant.clone(),
         audit: crate::graph::audit::PollerConfig {
             activities: cfg.audit_activities.clone(),
             lookback: cfg.audit_lookback,

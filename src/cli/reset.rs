@@ -143,7 +143,7 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
             "message": message,
             "fix": first.map(|r| r.fix.as_str()).unwrap_or(""),
         });
-        println!(
+        outln!(
             "{}",
             json!({
                 "status": "refused",
@@ -213,7 +213,8 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
         &outcome,
         args.ticket.as_deref(),
         args.revoke_sessions,
-    );
+    )
+    .await;
     let cx = Context {
         method,
         target_synced: u.on_premises_sync_enabled == Some(true),
@@ -259,7 +260,7 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
         if let (true, Some(p)) = (outcome.generated, &outcome.password) {
             doc["temporaryPassword"] = Value::String(p.expose_secret().to_string());
         }
-        println!("{doc}");
+        outln!("{doc}");
     } else {
         human(&a, &outcome, explanation.as_ref());
     }
@@ -279,45 +280,45 @@ fn human(a: &Assessment, o: &ResetOutcome, why: Option<&crate::graph::explain::E
         sanitize(u.user_principal_name.as_deref().unwrap_or(&u.id))
     );
     match o.status {
-        ResetStatus::Succeeded => println!("✓ Password reset for {who} ({}).", o.method.name()),
+        ResetStatus::Succeeded => outln!("✓ Password reset for {who} ({}).", o.method.name()),
         ResetStatus::Unconfirmed => {
-            println!("? Reset of {who} is UNCONFIRMED — verify before handing the password out.")
+            outln!("? Reset of {who} is UNCONFIRMED — verify before handing the password out.")
         }
-        ResetStatus::Failed => println!("✗ Reset of {who} failed."),
+        ResetStatus::Failed => outln!("✗ Reset of {who} failed."),
     }
     if let (true, Some(p)) = (o.generated, &o.password) {
-        println!("  Temporary password: {}", p.expose_secret());
+        outln!("  Temporary password: {}", p.expose_secret());
     }
     if o.status != ResetStatus::Failed {
         if o.force_change_with_mfa {
-            println!("  The user must complete MFA, then change it at next sign-in.");
+            outln!("  The user must complete MFA, then change it at next sign-in.");
         } else if o.force_change {
-            println!("  The user must change it at next sign-in.");
+            outln!("  The user must change it at next sign-in.");
         }
     }
     if let Some(d) = &o.detail {
-        println!("  {}", sanitize(d));
+        outln!("  {}", sanitize(d));
     }
     if let Some(x) = why {
-        println!("  Cause: {}", sanitize(&x.cause));
-        println!("  Do: {}", sanitize(&x.fix));
+        outln!("  Cause: {}", sanitize(&x.cause));
+        outln!("  Do: {}", sanitize(&x.fix));
     }
     if o.status == ResetStatus::Unconfirmed {
-        println!(
+        outln!(
             "  Verify: `resetdesk show {}` (last password change) or the audit log.",
             sanitize(u.user_principal_name.as_deref().unwrap_or(&u.id))
         );
     }
     match &o.revoked {
-        Some(Ok(())) => println!("  Sign-in sessions revoked."),
-        Some(Err(e)) => println!("  ! Revoking sessions failed: {}", sanitize(&e.to_string())),
+        Some(Ok(())) => outln!("  Sign-in sessions revoked."),
+        Some(Err(e)) => outln!("  ! Revoking sessions failed: {}", sanitize(&e.to_string())),
         None => {}
     }
 }
 
 /// Appends to the journal; a journal that cannot be written is reported, and does not
 /// undo or hide the reset.
-pub fn record(
+pub async fn record(
     session: &Session,
     op: &OperatorFacts,
     a: &Assessment,
@@ -325,7 +326,7 @@ pub fn record(
     ticket: Option<&str>,
     revoke: bool,
 ) {
-    let Some(j) = journal::open(session.config.journal_path.as_deref()) else {
+    let Some(j) = session.journal().await else {
         eprintln!("! no data directory for the journal; this reset is not journaled");
         return;
     };

@@ -53,7 +53,7 @@ pub async fn run(global: &GlobalArgs, args: SearchArgs) -> Result<Exit, Failure>
             "returned": users.len(),
             "users": users,
         });
-        println!("{doc}");
+        outln!("{doc}");
         return Ok(Exit::Ok);
     }
     if result.users.is_empty() {
@@ -83,7 +83,7 @@ pub async fn run(global: &GlobalArgs, args: SearchArgs) -> Result<Exit, Failure>
             u.job_title.clone().unwrap_or_default(),
         ]);
     }
-    print!("{}", t.render());
+    out!("{}", t.render());
     match result.count {
         Some(c) if c as usize > result.users.len() => eprintln!(
             "{} of {c} users shown; narrow the search or raise --top.",

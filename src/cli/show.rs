@@ -27,9 +27,9 @@ pub async fn run(global: &GlobalArgs, args: ShowArgs) -> Result<Exit, Failure> {
     let (operator, a) = session.assess(&args.user).await?;
     let doc = document(&a, &operator);
     if args.json {
-        println!("{doc}");
+        outln!("{doc}");
     } else {
-        print!("{}", human(&a, &doc));
+        out!("{}", human(&a, &doc));
     }
     Ok(Exit::Ok)
 }

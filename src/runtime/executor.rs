@@ -1,6 +1,7 @@
 //! Turns effects into tokio tasks and their results into messages. Search and details are
 //! "newest wins": a new request aborts the one before it.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedSender;
@@ -29,6 +30,11 @@ pub struct Executor {
     search: Option<JoinHandle<()>>,
     details: Option<JoinHandle<()>>,
     session: Option<JoinHandle<()>>,
+    /// The tenant as configured, for the journal.
+    requested_tenant: Option<String>,
+    /// Resets sent whose outcome has not come back, so that an exit in the meantime
+    /// journals them as unconfirmed.
+    in_flight: Arc<std::sync::Mutex<HashMap<u64, journal::Entry>>>,
 }
 
 impl Executor {
@@ -45,6 +51,8 @@ impl Executor {
             search: None,
             details: None,
             session: None,
+            requested_tenant: io.tenant,
+            in_flight: Arc::default(),
         }
     }
 
@@ -61,11 +69,36 @@ impl Executor {
             Effect::Quit => self.shutdown(),
             Effect::Reset { req, request, note } => {
                 let journal = self.journal.clone();
+                let pending = journal::interrupted_entry(
+                    &note.operator.user,
+                    &note.target_id,
+                    &note.target_upn,
+                    request.method.name(),
+                    journal::Options {
+                        force_change: request.force_change,
+                        force_change_with_mfa: request.force_change_with_mfa,
+                        revoke_sessions: request.revoke_sessions,
+                        generated: request.generated,
+                    },
+                    note.ticket.as_deref(),
+                );
+                self.in_flight
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(req, pending);
+                let in_flight = self.in_flight.clone();
                 // A reset is never aborted once sent: it runs to its outcome.
                 tokio::spawn(async move {
                     let revoke = note.revoke;
                     let outcome = reset(graph.as_ref(), request).await;
-                    if let Some(j) = journal {
+                    // Whoever takes the entry out journals it: this task with the
+                    // outcome, or shutdown with "interrupted".
+                    let mine = in_flight
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(&req)
+                        .is_some();
+                    if let (true, Some(j)) = (mine, journal) {
                         let entry = journal::reset_entry(
                             &note.operator.user,
                             &note.target_id,
@@ -159,17 +192,28 @@ impl Executor {
             }
             Effect::LoadSession => {
                 let tokens = self.tokens.clone();
+                let journal = self.journal.clone();
+                let requested = self.requested_tenant.clone();
                 let task = tokio::spawn(async move {
-                    let wids = tokens
-                        .token()
-                        .await
-                        .ok()
+                    let token = tokens.token().await.ok();
+                    let wids = token
+                        .as_ref()
                         .and_then(|t| auth::token_wids(t.expose_secret()));
+                    let tid = token
+                        .as_ref()
+                        .and_then(|t| auth::token_claim(t.expose_secret(), "tid"));
                     let (org, op) =
                         tokio::join!(graph.organization(), operator_facts(graph.as_ref(), wids));
+                    let org = org.ok();
+                    if let Some(j) = journal {
+                        j.set_tenant(journal::TenantRef {
+                            id: tid.or_else(|| org.as_ref().map(|o| o.id.clone())),
+                            requested,
+                            name: org.as_ref().and_then(|o| o.display_name.clone()),
+                        });
+                    }
                     let result = op.map_err(|e| e.to_string()).map(|operator| {
                         let tenant = org
-                            .ok()
                             .and_then(|o| o.display_name)
                             .unwrap_or_else(|| "tenant".into());
                         Box::new(SessionInfo { tenant, operator })
@@ -181,8 +225,23 @@ impl Executor {
         }
     }
 
-    /// Stops everything in flight.
+    /// Stops everything in flight. A reset still out is journaled as unconfirmed
+    /// ("interrupted"): the process is about to end and its outcome will never arrive here.
     pub fn shutdown(&mut self) {
+        let pending: Vec<journal::Entry> = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+            .map(|(_, e)| e)
+            .collect();
+        if let Some(j) = &self.journal {
+            for e in pending {
+                if let Err(err) = j.append(&e) {
+                    tracing::warn!(error = %err, "journal write failed");
+                }
+            }
+        }
         for t in [
             self.search.take(),
             self.details.take(),

@@ -73,6 +73,8 @@ pub struct Io {
     pub tokens: std::sync::Arc<dyn TokenProvider>,
     pub clipboard: crate::clipboard::Clipboard,
     pub journal: Option<crate::journal::Journal>,
+    /// The tenant as configured (`--tenant`), recorded in the journal.
+    pub tenant: Option<String>,
     pub audit: crate::graph::audit::PollerConfig,
     pub audit_timing: audit_stream::StreamTiming,
 }
