@@ -42,6 +42,85 @@ pub struct Clipboard {
     backend: Backend,
 }
 
+/// What the last copy reached, until it is cleared. Kept where the panic hook can find it
+/// too: a password must not outlive the process in any clipboard it reached.
+struct Held {
+    secret: SecretString,
+    native: bool,
+    terminal: bool,
+    tmux: bool,
+}
+
+static HELD: std::sync::Mutex<Option<Held>> = std::sync::Mutex::new(None);
+
+fn held() -> std::sync::MutexGuard<'static, Option<Held>> {
+    HELD.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Whether a copied password is still waiting to be cleared.
+pub fn holds_password() -> bool {
+    held().is_some()
+}
+
+/// For the panic hook: clears what the last copy reached, without the `Clipboard` (which
+/// the panicking code may hold). Never blocks on the lock; never panics.
+pub fn clear_after_panic() {
+    let Ok(mut guard) = HELD.try_lock() else {
+        return;
+    };
+    let Some(h) = guard.take() else { return };
+    if h.terminal {
+        let mut seq = Zeroizing::new(osc52(b"", false).to_string());
+        if h.tmux {
+            seq.push_str(&osc52(b"", true));
+        }
+        let mut out = std::io::stdout();
+        let _ = out.write_all(seq.as_bytes()).and_then(|_| out.flush());
+    }
+    if h.tmux {
+        scrub_tmux_buffers(&h.secret);
+    }
+    if h.native
+        && let Ok(mut c) = arboard::Clipboard::new()
+        && c.get_text()
+            .is_ok_and(|t| Zeroizing::new(t).as_str() == h.secret.expose_secret())
+    {
+        let _ = c.clear();
+    }
+}
+
+/// Deletes every tmux paste buffer that holds `secret`: the one `load-buffer` made and
+/// the one tmux itself made from the OSC 52 sequence (`set-clipboard on`). Returns how
+/// many were deleted.
+fn scrub_tmux_buffers(secret: &SecretString) -> usize {
+    let Ok(list) = Command::new("tmux")
+        .args(["list-buffers", "-F", "#{buffer_name}"])
+        .stderr(Stdio::null())
+        .output()
+    else {
+        return 0;
+    };
+    let mut deleted = 0;
+    for name in String::from_utf8_lossy(&list.stdout).lines() {
+        let holds = Command::new("tmux")
+            .args(["show-buffer", "-b", name])
+            .stderr(Stdio::null())
+            .output()
+            .map(|o| Zeroizing::new(o.stdout).as_slice() == secret.expose_secret().as_bytes())
+            .unwrap_or(false);
+        if holds
+            && Command::new("tmux")
+                .args(["delete-buffer", "-b", name])
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        {
+            deleted += 1;
+        }
+    }
+    deleted
+}
+
 fn in_ssh() -> bool {
     ["SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT"]
         .iter()
@@ -99,8 +178,11 @@ impl Clipboard {
                 };
                 #[cfg(not(target_os = "linux"))]
                 let r = c.set_text(text.expose_secret().to_string());
-                r.map(|_| Via::Native)
-                    .map_err(|e| format!("the system clipboard refused: {e}"))
+                r.map(|_| {
+                    *held() = Some(Held { secret: text.clone(), native: true, terminal: false, tmux: false });
+                    Via::Native
+                })
+                .map_err(|e| format!("the system clipboard refused: {e}"))
             }
             Backend::Terminal { tmux } => {
                 let bytes = text.expose_secret().as_bytes();
@@ -109,6 +191,7 @@ impl Clipboard {
                     seq.push_str(&osc52(bytes, true));
                 }
                 out.write_all(seq.as_bytes()).and_then(|_| out.flush()).map_err(|e| format!("cannot write to the terminal: {e}"))?;
+                *held() = Some(Held { secret: text.clone(), native: false, terminal: true, tmux: *tmux });
                 if *tmux {
                     tmux_load_buffer(bytes)?;
                     return Ok(Via::Tmux);
@@ -123,6 +206,29 @@ impl Clipboard {
     /// overwritten with nothing: leaving a password there is the worse risk. Returns whether
     /// something was cleared.
     pub fn clear(&mut self, text: &SecretString, out: &mut dyn Write) -> Result<bool, String> {
+        let result = self.clear_backend(text, out);
+        if result.is_ok() {
+            let mut h = held();
+            if h.as_ref()
+                .is_some_and(|h| h.secret.expose_secret() == text.expose_secret())
+            {
+                *h = None;
+            }
+        }
+        result
+    }
+
+    /// On the way out (quit, Ctrl-C, a signal): clears whatever the last copy reached and
+    /// is not cleared yet. Returns whether there was something to clear.
+    pub fn clear_held(&mut self, out: &mut dyn Write) -> Result<bool, String> {
+        let secret = match held().as_ref() {
+            Some(h) => h.secret.clone(),
+            None => return Ok(false),
+        };
+        self.clear(&secret, out).map(|_| true)
+    }
+
+    fn clear_backend(&mut self, text: &SecretString, out: &mut dyn Write) -> Result<bool, String> {
         match &mut self.backend {
             Backend::Off => Ok(false),
             Backend::Native(c) => match c.get_text() {
@@ -142,16 +248,7 @@ impl Clipboard {
                     .and_then(|_| out.flush())
                     .map_err(|e| e.to_string())?;
                 if *tmux {
-                    let holds = Command::new("tmux")
-                        .arg("show-buffer")
-                        .output()
-                        .map(|o| {
-                            Zeroizing::new(o.stdout).as_slice() == text.expose_secret().as_bytes()
-                        })
-                        .unwrap_or(false);
-                    if holds {
-                        let _ = Command::new("tmux").arg("delete-buffer").status();
-                    }
+                    scrub_tmux_buffers(text);
                 }
                 Ok(true)
             }

@@ -81,7 +81,7 @@ impl Action {
             Action::Select => "open the selected user's details",
             Action::NextPane => "next pane",
             Action::PrevPane => "previous pane",
-            Action::Reset => "reset the selected user's password",
+            Action::Reset => "reset the highlighted/open user's password",
             Action::Refresh => "re-read the user and your roles",
             Action::Help => "this help",
             Action::Command => "command (:user UPN, :audit, :whoami, :q)",

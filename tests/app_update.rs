@@ -675,8 +675,12 @@ fn the_audit_log_confirms_a_reset_made_in_the_console() {
         t0,
     );
     assert!(fx.is_empty());
-    // The pane filters locally, and stays bounded.
+    // The pane filters locally, and stays bounded. (A password never copied or revealed
+    // takes a second Esc to forget.)
     a.update(code(KeyCode::Esc), t0);
+    assert!(matches!(&a.reset, ResetFlow::Done(o) if o.close_armed));
+    a.update(code(KeyCode::Esc), t0);
+    assert!(!a.reset.is_open());
     a.focus = Focus::Audit;
     a.mode = Mode::Normal;
     a.update(key('/'), t0);
@@ -696,4 +700,203 @@ fn the_audit_log_confirms_a_reset_made_in_the_console() {
         .collect();
     a.update(Msg::AuditBatch(many), t0);
     assert_eq!(a.audit.rows.len(), resetdesk::app::audit::CAPACITY);
+}
+
+/// A session with two search results, "ade" typed; returns the app ready in the list.
+fn with_two_results(t0: Instant) -> App {
+    let mut a = app();
+    a.update(session(), t0);
+    type_str(&mut a, "ade", t0);
+    let req = match &a.update(Msg::Tick, t0 + Duration::from_secs(1))[..] {
+        [Effect::Search { req, .. }] => *req,
+        other => panic!("{other:?}"),
+    };
+    a.update(
+        Msg::SearchDone {
+            req,
+            query: "ade".into(),
+            result: Ok((
+                vec![user("1", "Adele Vance"), user("2", "Adelaide Brooks")],
+                Some(2),
+            )),
+        },
+        t0,
+    );
+    a
+}
+
+fn details_req(fx: &[Effect]) -> (u64, String) {
+    match fx {
+        [Effect::LoadDetails { req, key, .. }] => (*req, key.clone()),
+        other => panic!("expected one details load, got {other:?}"),
+    }
+}
+
+#[test]
+fn r_in_the_list_resets_the_highlighted_user_never_the_one_opened_before() {
+    let t0 = Instant::now();
+    let mut a = with_two_results(t0);
+    // Open Adele, go back to the list, move to Adelaide.
+    let (req, opened) = details_req(&a.update(code(KeyCode::Enter), t0));
+    assert_eq!(opened, "1");
+    a.update(
+        Msg::DetailsDone {
+            req,
+            result: Ok(assessment(user("1", "Adele Vance"), true)),
+        },
+        t0,
+    );
+    a.update(code(KeyCode::Esc), t0);
+    assert_eq!(a.focus, Focus::Search);
+    a.update(key('j'), t0);
+    assert_eq!(a.selected_user().unwrap().id, "2");
+    // `r` opens Adelaide first; no dialog for Adele in the meantime.
+    let (req, opened) = details_req(&a.update(key('r'), t0));
+    assert_eq!(opened, "2");
+    assert!(!a.reset.is_open());
+    a.update(
+        Msg::DetailsDone {
+            req,
+            result: Ok(assessment(user("2", "Adelaide Brooks"), true)),
+        },
+        t0,
+    );
+    match &a.reset {
+        ResetFlow::Dialog(d) => {
+            assert_eq!(d.user_id, "2");
+            assert_eq!(d.upn, "adelaide.brooks@contoso.com");
+        }
+        other => panic!("the dialog for the highlighted user: {other:?}"),
+    }
+    // A stale answer for another request never opens a dialog.
+    a.update(code(KeyCode::Esc), t0);
+    a.focus = Focus::Search;
+    a.update(key('k'), t0);
+    let (stale, _) = details_req(&a.update(key('r'), t0));
+    a.update(code(KeyCode::Esc), t0);
+    let (newer, _) = details_req(&a.update(code(KeyCode::Enter), t0)); // Adele again
+    assert_ne!(newer, stale);
+    a.update(
+        Msg::DetailsDone {
+            req: stale,
+            result: Ok(assessment(user("1", "Adele Vance"), true)),
+        },
+        t0,
+    );
+    assert!(!a.reset.is_open(), "the newer request won");
+}
+
+#[test]
+fn r_in_the_details_pane_resets_the_user_shown_there() {
+    let t0 = Instant::now();
+    let mut a = with_two_results(t0);
+    a.update(code(KeyCode::Esc), t0);
+    // `:user` opens someone else while the list highlights Adele.
+    for c in ":user kevin.moore@contoso.com".chars() {
+        a.update(key(c), t0);
+    }
+    let (req, opened) = details_req(&a.update(code(KeyCode::Enter), t0));
+    assert_eq!(opened, "kevin.moore@contoso.com");
+    assert_eq!(a.focus, Focus::Details);
+    a.update(
+        Msg::DetailsDone {
+            req,
+            result: Ok(assessment(user("7", "Kevin Moore"), true)),
+        },
+        t0,
+    );
+    assert!(a.update(key('r'), t0).is_empty());
+    assert!(matches!(&a.reset, ResetFlow::Dialog(d) if d.user_id == "7"));
+}
+
+fn otp_on_screen(t0: Instant) -> App {
+    let mut a = app();
+    a.update(session(), t0);
+    a.mode = Mode::Normal;
+    a.focus = Focus::Details;
+    a.details = Details::Loaded(assessment(user("1", "Adele Vance"), true));
+    a.update(key('r'), t0);
+    a.update(code(KeyCode::BackTab), t0);
+    let req = match &a.update(code(KeyCode::Enter), t0)[..] {
+        [Effect::Reset { req, .. }] => *req,
+        other => panic!("{other:?}"),
+    };
+    a.update(
+        Msg::ResetDone {
+            req,
+            outcome: Box::new(ResetOutcome {
+                status: ResetStatus::Succeeded,
+                method: Method::PasswordProfile,
+                password: Some(secret("Xy7#pQ2!mLw9zK4a".into())),
+                generated: true,
+                force_change: true,
+                force_change_with_mfa: false,
+                error: None,
+                detail: None,
+                revoked: None,
+                request_ids: vec![],
+                started_at: time::OffsetDateTime::now_utc(),
+            }),
+        },
+        t0,
+    );
+    assert!(matches!(a.reset, ResetFlow::Done(_)));
+    a
+}
+
+#[test]
+fn a_password_never_seen_is_not_forgotten_on_one_key_and_quit_asks_first() {
+    let t0 = Instant::now();
+    let mut a = otp_on_screen(t0);
+    // Enter once: a warning, the password is still there.
+    a.update(code(KeyCode::Enter), t0);
+    assert!(matches!(&a.reset, ResetFlow::Done(o) if o.close_armed && o.password.is_some()));
+    // Another key disarms; q asks before quitting, and saying no keeps the view.
+    a.update(key('x'), t0);
+    assert!(matches!(&a.reset, ResetFlow::Done(o) if !o.close_armed));
+    assert!(a.update(key('q'), t0).is_empty());
+    assert_eq!(a.mode, Mode::ConfirmQuit);
+    assert!(a.quit_warning().unwrap().contains("one-time password"));
+    a.update(key('n'), t0);
+    assert!(!a.quit && matches!(a.reset, ResetFlow::Done(_)));
+    assert!(matches!(a.update(key('q'), t0)[..], []));
+    assert!(matches!(a.update(key('q'), t0)[..], [Effect::Quit]));
+    assert_eq!(a.exit_status, 0);
+    // Once revealed (or copied), Esc closes at once.
+    let mut b = otp_on_screen(t0);
+    b.update(key('v'), t0);
+    b.update(code(KeyCode::Esc), t0);
+    assert!(!b.reset.is_open());
+}
+
+#[test]
+fn quit_during_a_reset_in_flight_asks_and_signals_set_the_exit_status() {
+    let t0 = Instant::now();
+    let mut a = app();
+    a.update(session(), t0);
+    a.mode = Mode::Normal;
+    a.focus = Focus::Details;
+    a.details = Details::Loaded(assessment(user("1", "Adele Vance"), true));
+    a.update(key('r'), t0);
+    a.update(code(KeyCode::BackTab), t0);
+    a.update(code(KeyCode::Enter), t0);
+    assert!(matches!(a.reset, ResetFlow::InFlight { .. }));
+    assert!(a.update(key('q'), t0).is_empty());
+    assert_eq!(a.mode, Mode::ConfirmQuit);
+    assert!(a.quit_warning().unwrap().contains("in flight"));
+    for (signal, status) in [(2, 130), (15, 143), (1, 129)] {
+        let mut b = app();
+        assert!(matches!(
+            b.update(Msg::Terminate(signal), t0)[..],
+            [Effect::Quit]
+        ));
+        assert!(b.quit);
+        assert_eq!(b.exit_status, status);
+    }
+    let mut c = app();
+    c.update(
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        t0,
+    );
+    assert_eq!(c.exit_status, 130);
 }

@@ -163,6 +163,7 @@ async fn snapshots() {
         copied: None,
         clear_at: None,
         confirmed: false,
+        close_armed: false,
     }));
     snapshot_all("otp_masked", &otp);
     for &(w, h) in SIZES {

@@ -50,8 +50,9 @@ pub enum Msg {
     /// New audit entries, oldest first.
     AuditBatch(Vec<crate::graph::model::DirectoryAudit>),
     AuditStatus(AuditStatus),
-    /// The terminal is going away (SIGTERM, SIGHUP).
-    Terminate,
+    /// A signal asks the console to end (SIGINT, SIGTERM, SIGHUP): the number, so the
+    /// process exits 128 + it after restoring the terminal.
+    Terminate(i32),
 }
 
 /// What the journal needs about a reset besides its outcome.
@@ -192,6 +193,12 @@ pub struct App {
     pub connection: Connection,
     pub flash: Option<Flash>,
     pub quit: bool,
+    /// The process's exit status once `quit` is set: 0 for `q`, 128 + the signal after a
+    /// signal, 130 for Ctrl-C (the interrupt key).
+    pub exit_status: u8,
+    /// `r` from the list opened the highlighted user: show the reset once these details
+    /// (this request) arrive.
+    reset_after_load: Option<u64>,
     pub spinner: usize,
     /// Lines scrolled in the details pane (j/k there).
     pub details_scroll: u16,
@@ -227,6 +234,8 @@ impl App {
             connection: Connection::Connecting,
             flash: None,
             quit: false,
+            exit_status: 0,
+            reset_after_load: None,
             spinner: 0,
             details_scroll: 0,
             reset: ResetFlow::Closed,
@@ -338,10 +347,7 @@ impl App {
             }
             Msg::Resize => vec![],
             Msg::Tick => self.on_tick(now),
-            Msg::Terminate => {
-                self.quit = true;
-                vec![Effect::Quit]
-            }
+            Msg::Terminate(signal) => self.quit_now(128 + signal.clamp(0, 127) as u8),
             Msg::SessionLoaded(Ok(info)) => {
                 self.connection = Connection::Connected;
                 let op = Arc::new(info.operator.clone());
@@ -447,10 +453,14 @@ impl App {
                     Details::Loading { key, .. } => key.clone(),
                     _ => String::new(),
                 };
+                let then_reset = self.reset_after_load.take() == Some(req);
                 match result {
                     Ok(a) => {
                         self.search.remember(&a.target.user);
                         self.details = Details::Loaded(a);
+                        if then_reset && !self.reset.is_open() {
+                            return self.open_reset(now);
+                        }
                     }
                     Err(error) => self.details = Details::Failed { key, error },
                 }
@@ -504,6 +514,8 @@ impl App {
     }
 
     fn load_details(&mut self, key: String) -> Vec<Effect> {
+        // A newer request: whatever `r` was waiting for is no longer what is shown.
+        self.reset_after_load = None;
         let req = self.req();
         self.details_scroll = 0;
         self.details = Details::Loading {
@@ -523,11 +535,43 @@ impl App {
         }
     }
 
+    /// Ends the console with this exit status (the runtime clears the clipboard and
+    /// restores the terminal on the way out).
+    fn quit_now(&mut self, status: u8) -> Vec<Effect> {
+        self.quit = true;
+        self.exit_status = status;
+        vec![Effect::Quit]
+    }
+
+    /// Why `q` asks before quitting, if it does: a reset in flight, a one-time password
+    /// on screen, or other work in flight.
+    pub fn quit_warning(&self) -> Option<&'static str> {
+        match &self.reset {
+            ResetFlow::InFlight { .. } => Some(
+                "A reset is in flight: quitting now leaves its outcome unknown (journaled as unconfirmed).",
+            ),
+            ResetFlow::Done(otp) if otp.password.is_some() => Some(
+                "A one-time password is on screen: quitting forgets it and clears the clipboard.",
+            ),
+            _ if self.busy() && self.connection != Connection::Connecting => {
+                Some("Work is in flight.")
+            }
+            _ => None,
+        }
+    }
+
     fn on_key(&mut self, k: KeyEvent, now: Instant) -> Vec<Effect> {
-        // Ctrl-C always quits, whatever is open.
+        // Ctrl-C always quits, whatever is open, as the interrupt key does (130).
         if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
-            self.quit = true;
-            return vec![Effect::Quit];
+            return self.quit_now(130);
+        }
+        // The question "quit?" comes before whatever is open under it.
+        if self.mode == Mode::ConfirmQuit {
+            if self.keymap.lookup(&k) == Some(Action::Quit) {
+                return self.quit_now(0);
+            }
+            self.mode = Mode::Normal;
+            return vec![];
         }
         if self.reset.is_open() {
             return self.on_reset_key(k, now);
@@ -566,14 +610,7 @@ impl App {
                 }
                 vec![]
             }
-            Mode::ConfirmQuit => {
-                if self.keymap.lookup(&k) == Some(Action::Quit) {
-                    self.quit = true;
-                    return vec![Effect::Quit];
-                }
-                self.mode = Mode::Normal;
-                vec![]
-            }
+            Mode::ConfirmQuit => vec![],
             Mode::Normal => match self.keymap.lookup(&k) {
                 Some(a) => self.on_action(a, now),
                 None => vec![],
@@ -722,6 +759,32 @@ impl App {
         }
     }
 
+    /// The reset for the user whose details are shown: the dialog, or the refusal.
+    fn open_reset(&mut self, now: Instant) -> Vec<Effect> {
+        match &self.details {
+            _ if self.options.read_only => {
+                self.flash(
+                    Level::Warn,
+                    self.reset_unavailable().unwrap_or_default(),
+                    now,
+                );
+            }
+            Details::Loaded(a) if !a.verdict.allowed => {
+                self.reset = ResetFlow::Refused(Refusal {
+                    label: a.target.user.label().to_string(),
+                    reasons: a.verdict.reasons.clone(),
+                    least_role: a.verdict.least_privileged_role.clone(),
+                });
+            }
+            Details::Loaded(a) => self.reset = ResetFlow::Dialog(Box::new(Dialog::new(a))),
+            _ => {
+                let why = self.reset_unavailable().unwrap_or_default();
+                self.flash(Level::Warn, why, now);
+            }
+        }
+        vec![]
+    }
+
     fn on_action(&mut self, a: Action, now: Instant) -> Vec<Effect> {
         let page = 10;
         match a {
@@ -791,28 +854,37 @@ impl App {
                 vec![]
             }
             Action::Reset => {
-                match &self.details {
-                    _ if self.options.read_only => {
-                        self.flash(
-                            Level::Warn,
-                            self.reset_unavailable().unwrap_or_default(),
-                            now,
-                        );
+                // From the list, `r` acts on the highlighted user: open them first, then
+                // the dialog, so the dialog is never for a user other than the one shown.
+                if self.focus == Focus::Search
+                    && !self.options.read_only
+                    && let Some(u) = self.search.selected_user()
+                {
+                    let shown = match &self.details {
+                        Details::Loaded(a) => Some(a.target.user.id.as_str()),
+                        Details::Loading { key, .. } => Some(key.as_str()),
+                        _ => None,
+                    };
+                    if let Details::Loading { req, key } = &self.details
+                        && *key == u.id
+                    {
+                        // Already on its way: the dialog follows it.
+                        self.reset_after_load = Some(*req);
+                        self.focus = Focus::Details;
+                        return vec![];
                     }
-                    Details::Loaded(a) if !a.verdict.allowed => {
-                        self.reset = ResetFlow::Refused(Refusal {
-                            label: a.target.user.label().to_string(),
-                            reasons: a.verdict.reasons.clone(),
-                            least_role: a.verdict.least_privileged_role.clone(),
-                        });
+                    if shown != Some(u.id.as_str()) {
+                        let key = u.id.clone();
+                        self.focus = Focus::Details;
+                        let effects = self.load_details(key);
+                        if let Details::Loading { req, .. } = &self.details {
+                            self.reset_after_load = Some(*req);
+                        }
+                        return effects;
                     }
-                    Details::Loaded(a) => self.reset = ResetFlow::Dialog(Box::new(Dialog::new(a))),
-                    _ => {
-                        let why = self.reset_unavailable().unwrap_or_default();
-                        self.flash(Level::Warn, why, now);
-                    }
+                    self.focus = Focus::Details;
                 }
-                vec![]
+                self.open_reset(now)
             }
             Action::Refresh => {
                 self.connection = Connection::Connecting;
@@ -838,12 +910,11 @@ impl App {
                 vec![]
             }
             Action::Quit => {
-                if self.busy() && self.connection != Connection::Connecting {
+                if self.quit_warning().is_some() {
                     self.mode = Mode::ConfirmQuit;
                     vec![]
                 } else {
-                    self.quit = true;
-                    vec![Effect::Quit]
+                    self.quit_now(0)
                 }
             }
         }

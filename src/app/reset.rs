@@ -251,6 +251,9 @@ pub struct Otp {
     pub clear_at: Option<Instant>,
     /// The audit log has shown this reset.
     pub confirmed: bool,
+    /// Esc/Enter was pressed once with the password neither copied nor revealed: the next
+    /// press closes the view and forgets it.
+    pub close_armed: bool,
 }
 
 #[derive(Debug, Default)]
@@ -278,7 +281,14 @@ impl App {
     pub(super) fn on_reset_key(&mut self, k: KeyEvent, now: Instant) -> Vec<Effect> {
         let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
         match &mut self.reset {
-            ResetFlow::Closed | ResetFlow::InFlight { .. } => vec![],
+            ResetFlow::Closed => vec![],
+            // Nothing to do while the reset is out but ask before quitting.
+            ResetFlow::InFlight { .. } => {
+                if self.keymap.lookup(&k) == Some(crate::keymap::Action::Quit) {
+                    self.mode = super::Mode::ConfirmQuit;
+                }
+                vec![]
+            }
             ResetFlow::Refused(_) => {
                 if matches!(k.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
                     self.reset = ResetFlow::Closed;
@@ -286,6 +296,10 @@ impl App {
                 vec![]
             }
             ResetFlow::Done(otp) => {
+                let closing = matches!(k.code, KeyCode::Esc | KeyCode::Enter);
+                if !closing {
+                    otp.close_armed = false;
+                }
                 match k.code {
                     KeyCode::Char('v') => otp.revealed = !otp.revealed,
                     KeyCode::Char('y') => {
@@ -293,10 +307,23 @@ impl App {
                             return vec![Effect::Copy(pw.clone())];
                         }
                     }
+                    // A password nobody has seen or copied is not dropped on one key:
+                    // the first press says what would be lost.
+                    KeyCode::Esc | KeyCode::Enter
+                        if otp.password.is_some()
+                            && otp.copied.is_none()
+                            && !otp.revealed
+                            && !otp.close_armed =>
+                    {
+                        otp.close_armed = true;
+                    }
                     // Closing drops the password (zeroized); a pending clipboard clear
                     // still happens.
-                    KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => {
-                        self.reset = ResetFlow::Closed
+                    KeyCode::Esc | KeyCode::Enter => self.reset = ResetFlow::Closed,
+                    // `q` here means "quit the console": it asks first, since the
+                    // password on screen would be gone.
+                    _ if self.keymap.lookup(&k) == Some(crate::keymap::Action::Quit) => {
+                        self.mode = super::Mode::ConfirmQuit;
                     }
                     _ => {}
                 }
@@ -441,6 +468,7 @@ impl App {
             copied: None,
             clear_at: None,
             confirmed: false,
+            close_armed: false,
         }));
         // Show the new "last password change" behind the view.
         if succeeded && !user_id.is_empty() {

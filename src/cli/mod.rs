@@ -61,6 +61,12 @@ pub enum Exit {
     Usage = 2,
     Refused = 3,
     AuthFailed = 4,
+    /// 128 + the signal: SIGHUP (the SSH connection dropped).
+    Hangup = 129,
+    /// SIGINT, or Ctrl-C in the console.
+    Interrupted = 130,
+    /// SIGTERM.
+    Terminated = 143,
 }
 
 impl From<Exit> for ExitCode {
@@ -89,6 +95,7 @@ impl Failure {
             Exit::Usage => "usage",
             Exit::Refused => "refused",
             Exit::AuthFailed => "auth-failed",
+            Exit::Hangup | Exit::Interrupted | Exit::Terminated => "interrupted",
         };
         Failure {
             exit,
@@ -409,8 +416,14 @@ async fn console(global: &GlobalArgs) -> Result<Exit, Failure> {
             ..Default::default()
         },
     };
-    crate::runtime::run(app, theme, io)
+    let status = crate::runtime::run(app, theme, io)
         .await
         .map_err(|e| Failure::new(Exit::Failed, format!("terminal error: {e}")))?;
-    Ok(Exit::Ok)
+    Ok(match status {
+        0 => Exit::Ok,
+        129 => Exit::Hangup,
+        130 => Exit::Interrupted,
+        143 => Exit::Terminated,
+        _ => Exit::Failed,
+    })
 }

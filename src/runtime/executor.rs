@@ -225,6 +225,15 @@ impl Executor {
         }
     }
 
+    /// The console is ending: a copied password is cleared from every clipboard it
+    /// reached, and work in flight is stopped.
+    pub fn on_exit(&mut self) {
+        if let Err(e) = self.clipboard.clear_held(&mut std::io::stdout()) {
+            tracing::warn!(error = %e, "clipboard clear at exit failed");
+        }
+        self.shutdown();
+    }
+
     /// Stops everything in flight. A reset still out is journaled as unconfirmed
     /// ("interrupted"): the process is about to end and its outcome will never arrive here.
     pub fn shutdown(&mut self) {

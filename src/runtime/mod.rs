@@ -40,31 +40,32 @@ fn spawn_input(tx: mpsc::UnboundedSender<Msg>) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// SIGTERM and SIGHUP (the SSH connection dropped) quit like `q` does, so the terminal is
-/// restored and tasks stop.
-fn spawn_signals(tx: mpsc::UnboundedSender<Msg>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let (Ok(mut term), Ok(mut hup)) = (
-                signal(SignalKind::terminate()),
-                signal(SignalKind::hangup()),
-            ) else {
-                return;
+/// SIGINT, SIGTERM and SIGHUP (the SSH connection dropped) end the console through the
+/// event loop like `q` does — the clipboard is cleared, a reset in flight is journaled,
+/// the terminal restored — and the process then exits 128 + the signal. The handlers are
+/// installed before the terminal is touched, so no signal finds it raw and unguarded.
+fn spawn_signals(tx: mpsc::UnboundedSender<Msg>) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut int = signal(SignalKind::interrupt())?;
+        let mut term = signal(SignalKind::terminate())?;
+        let mut hup = signal(SignalKind::hangup())?;
+        Ok(tokio::spawn(async move {
+            let n = tokio::select! {
+                _ = int.recv() => libc::SIGINT,
+                _ = term.recv() => libc::SIGTERM,
+                _ = hup.recv() => libc::SIGHUP,
             };
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = hup.recv() => {}
-            }
-            let _ = tx.send(Msg::Terminate);
+            let _ = tx.send(Msg::Terminate(n));
+        }))
+    }
+    #[cfg(not(unix))]
+    Ok(tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = tx.send(Msg::Terminate(2));
         }
-        #[cfg(not(unix))]
-        {
-            let _ = tx;
-            std::future::pending::<()>().await;
-        }
-    })
+    }))
 }
 
 /// What the console's effects act on.
@@ -79,11 +80,13 @@ pub struct Io {
     pub audit_timing: audit_stream::StreamTiming,
 }
 
-pub async fn run(mut app: App, theme: Theme, io: Io) -> std::io::Result<()> {
+/// Runs the console until it quits; returns the process's exit status (0, or 128 + the
+/// signal that ended it, 130 for Ctrl-C).
+pub async fn run(mut app: App, theme: Theme, io: Io) -> std::io::Result<u8> {
     let (tx, mut rx) = mpsc::unbounded_channel();
+    let signals = spawn_signals(tx.clone())?;
     let mut guard = TerminalGuard::enter()?;
     let input = spawn_input(tx.clone());
-    let signals = spawn_signals(tx.clone());
     let mut exec = Executor::new(io, tx);
     for e in app.start() {
         exec.run(e);
@@ -127,19 +130,20 @@ pub async fn run(mut app: App, theme: Theme, io: Io) -> std::io::Result<()> {
         for m in msgs {
             for e in app.update(m, Instant::now()) {
                 if matches!(e, Effect::Quit) {
-                    exec.shutdown();
                     break 'outer;
                 }
                 exec.run(e);
             }
             if app.quit {
-                exec.shutdown();
                 break 'outer;
             }
         }
     }
+    // Every way out of the loop comes here: the clipboard is cleared and in-flight resets
+    // journaled before the terminal is restored (the panic hook does its own).
+    exec.on_exit();
     input.abort();
     signals.abort();
     drop(guard);
-    Ok(())
+    Ok(app.exit_status)
 }

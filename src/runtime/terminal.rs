@@ -31,6 +31,8 @@ fn install_panic_hook() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            // A copied password must not outlive the process, even a crashed one.
+            crate::clipboard::clear_after_panic();
             restore();
             previous(info);
             // Never fall back into a half-torn-down UI: leave, non-zero.

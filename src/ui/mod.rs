@@ -161,7 +161,8 @@ fn command_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         ]),
         Mode::ConfirmQuit => Line::from(Span::styled(
             format!(
-                "Work is in flight — press {} again to quit, any other key to stay.",
+                "{} Press {} again to quit, any other key to stay.",
+                app.quit_warning().unwrap_or("Quit?"),
                 app.keymap.label(Action::Quit)
             ),
             theme.warn,

@@ -44,7 +44,13 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
             l.push(Line::from(styled("Esc close".into(), theme.key)));
             (" ✗ Reset not allowed ".into(), theme.danger, l)
         }
-        ResetFlow::Dialog(d) => (" ⚠ Reset password ".into(), theme.danger, dialog(d, theme)),
+        // The title names the target, so the dialog can never be mistaken for another
+        // user's.
+        ResetFlow::Dialog(d) => (
+            format!(" ⚠ Reset password of {} ", clean(&d.upn, 56)),
+            theme.danger,
+            dialog(d, theme),
+        ),
         ResetFlow::InFlight { target, .. } => (
             " ⚠ Resetting… ".into(),
             theme.warn,
@@ -298,6 +304,13 @@ fn otp_view(o: &Otp, theme: &Theme) -> (String, Style, Vec<Line<'static>>) {
             text.push_str(&format!(" · clipboard clears in {left} s"));
         }
         l.push(Line::from(styled(text, theme.info)));
+    }
+    if o.close_armed {
+        l.push(Line::from(styled(
+            "! Not copied or revealed yet: Esc again forgets the password for good (y copy · v reveal)."
+                .into(),
+            theme.warn,
+        )));
     }
     l.push(Line::from(""));
     let keys = if o.password.is_some() {
