@@ -11,7 +11,44 @@ struct Tmux {
     socket: String,
 }
 
+/// These tests are the proof that the terminal and the clipboard are left clean: without
+/// tmux they fail, never pass silently (`.ci/run` installs it).
+fn require_tmux() {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "tmux is required for the end-to-end tests (apt-get install tmux)"
+    );
+}
+
 impl Tmux {
+    /// A detached session running `script` in `sh -c`, `w`×`h`, with OSC 52 from the
+    /// pane turned into tmux paste buffers (as `set-clipboard on` does for users).
+    fn start(name: &str, w: u16, h: u16, script: &str) -> Tmux {
+        require_tmux();
+        let t = Tmux {
+            socket: format!("resetdesk-e2e-{name}-{}", std::process::id()),
+        };
+        t.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            &w.to_string(),
+            "-y",
+            &h.to_string(),
+            "sh",
+            "-c",
+            script,
+        ]);
+        t.cmd(&["set", "-s", "set-clipboard", "on"]);
+        t
+    }
+
     fn cmd(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .args(["-L", &self.socket, "-f", "/dev/null"])
@@ -54,6 +91,77 @@ impl Tmux {
     fn type_text(&self, text: &str) {
         self.cmd(&["send-keys", "-t", "t", "-l", text]);
     }
+
+    fn format(&self, f: &str) -> String {
+        self.cmd(&["display", "-p", "-t", "t", f])
+            .trim()
+            .to_string()
+    }
+
+    /// The console's pid: the pane's shell's child.
+    fn console_pid(&self) -> String {
+        let shell = self.format("#{pane_pid}");
+        let out = Command::new("ps")
+            .args(["-o", "pid=", "--ppid", &shell])
+            .output()
+            .unwrap();
+        let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(!pid.is_empty(), "console pid");
+        pid
+    }
+
+    fn signal(&self, sig: &str) {
+        let pid = self.console_pid();
+        assert!(
+            Command::new("kill")
+                .args([sig, &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+
+    /// Every tmux paste buffer's contents.
+    fn buffers(&self) -> Vec<String> {
+        self.cmd(&["list-buffers", "-F", "#{buffer_name}"])
+            .lines()
+            .map(|b| self.cmd(&["show-buffer", "-b", b]))
+            .collect()
+    }
+
+    /// After the console ended: the shell's report of exit status and terminal modes.
+    fn after_exit(&self) -> (i32, String) {
+        let s = self.wait("the exit status and the terminal modes", |s| {
+            s.contains("EXITED:") && s.contains("MODES:")
+        });
+        let code = s
+            .split("EXITED:")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|c| c.parse().ok())
+            .unwrap_or_else(|| panic!("{s}"));
+        let modes = s
+            .lines()
+            .find(|l| l.starts_with("MODES:"))
+            .unwrap_or_default()
+            .to_string();
+        (code, modes)
+    }
+
+    /// The terminal is as the shell needs it: main screen, cooked mode, echo, cursor.
+    fn assert_restored(&self, modes: &str) {
+        assert_eq!(
+            self.format("#{alternate_on}"),
+            "0",
+            "left the alternate screen"
+        );
+        assert_eq!(self.format("#{cursor_flag}"), "1", "the cursor is visible");
+        let words: Vec<&str> = modes.split_whitespace().collect();
+        assert!(
+            words.contains(&"icanon") && words.contains(&"echo"),
+            "cooked mode with echo: {modes}"
+        );
+    }
 }
 
 impl Drop for Tmux {
@@ -62,50 +170,60 @@ impl Drop for Tmux {
     }
 }
 
-fn tmux_available() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
+/// The console, then the exit status and the terminal modes the shell sees afterwards.
+fn console_script(env: &str) -> String {
+    format!(
+        "env -u NO_COLOR TERM=xterm-256color {env} {BIN} --demo 2>/dev/null; echo EXITED:$?; \
+         printf 'MODES: %s\\n' \"$(stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' ')\"; sleep 60"
+    )
+}
+
+/// Opens a user by typing a search, then resets and copies their password; returns it.
+fn reset_and_copy(t: &Tmux, query: &str, highlighted: &str) -> String {
+    t.wait_for("● connected");
+    t.type_text(query);
+    t.wait_for(highlighted);
+    t.keys(&["Enter"]);
+    t.wait_for("You can reset");
+    t.keys(&["r"]);
+    t.wait_for("[ Cancel ]");
+    t.keys(&["BTab"]);
+    t.wait_for("[ Reset password ]");
+    t.keys(&["Enter"]);
+    t.wait_for("Temporary password:");
+    t.keys(&["v"]);
+    let s = t.wait("the revealed password", |s| {
+        s.lines()
+            .any(|l| l.contains("Temporary password:") && !l.contains('•'))
+    });
+    let line = s
+        .lines()
+        .find(|l| l.contains("Temporary password:"))
+        .unwrap();
+    let password = line
+        .split("Temporary password:")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(password.len(), 16, "{line}");
+    t.keys(&["y"]);
+    t.wait_for("clears in");
+    assert!(
+        t.buffers().iter().any(|b| *b == password),
+        "the copy reached the tmux buffer"
+    );
+    password
 }
 
 #[test]
 fn console_in_tmux_search_open_help_quit() {
-    if !tmux_available() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have tmux (.ci/run installs it)"
-        );
-        eprintln!("tmux not installed: skipping the end-to-end test");
-        return;
-    }
-    let t = Tmux {
-        socket: format!("resetdesk-e2e-{}", std::process::id()),
-    };
-    // The shell prints the exit status after the console ends, on the normal screen.
-    let script =
-        format!("env -u NO_COLOR TERM=xterm-256color {BIN} --demo; echo EXITED:$?; sleep 60");
-    t.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "sh",
-        "-c",
-        &script,
-    ]);
-
+    let t = Tmux::start("basic", 120, 40, &console_script(""));
     let s = t.wait_for("● connected");
     assert!(s.contains("Recent users"), "{s}");
-    assert_eq!(
-        t.cmd(&["display", "-p", "-t", "t", "#{alternate_on}"])
-            .trim(),
-        "1"
-    );
+    assert_eq!(t.format("#{alternate_on}"), "1");
 
     t.type_text("adele");
     let s = t.wait_for("▶ Adele Vance  adele.vance@contoso.com");
@@ -133,173 +251,214 @@ fn console_in_tmux_search_open_help_quit() {
     assert!(s.contains("Privileged Authentication Administrator"), "{s}");
 
     t.keys(&["q"]);
-    let s = t.wait_for("EXITED:");
-    assert!(s.contains("EXITED:0"), "{s}");
-    assert_eq!(
-        t.cmd(&["display", "-p", "-t", "t", "#{alternate_on}"])
-            .trim(),
-        "0",
-        "left the alternate screen"
-    );
+    let (code, modes) = t.after_exit();
+    assert_eq!(code, 0);
+    t.assert_restored(&modes);
 }
 
+/// Issue 9, item 1: open one user, move the highlight to another, press `r`: the dialog
+/// is for the highlighted user, and says so in its title.
 #[test]
-fn console_restores_the_terminal_on_sigterm() {
-    if !tmux_available() {
-        return;
-    }
-    let t = Tmux {
-        socket: format!("resetdesk-e2e-term-{}", std::process::id()),
-    };
-    let script = format!(
-        "{BIN} --demo; echo EXITED:$?; stty -a | grep -o -- '-icanon\\|icanon' | head -1; sleep 60"
-    );
-    t.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        "sh",
-        "-c",
-        &script,
-    ]);
+fn r_resets_the_highlighted_user_not_the_one_opened_before() {
+    let t = Tmux::start("target", 120, 40, &console_script(""));
     t.wait_for("● connected");
-    // The console is the shell's child in the pane.
-    let shell = t
-        .cmd(&["display", "-p", "-t", "t", "#{pane_pid}"])
-        .trim()
-        .to_string();
-    let out = Command::new("ps")
-        .args(["-o", "pid=", "--ppid", &shell])
-        .output()
-        .unwrap();
-    let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    assert!(!pid.is_empty(), "console pid");
-    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    let s = t.wait("the exit status and the terminal mode", |s| {
-        s.contains("EXITED:") && s.contains("icanon")
-    });
-    assert!(s.contains("EXITED:0"), "{s}");
+    t.type_text("ade");
+    t.wait_for("▶ Adele Vance  adele.vance@contoso.com");
+    t.keys(&["Enter"]);
+    t.wait_for("You can reset");
+    t.keys(&["Escape"]);
+    // Down the list until Adelaide Brooks is highlighted.
+    for _ in 0..5 {
+        if t.screen().contains("▶ Adelaide Brooks") {
+            break;
+        }
+        t.keys(&["j"]);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    t.wait_for("▶ Adelaide Brooks");
+    t.keys(&["r"]);
+    let s = t.wait_for("Reset password of ");
     assert!(
-        s.lines().any(|l| l.trim() == "icanon"),
-        "cooked mode again: {s}"
+        s.contains("Reset password of adelaide.brooks@contoso.com"),
+        "the dialog names the highlighted user: {s}"
     );
-    assert_eq!(
-        t.cmd(&["display", "-p", "-t", "t", "#{alternate_on}"])
-            .trim(),
-        "0"
+    assert!(!s.contains("Reset password of adele.vance"), "{s}");
+    t.keys(&["Escape"]);
+
+    // After `:user`, `r` in the details pane is for the user shown there.
+    t.keys(&[":"]);
+    t.type_text("user kevin.moore@contoso.com");
+    t.keys(&["Enter"]);
+    t.wait_for("kevin.moore@contoso.com");
+    t.wait("Kevin's verdict", |s| {
+        s.contains("You can reset") || s.contains("You cannot reset")
+    });
+    t.keys(&["r"]);
+    let s = t.wait("the reset for Kevin", |s| {
+        s.contains("Reset password of ") || s.contains("Reset not allowed")
+    });
+    if s.contains("Reset password of ") {
+        assert!(
+            s.contains("Reset password of kevin.moore@contoso.com"),
+            "{s}"
+        );
+    } else {
+        assert!(s.contains("Kevin Moore"), "{s}");
+    }
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+    assert_eq!(t.after_exit().0, 0);
+}
+
+/// Issue 9, items 2 and 3: after a copy, every way out clears the clipboard the copy
+/// reached (all tmux buffers holding the password), restores the terminal, and exits
+/// with the status the way out calls for.
+fn exit_clears_the_clipboard(name: &str, env: &str, leave: impl Fn(&Tmux), expect: i32) {
+    let t = Tmux::start(name, 120, 40, &console_script(env));
+    let password = reset_and_copy(&t, "adele v", "▶ Adele Vance  adele.vance@contoso.com");
+    leave(&t);
+    let (code, modes) = t.after_exit();
+    assert_eq!(code, expect, "exit status after {name}");
+    t.assert_restored(&modes);
+    let buffers = t.buffers();
+    assert!(
+        !buffers.iter().any(|b| b.contains(&password)),
+        "{name}: the password outlived the console in a tmux buffer: {} buffers",
+        buffers.len()
     );
 }
 
 #[test]
-fn console_restores_the_terminal_on_panic_and_exits_non_zero() {
-    if !tmux_available() {
-        return;
-    }
-    let t = Tmux {
-        socket: format!("resetdesk-e2e-panic-{}", std::process::id()),
-    };
-    let script = format!(
-        "RESETDESK_DEBUG_PANIC=1 {BIN} --demo 2>/dev/null; echo EXITED:$?; stty -a | grep -o -- '-icanon\\|icanon' | head -1; sleep 60"
-    );
-    t.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        "sh",
-        "-c",
-        &script,
-    ]);
-    let s = t.wait("the exit status and the terminal mode", |s| {
-        s.contains("EXITED:") && s.contains("icanon")
-    });
-    assert!(!s.contains("EXITED:0"), "a panic exits non-zero: {s}");
-    assert!(
-        s.lines().any(|l| l.trim() == "icanon"),
-        "cooked mode again: {s}"
-    );
-    assert_eq!(
-        t.cmd(&["display", "-p", "-t", "t", "#{alternate_on}"])
-            .trim(),
-        "0"
+fn quit_with_a_password_on_screen_asks_then_clears_the_clipboard() {
+    exit_clears_the_clipboard(
+        "quit",
+        "",
+        |t| {
+            t.keys(&["q"]);
+            t.wait_for("A one-time password is on screen");
+            t.keys(&["q"]);
+        },
+        0,
     );
 }
 
 #[test]
-fn console_resets_a_user_and_copies_the_password_through_tmux() {
-    if !tmux_available() {
-        assert!(std::env::var_os("CI").is_none(), "CI must have tmux");
-        return;
-    }
-    let t = Tmux {
-        socket: format!("resetdesk-e2e-reset-{}", std::process::id()),
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let journal = dir.path().join("journal.jsonl");
-    let script = format!(
-        "RESETDESK_JOURNAL_PATH={} {BIN} --demo; echo EXITED:$?; sleep 60",
-        journal.display()
+fn ctrl_c_clears_the_clipboard_and_exits_130() {
+    exit_clears_the_clipboard("ctrlc", "", |t| t.keys(&["C-c"]), 130);
+}
+
+#[test]
+fn sigint_clears_the_clipboard_restores_the_terminal_and_exits_130() {
+    exit_clears_the_clipboard("int", "", |t| t.signal("-INT"), 130);
+}
+
+#[test]
+fn sigterm_clears_the_clipboard_restores_the_terminal_and_exits_143() {
+    exit_clears_the_clipboard("term", "", |t| t.signal("-TERM"), 143);
+}
+
+#[test]
+fn sighup_clears_the_clipboard_restores_the_terminal_and_exits_129() {
+    exit_clears_the_clipboard("hup", "", |t| t.signal("-HUP"), 129);
+}
+
+#[test]
+fn a_panic_after_a_copy_clears_the_clipboard_and_restores_the_terminal() {
+    let t = Tmux::start(
+        "panic-copy",
+        120,
+        40,
+        &console_script("RESETDESK_DEBUG_PANIC=after-copy"),
     );
-    t.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "sh",
-        "-c",
-        &script,
-    ]);
-    // An OSC 52 written inside the pane becomes a tmux paste buffer.
-    t.cmd(&["set", "-s", "set-clipboard", "on"]);
     t.wait_for("● connected");
     t.type_text("adele v");
     t.wait_for("▶ Adele Vance  adele.vance@contoso.com");
     t.keys(&["Enter"]);
     t.wait_for("You can reset");
     t.keys(&["r"]);
-    let s = t.wait_for("[ Cancel ]");
-    assert!(s.contains("[ Cancel ]"), "Cancel has the focus: {s}");
+    t.wait_for("[ Cancel ]");
     t.keys(&["BTab"]);
     t.wait_for("[ Reset password ]");
     t.keys(&["Enter"]);
-    let s = t.wait_for("Temporary password:");
-    assert!(s.contains("••••••••••••••••"), "masked by default: {s}");
-    t.keys(&["v"]);
-    let s = t.wait("the revealed password", |s| {
-        s.lines()
-            .any(|l| l.contains("Temporary password:") && !l.contains('•'))
-    });
-    let line = s
-        .lines()
-        .find(|l| l.contains("Temporary password:"))
-        .unwrap();
-    // The password is the first word after the label (borders follow it).
-    let password = line
-        .split("Temporary password:")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
-    assert_eq!(password.len(), 16, "{line}");
+    t.wait_for("Temporary password:");
     t.keys(&["y"]);
-    t.wait_for("clears in");
-    let buffer = t.cmd(&["show-buffer"]);
-    assert_eq!(buffer, password, "the copied text is the revealed password");
+    let (code, modes) = t.after_exit();
+    assert_eq!(code, 101, "a panic exits non-zero");
+    t.assert_restored(&modes);
+    // The password was never shown; whatever the copy put in tmux is gone.
+    assert!(
+        t.buffers().iter().all(|b| b.is_empty() || b.len() != 16),
+        "no 16-character password left: {:?}",
+        t.buffers().iter().map(|b| b.len()).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn console_restores_the_terminal_on_panic_and_exits_non_zero() {
+    let t = Tmux::start("panic", 100, 30, &console_script("RESETDESK_DEBUG_PANIC=1"));
+    let (code, modes) = t.after_exit();
+    assert_eq!(code, 101, "a panic exits non-zero");
+    t.assert_restored(&modes);
+}
+
+/// A signal with a reset in flight: the journal says unconfirmed, and the terminal is
+/// restored. The demo's synced user goes through resetPassword and its long-running
+/// operation, which takes long enough to signal in between.
+#[test]
+fn sigterm_with_a_reset_in_flight_journals_it_unconfirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let t = Tmux::start(
+        "inflight",
+        120,
+        40,
+        &console_script(&format!("RESETDESK_JOURNAL_PATH={}", journal.display())),
+    );
+    t.wait_for("● connected");
+    t.type_text("alan.steiner");
+    t.wait_for("▶ Alan Steiner");
+    t.keys(&["Enter"]);
+    t.wait_for("You can reset");
+    t.keys(&["r"]);
+    t.wait_for("[ Cancel ]");
+    t.keys(&["BTab"]);
+    t.wait_for("[ Reset password ]");
+    t.keys(&["Enter"]);
+    t.wait_for("Resetting the password of");
+    // q asks rather than walking away from it.
+    t.keys(&["q"]);
+    t.wait_for("A reset is in flight");
+    t.signal("-TERM");
+    let (code, modes) = t.after_exit();
+    assert_eq!(code, 143);
+    t.assert_restored(&modes);
+    let text = std::fs::read_to_string(dir.path().join("journal.demo.jsonl")).unwrap();
+    let entries: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let alan: Vec<_> = entries
+        .iter()
+        .filter(|e| e["target"]["userPrincipalName"] == "alan.steiner@contoso.com")
+        .collect();
+    assert!(
+        alan.iter()
+            .any(|e| e["outcome"] == "unconfirmed" && e["errorCode"] == "interrupted"),
+        "{text}"
+    );
+}
+
+#[test]
+fn console_resets_a_user_and_copies_the_password_through_tmux() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let t = Tmux::start(
+        "reset",
+        120,
+        40,
+        &console_script(&format!("RESETDESK_JOURNAL_PATH={}", journal.display())),
+    );
+    let password = reset_and_copy(&t, "adele v", "▶ Adele Vance  adele.vance@contoso.com");
     // The audit stream shows this reset, confirmed, a few seconds later (the demo's log
     // lags by two seconds, a real one by minutes).
     let s = t.wait_for("[you ✓]");
@@ -316,5 +475,5 @@ fn console_resets_a_user_and_copies_the_password_through_tmux() {
     );
     assert!(!j.contains(&password));
     t.keys(&["q"]);
-    t.wait_for("EXITED:0");
+    assert_eq!(t.after_exit().0, 0);
 }

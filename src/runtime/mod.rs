@@ -102,8 +102,13 @@ pub async fn run(mut app: App, theme: Theme, io: Io) -> std::io::Result<u8> {
             last_draw = Some(now);
             // Debug builds only: lets the end-to-end test prove that a panic restores the
             // terminal and exits non-zero.
+            // `after-copy`: once a password has been copied, to prove the panic path
+            // clears the clipboard too.
             #[cfg(debug_assertions)]
-            if app.session.is_some() && std::env::var_os("RESETDESK_DEBUG_PANIC").is_some() {
+            if let Some(when) = std::env::var_os("RESETDESK_DEBUG_PANIC")
+                && app.session.is_some()
+                && (when != "after-copy" || crate::clipboard::holds_password())
+            {
                 panic!("RESETDESK_DEBUG_PANIC: deliberate panic for the terminal-restore test");
             }
         }
