@@ -212,7 +212,7 @@ fn reset_and_copy(t: &Tmux, query: &str, highlighted: &str) -> String {
     t.keys(&["y"]);
     t.wait_for("clears in");
     assert!(
-        t.buffers().iter().any(|b| *b == password),
+        t.buffers().contains(&password),
         "the copy reached the tmux buffer"
     );
     password
