@@ -106,7 +106,7 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<Exit, Failure> 
                 backoff = (backoff * 2).min(Duration::from_secs(300));
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => continue,
-                    _ = tokio::signal::ctrl_c() => return Ok(Exit::Ok),
+                    _ = tokio::signal::ctrl_c() => return Ok(Exit::Interrupted),
                 }
             }
             Err(e) if e.is_forbidden() => {
@@ -204,7 +204,7 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<Exit, Failure> 
         }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
-            _ = tokio::signal::ctrl_c() => return Ok(Exit::Ok),
+            _ = tokio::signal::ctrl_c() => return Ok(Exit::Interrupted),
         }
     }
 }

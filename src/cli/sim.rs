@@ -90,24 +90,25 @@ pub async fn run(global: &GlobalArgs, args: SimArgs) -> Result<Exit, Failure> {
         running.state.persona,
         running.base_url.trim_end_matches("/v1.0"),
     );
-    wait_for_shutdown().await;
-    Ok(Exit::Ok)
+    Ok(wait_for_shutdown().await)
 }
 
-async fn wait_for_shutdown() {
+/// Serves until a signal; exits 128 + it, as DESIGN.md asks of every command.
+async fn wait_for_shutdown() -> Exit {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
         let mut term = signal(SignalKind::terminate()).ok();
         let mut hup = signal(SignalKind::hangup()).ok();
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = async { match term.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
-            _ = async { match hup.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
+            _ = tokio::signal::ctrl_c() => Exit::Interrupted,
+            _ = async { match term.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => Exit::Terminated,
+            _ = async { match hup.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => Exit::Hangup,
         }
     }
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+        Exit::Interrupted
     }
 }
