@@ -186,11 +186,11 @@ pub fn reset_entry(
     operator: &crate::graph::model::User,
     target_id: &str,
     target_upn: Option<&str>,
-    o: &crate::graph::reset::ResetOutcome,
+    o: &crate::service::reset::ResetOutcome,
     ticket: Option<&str>,
     revoke: bool,
 ) -> Entry {
-    use crate::graph::reset::ResetStatus;
+    use crate::service::reset::ResetStatus;
     Entry {
         time: now(),
         tenant: None,

@@ -17,6 +17,8 @@ pub mod policy;
 pub mod runtime;
 pub mod sanitize;
 pub mod secret;
+pub mod service;
+#[cfg(feature = "demo")]
 pub mod sim;
 pub mod theme;
 pub mod ui;

@@ -7,12 +7,12 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use resetdesk::app::{
     App, Details, Effect, Field, Focus, Mode, Msg, Options, ResetFlow, SessionInfo,
 };
-use resetdesk::graph::facts::{Assessment, OperatorFacts, TargetFacts};
 use resetdesk::graph::model::User;
-use resetdesk::graph::reset::{ResetOutcome, ResetStatus};
 use resetdesk::keymap::Keymap;
 use resetdesk::policy::eligibility::{Method, Operator, Reason, Severity, TenantFacts, Verdict};
 use resetdesk::secret::{ExposeSecret, secret};
+use resetdesk::service::facts::{Assessment, OperatorFacts, TargetFacts};
+use resetdesk::service::reset::{ResetOutcome, ResetStatus};
 
 fn app() -> App {
     App::new(

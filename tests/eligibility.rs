@@ -4,9 +4,9 @@
 mod support;
 
 use resetdesk::graph::GraphApi;
-use resetdesk::graph::facts::{assess, operator_facts};
 use resetdesk::policy::eligibility::{Method, Verdict};
 use resetdesk::secret::ExposeSecret;
+use resetdesk::service::facts::{assess, operator_facts};
 use serde_json::json;
 use support::{Env, Setup, persona, start};
 
@@ -496,4 +496,71 @@ async fn without_role_read_consent_roles_come_from_the_token_and_nothing_is_gues
             .iter()
             .any(|r| r.code == "operator-roles-from-token")
     );
+}
+
+/// The client's verdict and the simulator's own decision are two independent readings of
+/// the same documented rules (they share no code). For every persona and every demo user
+/// they must agree, except where the client honestly cannot know: a fact it may not read
+/// (then it says so, with `eligible-roles-unknown` or `facts-unknown`).
+#[tokio::test]
+async fn the_client_verdict_agrees_with_the_simulators_own_decision_everywhere() {
+    use resetdesk::sim::authorize::{Decision, decide};
+    let personas: Vec<String> = {
+        let t = resetdesk::sim::Tenant::demo().unwrap();
+        t.personas.keys().cloned().collect()
+    };
+    let mut compared = 0;
+    for p in &personas {
+        let env = start(Setup {
+            persona: Box::leak(p.clone().into_boxed_str()),
+            ..Setup::default()
+        })
+        .await;
+        let Ok(op) = operator_facts(&env.client, None).await else {
+            continue; // a persona that cannot even read itself
+        };
+        let (ids, op_id) = {
+            let t = env.sim.state.tenant.read().unwrap();
+            let op_id = t.personas[p].user_id.clone();
+            (
+                t.users.iter().map(|u| u.id.clone()).collect::<Vec<_>>(),
+                op_id,
+            )
+        };
+        for (i, id) in ids.iter().enumerate() {
+            let Ok(a) = assess(&env.client, &op, id).await else {
+                continue;
+            };
+            let sim = {
+                let t = env.sim.state.tenant.read().unwrap();
+                decide(&t, &op_id, i)
+            };
+            let sim_allows = matches!(sim, Decision::Allowed { .. });
+            let unsure = a.verdict.reasons.iter().any(|r| {
+                matches!(
+                    r.code,
+                    "eligible-roles-unknown" | "facts-unknown" | "operator-roles-from-token"
+                )
+            });
+            // Hybrid blocks (federated domain, writeback off) are the client's early
+            // warning of an operation that the service accepts and then fails.
+            let hybrid = a
+                .verdict
+                .reasons
+                .iter()
+                .any(|r| r.code == "federated-domain" || r.code == "writeback-disabled");
+            if unsure || hybrid {
+                continue;
+            }
+            assert_eq!(
+                a.verdict.allowed,
+                sim_allows,
+                "persona {p}, target {}: client {:?} vs simulator {sim:?}",
+                a.target.user.label(),
+                a.verdict.reasons.iter().map(|r| r.code).collect::<Vec<_>>()
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 300, "compared {compared} pairs");
 }

@@ -6,9 +6,9 @@ mod support;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use resetdesk::graph::facts::target_facts;
 use resetdesk::graph::{GraphApi, GraphError};
 use resetdesk::policy::eligibility::RoleState;
+use resetdesk::service::facts::target_facts;
 use support::{Setup, persona, start};
 
 #[tokio::test]

@@ -237,7 +237,7 @@ const ALLOWED: [&str; 2] = ["adele.vance@contoso.com", "alan.steiner@contoso.com
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transient_faults_while_gathering_facts_are_errors_not_refusals() {
-    use resetdesk::graph::facts::{assess, operator_facts};
+    use resetdesk::service::facts::{assess, operator_facts};
     let clean = support::start(support::Setup::default()).await;
     let op = operator_facts(&clean.client, None).await.unwrap();
     for upn in ALLOWED {

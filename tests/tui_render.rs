@@ -11,11 +11,11 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use resetdesk::app::{App, Details, Dialog, Mode, Msg, Options, Otp, ResetFlow, SessionInfo};
 use resetdesk::graph::GraphApi;
-use resetdesk::graph::facts::{OperatorFacts, assess, operator_facts};
-use resetdesk::graph::reset::ResetStatus;
 use resetdesk::keymap::Keymap;
 use resetdesk::policy::eligibility::Method;
 use resetdesk::secret::secret;
+use resetdesk::service::facts::{OperatorFacts, assess, operator_facts};
+use resetdesk::service::reset::ResetStatus;
 use resetdesk::theme::Theme;
 
 struct Fixture {

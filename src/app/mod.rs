@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::graph::facts::{Assessment, OperatorFacts};
 use crate::graph::model::User;
-use crate::graph::reset::{ResetOutcome, ResetRequest};
 use crate::keymap::{Action, Keymap};
 use crate::secret::SecretString;
+use crate::service::facts::{Assessment, OperatorFacts};
+use crate::service::reset::{ResetOutcome, ResetRequest};
 pub use audit::{AuditPane, AuditStatus, MyReset};
 pub use flash::{Flash, Level};
 pub use reset::{Dialog, Field, Otp, Refusal, ResetFlow};

@@ -8,16 +8,16 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use zeroize::Zeroizing;
 
 use super::{App, Effect, JournalNote, Level, MyReset};
-use crate::graph::explain::{Context, explain};
-use crate::graph::reset::{ResetOutcome, ResetRequest};
 use crate::secret::secret;
+use crate::service::explain::{Context, explain};
+use crate::service::reset::{ResetOutcome, ResetRequest};
 
-use crate::graph::explain::Explanation;
-use crate::graph::facts::Assessment;
-use crate::graph::reset::ResetStatus;
 use crate::policy::eligibility::{Method, Reason, Severity};
 use crate::policy::password::{self, Problem};
 use crate::secret::SecretString;
+use crate::service::explain::Explanation;
+use crate::service::facts::Assessment;
+use crate::service::reset::ResetStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {

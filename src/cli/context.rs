@@ -2,20 +2,18 @@
 //! credential, and with `--demo` an in-process simulator.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::{Exit, Failure, GlobalArgs};
-use crate::auth::{self, StaticToken, TokenProvider};
+use crate::auth::{self, TokenProvider};
 use crate::config::{Config, ConfigError, Layer, load_file};
 use crate::graph::{ClientOptions, GraphApi, GraphClient};
-use crate::sim::{self, Faults, RunningSim, SimOptions, Tenant};
 
 pub struct Session {
     pub config: Config,
     pub graph: Arc<dyn GraphApi>,
     pub tokens: Arc<dyn TokenProvider>,
     /// The in-process simulator of `--demo`; kept alive as long as the session.
-    pub sim: Option<RunningSim>,
+    pub sim: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 /// The command-line layer of the configuration.
@@ -43,6 +41,53 @@ pub fn load_config(g: &GlobalArgs) -> Result<Config, ConfigError> {
     Ok(file.merge(env).merge(cli_layer(g)?).resolve(source))
 }
 
+/// The embedded demo tenant in-process: its base URL and the handle that keeps it alive.
+#[cfg(feature = "demo")]
+#[allow(clippy::type_complexity)]
+async fn start_demo(
+    g: &GlobalArgs,
+) -> Result<
+    (
+        Arc<dyn TokenProvider>,
+        (String, Box<dyn std::any::Any + Send + Sync>),
+    ),
+    Failure,
+> {
+    use crate::sim::{self, Faults, SimOptions, Tenant};
+    let tenant = Tenant::demo().map_err(|e| Failure::new(Exit::Failed, e.to_string()))?;
+    let running = sim::start(SimOptions {
+        audit: sim::AuditOptions::default(),
+        operation_delay: std::time::Duration::from_millis(1200),
+        port: 0,
+        tenant,
+        persona: g.persona.clone().unwrap_or_else(|| "helpdesk".into()),
+        faults: Faults::default(),
+        latency: std::time::Duration::ZERO,
+    })
+    .await
+    .map_err(|e| Failure::new(Exit::Usage, e.to_string()))?;
+    let tokens: Arc<dyn TokenProvider> =
+        Arc::new(crate::auth::StaticToken::new(running.token.clone()));
+    Ok((tokens, (running.base_url.clone(), Box::new(running))))
+}
+
+#[cfg(not(feature = "demo"))]
+#[allow(clippy::type_complexity)]
+async fn start_demo(
+    _: &GlobalArgs,
+) -> Result<
+    (
+        Arc<dyn TokenProvider>,
+        (String, Box<dyn std::any::Any + Send + Sync>),
+    ),
+    Failure,
+> {
+    Err(Failure::new(
+        Exit::Usage,
+        "this build has no demo tenant (built without the `demo` feature)",
+    ))
+}
+
 impl Session {
     pub async fn open(g: &GlobalArgs) -> Result<Session, Failure> {
         let mut config = load_config(g)?;
@@ -52,30 +97,19 @@ impl Session {
                 "--as chooses a demo persona; use it with --demo",
             ));
         }
-        let (tokens, sim): (Arc<dyn TokenProvider>, _) = if g.demo {
+        let (tokens, sim): (
+            Arc<dyn TokenProvider>,
+            Option<Box<dyn std::any::Any + Send + Sync>>,
+        ) = if g.demo {
             if g.graph_url.is_some() {
                 return Err(Failure::new(
                     Exit::Usage,
                     "--demo runs its own simulator; drop --graph-url",
                 ));
             }
-            let tenant = Tenant::demo().map_err(|e| Failure::new(Exit::Failed, e.to_string()))?;
-            let running = sim::start(SimOptions {
-                audit: sim::AuditOptions::default(),
-                operation_delay: Duration::from_millis(1200),
-                port: 0,
-                tenant,
-                persona: g.persona.clone().unwrap_or_else(|| "helpdesk".into()),
-                faults: Faults::default(),
-                latency: Duration::ZERO,
-            })
-            .await
-            .map_err(|e| Failure::new(Exit::Usage, e.to_string()))?;
-            config.graph_url = running.base_url.clone();
-            (
-                Arc::new(StaticToken::new(running.token.clone())),
-                Some(running),
-            )
+            let (tokens, running) = start_demo(g).await?;
+            config.graph_url = running.0;
+            (tokens, Some(running.1))
         } else {
             let provider = auth::provider_for(&config)?;
             // Sign in now, before any screen is drawn: a device-code prompt goes to stderr.
@@ -100,14 +134,14 @@ impl Session {
         key: &str,
     ) -> Result<
         (
-            crate::graph::facts::OperatorFacts,
-            crate::graph::facts::Assessment,
+            crate::service::facts::OperatorFacts,
+            crate::service::facts::Assessment,
         ),
         Failure,
     > {
         crate::graph::query::check_user_key(key).map_err(|m| Failure::new(Exit::Usage, m))?;
         let operator = self.operator().await?;
-        match crate::graph::facts::assess(self.graph.as_ref(), &operator, key.trim()).await {
+        match crate::service::facts::assess(self.graph.as_ref(), &operator, key.trim()).await {
             Ok(a) => Ok((operator, a)),
             Err(e) if e.is_not_found() => Err(Failure::new(
                 Exit::Failed,
@@ -161,7 +195,7 @@ impl Session {
     }
 
     /// The operator's roles, read once per command.
-    pub async fn operator(&self) -> Result<crate::graph::facts::OperatorFacts, Failure> {
+    pub async fn operator(&self) -> Result<crate::service::facts::OperatorFacts, Failure> {
         use crate::secret::ExposeSecret;
         let wids = self
             .tokens
@@ -169,6 +203,6 @@ impl Session {
             .await
             .ok()
             .and_then(|t| auth::token_wids(t.expose_secret()));
-        Ok(crate::graph::facts::operator_facts(self.graph.as_ref(), wids).await?)
+        Ok(crate::service::facts::operator_facts(self.graph.as_ref(), wids).await?)
     }
 }

@@ -43,6 +43,7 @@ mod journal;
 mod reset;
 mod search;
 mod show;
+#[cfg(feature = "demo")]
 mod sim;
 mod table;
 
@@ -253,6 +254,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the Graph simulator on 127.0.0.1 (first stdout line: base URL; second: a token).
+    #[cfg(feature = "demo")]
     Sim(sim::SimArgs),
     /// Find users by name, user principal name or mail prefix.
     Search(search::SearchArgs),
@@ -281,6 +283,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         _ => false,
     };
     let result = match cli.command {
+        #[cfg(feature = "demo")]
         Some(Command::Sim(args)) => sim::run(&cli.global, args).await,
         Some(Command::Search(args)) => search::run(&cli.global, args).await,
         Some(Command::Show(args)) => show::run(&cli.global, args).await,

@@ -6,14 +6,14 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use super::{Exit, Failure, GlobalArgs, Session};
-use crate::graph::explain::{Context, explain};
-use crate::graph::facts::{Assessment, OperatorFacts};
-use crate::graph::reset::{ResetOutcome, ResetRequest, ResetStatus, reset};
 use crate::journal;
 use crate::policy::eligibility::Method;
 use crate::policy::password;
 use crate::sanitize::sanitize;
 use crate::secret::{ExposeSecret, SecretString, secret};
+use crate::service::explain::{Context, explain};
+use crate::service::facts::{Assessment, OperatorFacts};
+use crate::service::reset::{ResetOutcome, ResetRequest, ResetStatus, reset};
 
 #[derive(Debug, Args)]
 pub struct ResetArgs {
@@ -272,7 +272,7 @@ fn user_json(a: &Assessment) -> Value {
     json!({"id": u.id, "userPrincipalName": u.user_principal_name, "displayName": u.display_name})
 }
 
-fn human(a: &Assessment, o: &ResetOutcome, why: Option<&crate::graph::explain::Explanation>) {
+fn human(a: &Assessment, o: &ResetOutcome, why: Option<&crate::service::explain::Explanation>) {
     let u = &a.target.user;
     let who = format!(
         "{} <{}>",

@@ -43,7 +43,7 @@ pub async fn run(global: &GlobalArgs, args: SearchArgs) -> Result<Exit, Failure>
                     "department": u.department,
                     "accountEnabled": u.account_enabled,
                     "userType": u.user_type,
-                    "sourceOfAuthority": source_of_authority(u).name(),
+                    "sourceOfAuthority": source_of_authority(&crate::service::account(u)).name(),
                 })
             })
             .collect();
@@ -74,7 +74,9 @@ pub async fn run(global: &GlobalArgs, args: SearchArgs) -> Result<Exit, Failure>
         t.row(vec![
             u.label().to_string(),
             u.user_principal_name.clone().unwrap_or_default(),
-            source_of_authority(u).name().to_string(),
+            source_of_authority(&crate::service::account(u))
+                .name()
+                .to_string(),
             match u.account_enabled {
                 Some(false) => "disabled".into(),
                 Some(true) => "enabled".into(),

@@ -4,13 +4,13 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use super::{Exit, Failure, GlobalArgs, Session};
-use crate::graph::facts::{Assessment, OperatorFacts};
 use crate::graph::model::lenient_time;
 use crate::policy::authority::{
     SourceOfAuthority, describe, home_domain, home_issuer, source_of_authority,
 };
 use crate::policy::eligibility::{RoleState, Severity};
 use crate::sanitize::sanitize;
+use crate::service::facts::{Assessment, OperatorFacts};
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
@@ -43,7 +43,8 @@ fn time(t: Option<time::OffsetDateTime>) -> Value {
 pub fn document(a: &Assessment, op: &OperatorFacts) -> Value {
     let f = &a.target;
     let u = &f.user;
-    let soa = source_of_authority(u);
+    let acct = crate::service::account(u);
+    let soa = source_of_authority(&acct);
     json!({
         "user": {
             "id": u.id,
@@ -55,9 +56,9 @@ pub fn document(a: &Assessment, op: &OperatorFacts) -> Value {
             "userType": u.user_type,
             "accountEnabled": u.account_enabled,
             "sourceOfAuthority": soa.name(),
-            "sourceDetail": describe(u),
+            "sourceDetail": describe(&acct),
             "homeTenant": if soa == SourceOfAuthority::External {
-                json!({"issuer": home_issuer(u), "domain": home_domain(u)})
+                json!({"issuer": home_issuer(&acct), "domain": home_domain(&acct)})
             } else { Value::Null },
             "onPremises": if u.on_premises_sync_enabled.is_some() || u.on_premises_distinguished_name.is_some() {
                 json!({
@@ -134,7 +135,10 @@ fn human(a: &Assessment, doc: &Value) -> String {
         u.user_principal_name.as_deref().unwrap_or("-"),
     );
     line("Object id", &u.id);
-    line("Source of authority", &describe(u));
+    line(
+        "Source of authority",
+        &describe(&crate::service::account(u)),
+    );
     line(
         "Account",
         match u.account_enabled {

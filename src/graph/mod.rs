@@ -4,11 +4,8 @@
 pub mod audit;
 mod client;
 mod error;
-pub mod explain;
-pub mod facts;
 pub mod model;
 pub mod query;
-pub mod reset;
 pub mod retry;
 
 pub use client::{ClientOptions, GraphClient};

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::graph::model::User;
+use super::account::Account;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -36,7 +36,7 @@ const EXTERNAL_ISSUERS: &[&str] = &[
     "mail",
 ];
 
-pub fn source_of_authority(user: &User) -> SourceOfAuthority {
+pub fn source_of_authority(user: &Account) -> SourceOfAuthority {
     if user.external_user_state.as_deref() == Some("PendingAcceptance") {
         return SourceOfAuthority::PendingInvite;
     }
@@ -50,7 +50,7 @@ pub fn source_of_authority(user: &User) -> SourceOfAuthority {
 }
 
 /// The identity provider that holds an external user's credential, if any.
-pub fn home_issuer(user: &User) -> Option<String> {
+pub fn home_issuer(user: &Account) -> Option<String> {
     if let Some(ids) = &user.identities {
         for id in ids {
             let issuer = id.issuer.as_deref().unwrap_or_default();
@@ -78,7 +78,7 @@ pub fn home_issuer(user: &User) -> Option<String> {
 }
 
 /// The home domain of a B2B user, from `alias_domain#EXT#@…` or the mail address.
-pub fn home_domain(user: &User) -> Option<String> {
+pub fn home_domain(user: &Account) -> Option<String> {
     let upn = user.user_principal_name.as_deref()?;
     if let Some((_, domain)) = upn
         .split_once("#EXT#")
@@ -93,7 +93,7 @@ pub fn home_domain(user: &User) -> Option<String> {
 }
 
 /// A short human description: "synced from CN=…", "homed in fabrikam.com (ExternalAzureAD)".
-pub fn describe(user: &User) -> String {
+pub fn describe(user: &Account) -> String {
     match source_of_authority(user) {
         SourceOfAuthority::Cloud if user.on_premises_sync_enabled == Some(false) => {
             "cloud (was synced from on-premises AD; sync stopped)".into()
@@ -124,19 +124,18 @@ pub fn describe(user: &User) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::model::ObjectIdentity;
+    use crate::policy::account::Identity;
 
-    fn ident(sign_in_type: &str, issuer: &str) -> ObjectIdentity {
-        ObjectIdentity {
+    fn ident(sign_in_type: &str, issuer: &str) -> Identity {
+        Identity {
             sign_in_type: Some(sign_in_type.into()),
             issuer: Some(issuer.into()),
-            issuer_assigned_id: None,
         }
     }
 
     #[test]
     fn sync_tri_state() {
-        let mut u = User {
+        let mut u = Account {
             identities: Some(vec![ident("userPrincipalName", "contoso.com")]),
             ..Default::default()
         };
@@ -150,8 +149,7 @@ mod tests {
 
     #[test]
     fn decided_on_identities_not_user_type() {
-        let b2b_member = User {
-            user_type: Some("Member".into()),
+        let b2b_member = Account {
             user_principal_name: Some("priya_woodgrove.com#EXT#@contoso.onmicrosoft.com".into()),
             identities: Some(vec![
                 ident("userPrincipalName", "contoso.onmicrosoft.com"),
@@ -164,8 +162,7 @@ mod tests {
             SourceOfAuthority::External
         );
         assert!(describe(&b2b_member).contains("woodgrove.com"));
-        let local_guest = User {
-            user_type: Some("Guest".into()),
+        let local_guest = Account {
             identities: Some(vec![ident("userPrincipalName", "contoso.com")]),
             ..Default::default()
         };
@@ -174,7 +171,7 @@ mod tests {
 
     #[test]
     fn pending_invite_wins() {
-        let u = User {
+        let u = Account {
             external_user_state: Some("PendingAcceptance".into()),
             identities: Some(vec![ident("userPrincipalName", "contoso.onmicrosoft.com")]),
             ..Default::default()

@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+use super::account::Account;
 use super::authority::{SourceOfAuthority, home_domain, home_issuer, source_of_authority};
 use super::matrix::{Category, Matrix};
-use crate::graph::model::User;
 
 pub const GLOBAL_ADMIN: &str = "62e90394-69f5-4237-9190-012177145e10";
 pub const PRIVILEGED_AUTH_ADMIN: &str = "7be44c8a-adaf-4e2a-84d6-ab2649e08a13";
@@ -110,7 +110,7 @@ pub struct Operator {
 /// The user to be reset, with what is known about them.
 #[derive(Debug, Clone)]
 pub struct Target<'a> {
-    pub user: &'a User,
+    pub user: &'a Account,
     pub roles: &'a [RoleHolding],
     pub groups: &'a [Membership],
     pub owned_groups: &'a [Membership],
@@ -804,15 +804,14 @@ mod tests {
         }
     }
 
-    fn user() -> User {
-        User {
+    fn user() -> Account {
+        Account {
             id: "target".into(),
             display_name: Some("Tess Target".into()),
             account_enabled: Some(true),
-            identities: Some(vec![crate::graph::model::ObjectIdentity {
+            identities: Some(vec![crate::policy::account::Identity {
                 sign_in_type: Some("userPrincipalName".into()),
                 issuer: Some("contoso.com".into()),
-                issuer_assigned_id: None,
             }]),
             ..Default::default()
         }
@@ -827,7 +826,7 @@ mod tests {
     }
 
     struct T {
-        user: User,
+        user: Account,
         roles: Vec<RoleHolding>,
         groups: Vec<Membership>,
         owned: Vec<Membership>,
@@ -936,11 +935,9 @@ mod tests {
         t.user.id = "operator".into();
         assert_eq!(first_code(&t.eval(&ga)), "self-reset");
         let mut t = T::new();
-        t.user.user_type = Some("Member".into());
-        t.user.identities = Some(vec![crate::graph::model::ObjectIdentity {
+        t.user.identities = Some(vec![crate::policy::account::Identity {
             sign_in_type: Some("federated".into()),
             issuer: Some("ExternalAzureAD".into()),
-            issuer_assigned_id: None,
         }]);
         let v = t.eval(&ga);
         assert!(!v.allowed);
@@ -949,8 +946,7 @@ mod tests {
         t.user.external_user_state = Some("PendingAcceptance".into());
         assert_eq!(first_code(&t.eval(&ga)), "pending-invite");
         // A local guest (userType Guest, identity of this tenant) is resettable.
-        let mut t = T::new();
-        t.user.user_type = Some("Guest".into());
+        let t = T::new();
         assert!(t.eval(&ga).allowed);
     }
 

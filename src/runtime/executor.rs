@@ -13,10 +13,10 @@ use crate::auth::{self, TokenProvider};
 use crate::clipboard::Clipboard;
 use crate::graph::GraphApi;
 use crate::graph::audit::{AuditPoller, PollerConfig};
-use crate::graph::facts::{assess, operator_facts};
-use crate::graph::reset::reset;
 use crate::journal::{self, Journal};
 use crate::secret::ExposeSecret;
+use crate::service::facts::{assess, operator_facts};
+use crate::service::reset::reset;
 
 pub struct Executor {
     graph: Arc<dyn GraphApi>,

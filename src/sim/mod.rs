@@ -7,6 +7,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod audit;
+pub mod authorize;
 pub mod faults;
 mod filter;
 mod odata;
@@ -15,7 +16,6 @@ mod search;
 mod server;
 pub mod tenant;
 pub mod token;
-mod verdict;
 pub mod writes;
 
 pub use faults::Faults;

@@ -7,12 +7,11 @@ use axum::body::Bytes;
 use axum::http::{HeaderValue, Method, StatusCode};
 use serde_json::{Value, json};
 
+use super::authorize::{self, Decision};
 use super::odata::{Ctx, Reply};
 use super::server::SimState;
 use super::tenant::{SimUser, Tenant};
 use super::token::Claims;
-use super::verdict;
-use crate::policy::eligibility::Severity;
 use crate::policy::password;
 
 /// The one password method every user has (authenticationmethod-resetpassword.md).
@@ -100,32 +99,20 @@ fn target(t: &Tenant, ctx: &Ctx, key: &str) -> Result<usize, axum::response::Res
     t.user_index(key).ok_or_else(|| ctx.not_found(key))
 }
 
-/// The engine's refusal, mapped to what Graph answers: 400 for accounts whose password is
-/// not this tenant's to set, 403 for everything the caller's roles do not allow.
+/// The service's decision, mapped to what Graph answers: 400 for accounts whose password
+/// is not this tenant's to set, 403 for everything the caller's roles do not allow.
+/// Allowed: why resetPassword's operation will fail on-premises, if it will.
 fn authorize(
     t: &Tenant,
     ctx: &Ctx,
     claims: &Claims,
     index: usize,
-) -> Result<Vec<&'static str>, axum::response::Response> {
-    let v = verdict::verdict(t, &claims.oid, index);
-    let blocks: Vec<&'static str> = v
-        .reasons
-        .iter()
-        .filter(|r| r.severity == Severity::Block)
-        .map(|r| r.code)
-        .collect();
-    if blocks
-        .iter()
-        .any(|c| matches!(*c, "external-user" | "pending-invite"))
-    {
-        return Err(ctx.bad_request(EXTERNAL));
+) -> Result<Option<&'static str>, axum::response::Response> {
+    match authorize::decide(t, &claims.oid, index) {
+        Decision::Allowed { hybrid_failure } => Ok(hybrid_failure),
+        Decision::Denied => Err(ctx.denied()),
+        Decision::NotThisTenants => Err(ctx.bad_request(EXTERNAL)),
     }
-    let hybrid = |c: &&str| matches!(*c, "federated-domain" | "writeback-disabled");
-    if blocks.iter().any(|c| !hybrid(c)) {
-        return Err(ctx.denied());
-    }
-    Ok(blocks)
 }
 
 fn check_password(
@@ -223,7 +210,7 @@ fn reset_password(
             "This operation can't be performed on the signed-in user's own account.",
         ));
     }
-    let hybrid_blocks = authorize(t, ctx, claims, index)?;
+    let hybrid_failure = authorize(t, ctx, claims, index)?;
     let body: Value = if body.is_empty() {
         json!({})
     } else {
@@ -250,13 +237,11 @@ fn reset_password(
             Some(crate::secret::ExposeSecret::expose_secret(&password::generate(12)).to_string())
         }
     };
-    let failure = hybrid_blocks
-        .first()
-        .map(|c| match *c {
-            "federated-domain" => "The user's domain is federated: the password is managed by the on-premises identity provider.".to_string(),
-            _ => "Password writeback is not enabled for this tenant.".to_string(),
-        })
-        .or_else(|| synced.then(|| t.users[index].writeback_failure.clone()).flatten());
+    let failure = hybrid_failure.map(str::to_string).or_else(|| {
+        synced
+            .then(|| t.users[index].writeback_failure.clone())
+            .flatten()
+    });
     let op_id = uuid::Uuid::new_v4().to_string();
     let user_id = t.users[index].id.clone();
     t.operations.insert(

@@ -9,11 +9,11 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::search::badge;
 use super::{clean, pane, styled};
 use crate::app::{App, Details, Focus};
-use crate::graph::facts::Assessment;
 use crate::graph::model::lenient_time;
 use crate::policy::authority::{describe, source_of_authority};
 use crate::policy::eligibility::{RoleState, Severity};
 use crate::sanitize::sanitize;
+use crate::service::facts::Assessment;
 use crate::theme::Theme;
 
 fn when(t: Option<time::OffsetDateTime>) -> String {
@@ -124,11 +124,12 @@ fn lines(a: &Assessment, theme: &Theme, width: usize) -> Vec<Line<'static>> {
         ]));
     }
     out.push(Line::from(""));
-    let soa = source_of_authority(u);
+    let acct = crate::service::account(u);
+    let soa = source_of_authority(&acct);
     out.push(Line::from(vec![
         styled(format!("{:<10}", "Source"), theme.dim),
         styled(format!("[{}] ", badge(soa)), theme.badge),
-        Span::raw(clean(&describe(u), long)),
+        Span::raw(clean(&describe(&acct), long)),
     ]));
     out.push(field(
         "Account",

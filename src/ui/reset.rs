@@ -11,9 +11,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{SPINNER, centered, clean, clear, pane, styled};
 use crate::app::{App, Dialog, Field, Otp, ResetFlow};
-use crate::graph::reset::ResetStatus;
 use crate::policy::eligibility::{Method, Severity};
 use crate::secret::ExposeSecret;
+use crate::service::reset::ResetStatus;
 use crate::theme::Theme;
 
 pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {

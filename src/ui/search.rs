@@ -95,7 +95,7 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         .map(|(i, row)| {
             let selected = i == s.selected;
             let u = &row.user;
-            let mut tag = badge(source_of_authority(u)).to_string();
+            let mut tag = badge(source_of_authority(&crate::service::account(u))).to_string();
             if u.account_enabled == Some(false) {
                 tag.push_str(" disabled");
             }

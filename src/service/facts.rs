@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::model::{DirectoryObject, Domain, RoleAssignment, ScheduleInstance, User};
-use super::{GraphApi, GraphError};
+use crate::graph::model::{DirectoryObject, Domain, RoleAssignment, ScheduleInstance, User};
+use crate::graph::{GraphApi, GraphError};
 use crate::policy::eligibility::{
     self, Membership, Operator, RoleHolding, RoleState, Target, TenantFacts, Verdict,
 };
@@ -322,10 +322,11 @@ pub async fn assess(
     let target = target_facts(api, key).await?;
     let tenant = tenant_facts(api, &target.user).await?;
     let unknown = target.unknown_names();
+    let account = super::account(&target.user);
     let verdict = eligibility::evaluate(
         &operator.operator,
         &Target {
-            user: &target.user,
+            user: &account,
             roles: &target.roles,
             groups: &target.groups,
             owned_groups: &target.owned_groups,
@@ -342,7 +343,7 @@ pub async fn assess(
 }
 
 fn role_identity(
-    def: Option<&super::model::RoleDefinition>,
+    def: Option<&crate::graph::model::RoleDefinition>,
     role_definition_id: &str,
     catalog: &RoleCatalog,
 ) -> (String, String, bool) {
@@ -366,7 +367,7 @@ fn via(principal_id: &str, groups: &[DirectoryObject]) -> Option<String> {
 }
 
 fn holding(
-    def: Option<&super::model::RoleDefinition>,
+    def: Option<&crate::graph::model::RoleDefinition>,
     role_definition_id: &str,
     scope: Option<&String>,
     principal_id: &str,

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::{GraphApi, GraphError, PasswordProfileUpdate};
+use crate::graph::{GraphApi, GraphError, PasswordProfileUpdate};
 use crate::policy::eligibility::Method;
 use crate::secret::SecretString;
 
@@ -134,7 +134,7 @@ pub async fn reset(api: &dyn GraphApi, req: ResetRequest) -> ResetOutcome {
 /// the timeout passes (then the reset is unconfirmed, not failed).
 async fn follow_operation(
     api: &dyn GraphApi,
-    accepted: &super::ResetAccepted,
+    accepted: &crate::graph::ResetAccepted,
     timeout: Duration,
     out: &mut ResetOutcome,
 ) -> Result<ResetStatus, GraphError> {

@@ -2,7 +2,7 @@
 //! use the Graph `code` and HTTP status (and which call was made), never the message text;
 //! the message is shown as detail.
 
-use super::GraphError;
+use crate::graph::GraphError;
 use crate::policy::eligibility::Method;
 use crate::sanitize::sanitize_line;
 
