@@ -12,7 +12,6 @@ use super::odata::{Ctx, Reply};
 use super::server::SimState;
 use super::tenant::{SimUser, Tenant};
 use super::token::Claims;
-use crate::policy::password;
 
 /// The one password method every user has (authenticationmethod-resetpassword.md).
 pub const PASSWORD_METHOD_ID: &str = "28c10230-6103-485e-b985-444c60001490";
@@ -122,15 +121,59 @@ fn check_password(
     pw: &str,
 ) -> Result<(), axum::response::Response> {
     let u = &t.users[index];
-    let names = password::user_names(
-        u.str("givenName"),
-        u.str("surname"),
-        u.str("userPrincipalName"),
-    );
-    if !password::check(pw, &names).is_empty() || banned(pw) {
+    let alias = u.str("userPrincipalName").and_then(|x| x.split('@').next());
+    let names: Vec<&str> = [u.str("givenName"), u.str("surname"), alias]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !meets_policy(pw, &names) || banned(pw) {
         return Err(ctx.bad_request(COMPLEXITY));
     }
     Ok(())
+}
+
+/// The service's own reading of the cloud password policy (concept-sspr-policy.md):
+/// 8–256 characters, letters, digits and the listed symbols only, three of the four
+/// classes, not containing the user's names. Independent of the client's pre-check.
+fn meets_policy(pw: &str, names: &[&str]) -> bool {
+    const SYMBOLS: &str = "@#$%^&*-_!+=[]{}|\\:',.?/`~\"();<> ";
+    let len = pw.chars().count();
+    let allowed = pw
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || SYMBOLS.contains(c));
+    let classes = [
+        pw.chars().any(|c| c.is_ascii_lowercase()),
+        pw.chars().any(|c| c.is_ascii_uppercase()),
+        pw.chars().any(|c| c.is_ascii_digit()),
+        pw.chars().any(|c| SYMBOLS.contains(c)),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    let lower = pw.to_lowercase();
+    let has_name = names
+        .iter()
+        .map(|n| n.trim().to_lowercase())
+        .any(|n| n.chars().count() >= 4 && lower.contains(&n));
+    (8..=256).contains(&len) && allowed && classes >= 3 && !has_name
+}
+
+/// A system-generated password as the service hands one out for cloud users when none
+/// is sent (the docs' sample looks like "Cuyo5459"): letters then digits.
+fn service_password() -> String {
+    use rand::RngExt;
+    let mut rng = rand::rng();
+    let upper = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let lower = b"abcdefghijkmnopqrstuvwxyz";
+    let mut s = String::new();
+    s.push(upper[rng.random_range(0..upper.len())] as char);
+    for _ in 0..3 {
+        s.push(lower[rng.random_range(0..lower.len())] as char);
+    }
+    for _ in 0..4 {
+        s.push(char::from(b'0' + rng.random_range(0..10u8)));
+    }
+    s
 }
 
 fn apply_reset(t: &mut Tenant, index: usize, force: bool, force_mfa: bool) {
@@ -233,9 +276,7 @@ fn reset_password(
             );
         }
         // The service generates one for cloud-only users (docs' sample: "Cuyo5459").
-        None => {
-            Some(crate::secret::ExposeSecret::expose_secret(&password::generate(12)).to_string())
-        }
+        None => Some(service_password()),
     };
     let failure = hybrid_failure.map(str::to_string).or_else(|| {
         synced
