@@ -9,7 +9,9 @@ use resetdesk::app::{
 };
 use resetdesk::graph::model::User;
 use resetdesk::keymap::Keymap;
-use resetdesk::policy::eligibility::{Method, Operator, Reason, Severity, TenantFacts, Verdict};
+use resetdesk::policy::eligibility::{
+    Method, Operator, Reason, ReasonCode, Severity, TenantFacts, Verdict,
+};
 use resetdesk::secret::{ExposeSecret, secret};
 use resetdesk::service::facts::{Assessment, OperatorFacts, TargetFacts};
 use resetdesk::service::reset::{ResetOutcome, ResetStatus};
@@ -74,9 +76,9 @@ fn assessment(u: User, allowed: bool) -> Box<Assessment> {
             method: allowed.then_some(Method::PasswordProfile),
             reasons: vec![Reason {
                 code: if allowed {
-                    "allowed"
+                    ReasonCode::Allowed
                 } else {
-                    "target-role-protected"
+                    ReasonCode::TargetRoleProtected
                 },
                 severity: if allowed {
                     Severity::Info

@@ -536,19 +536,10 @@ async fn the_client_verdict_agrees_with_the_simulators_own_decision_everywhere()
                 decide(&t, &op_id, i)
             };
             let sim_allows = matches!(sim, Decision::Allowed { .. });
-            let unsure = a.verdict.reasons.iter().any(|r| {
-                matches!(
-                    r.code,
-                    "eligible-roles-unknown" | "facts-unknown" | "operator-roles-from-token"
-                )
-            });
+            let unsure = a.verdict.reasons.iter().any(|r| r.code.is_uncertain());
             // Hybrid blocks (federated domain, writeback off) are the client's early
             // warning of an operation that the service accepts and then fails.
-            let hybrid = a
-                .verdict
-                .reasons
-                .iter()
-                .any(|r| r.code == "federated-domain" || r.code == "writeback-disabled");
+            let hybrid = a.verdict.reasons.iter().any(|r| r.code.is_hybrid());
             if unsure || hybrid {
                 continue;
             }

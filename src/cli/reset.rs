@@ -139,7 +139,7 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
             return Err(Failure::new(Exit::Refused, message));
         }
         let error = json!({
-            "code": first.map(|r| r.code).unwrap_or("not-eligible"),
+            "code": first.map(|r| r.code.as_str()).unwrap_or("not-eligible"),
             "message": message,
             "fix": first.map(|r| r.fix.as_str()).unwrap_or(""),
         });

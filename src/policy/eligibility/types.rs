@@ -1,0 +1,247 @@
+//! The engine's inputs and its verdict.
+
+use serde::Serialize;
+
+use crate::policy::account::Account;
+
+/// Why a reset is allowed, refused or worth a warning. The JSON name (kebab-case) is the
+/// stable `code` scripts see; the wording lives in `wording.rs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReasonCode {
+    Allowed,
+    SelfReset,
+    PendingInvite,
+    ExternalUser,
+    RestrictedAuGlobalAdmin,
+    RestrictedManagementAu,
+    ActivateInPim,
+    CustomRoleUnpredictable,
+    NoResetRole,
+    RoleAssignableGroup,
+    TargetRoleProtected,
+    AuScopeTargetHasRole,
+    OutsideAdministrativeUnit,
+    FactsUnknown,
+    EligibleRolesUnknown,
+    OperatorRolesFromToken,
+    EligibleTargetRole,
+    FederatedDomain,
+    WritebackDisabled,
+    SyncedWriteback,
+    WritebackUnverified,
+    ForceChangeIgnored,
+    AccountDisabled,
+    OnceSynced,
+}
+
+impl ReasonCode {
+    pub fn as_str(self) -> &'static str {
+        use ReasonCode::*;
+        match self {
+            Allowed => "allowed",
+            SelfReset => "self-reset",
+            PendingInvite => "pending-invite",
+            ExternalUser => "external-user",
+            RestrictedAuGlobalAdmin => "restricted-au-global-admin",
+            RestrictedManagementAu => "restricted-management-au",
+            ActivateInPim => "activate-in-pim",
+            CustomRoleUnpredictable => "custom-role-unpredictable",
+            NoResetRole => "no-reset-role",
+            RoleAssignableGroup => "role-assignable-group",
+            TargetRoleProtected => "target-role-protected",
+            AuScopeTargetHasRole => "au-scope-target-has-role",
+            OutsideAdministrativeUnit => "outside-administrative-unit",
+            FactsUnknown => "facts-unknown",
+            EligibleRolesUnknown => "eligible-roles-unknown",
+            OperatorRolesFromToken => "operator-roles-from-token",
+            EligibleTargetRole => "eligible-target-role",
+            FederatedDomain => "federated-domain",
+            WritebackDisabled => "writeback-disabled",
+            SyncedWriteback => "synced-writeback",
+            WritebackUnverified => "writeback-unverified",
+            ForceChangeIgnored => "force-change-ignored",
+            AccountDisabled => "account-disabled",
+            OnceSynced => "once-synced",
+        }
+    }
+
+    /// The reason is a fact the cloud cannot change, not a missing role: no role helps.
+    pub fn is_hybrid(self) -> bool {
+        matches!(
+            self,
+            ReasonCode::FederatedDomain | ReasonCode::WritebackDisabled
+        )
+    }
+
+    /// The verdict rests on something the operator could not read.
+    pub fn is_uncertain(self) -> bool {
+        matches!(
+            self,
+            ReasonCode::FactsUnknown
+                | ReasonCode::EligibleRolesUnknown
+                | ReasonCode::OperatorRolesFromToken
+        )
+    }
+}
+
+impl std::fmt::Display for ReasonCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Scripts and tests compare codes with their JSON names.
+impl PartialEq<&str> for ReasonCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RoleState {
+    Active,
+    Eligible,
+}
+
+/// One role a principal holds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleHolding {
+    pub name: String,
+    pub template_id: String,
+    /// `/` or `/administrativeUnits/{id}`.
+    pub scope: String,
+    /// "tenant" or the administrative unit's display name.
+    pub scope_name: String,
+    /// The scope is a restricted-management administrative unit.
+    pub scope_restricted: bool,
+    pub state: RoleState,
+    /// The role-assignable group the role comes through, if not direct.
+    pub via_group: Option<String>,
+    pub built_in: bool,
+}
+
+impl RoleHolding {
+    pub fn unit_id(&self) -> Option<&str> {
+        self.scope.strip_prefix("/administrativeUnits/")
+    }
+    /// "Helpdesk Administrator", or "Helpdesk Administrator @ Seattle Office" when scoped.
+    pub fn short_label(&self) -> String {
+        match self.unit_id() {
+            None => self.name.clone(),
+            Some(_) => format!("{} @ {}", self.name, self.scope_name),
+        }
+    }
+
+    pub(super) fn scope_label(&self) -> String {
+        match self.unit_id() {
+            None => "tenant-wide".into(),
+            Some(_) => format!("scoped to {}", self.scope_name),
+        }
+    }
+}
+
+/// A group or administrative unit the user belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Membership {
+    pub id: String,
+    pub display_name: String,
+    /// Groups: role-assignable. Administrative units: restricted management.
+    pub protected: bool,
+}
+
+/// The signed-in operator.
+#[derive(Debug, Clone, Default)]
+pub struct Operator {
+    pub id: String,
+    pub active: Vec<RoleHolding>,
+    pub eligible: Vec<RoleHolding>,
+    /// Role assignments were unreadable; `active` comes from the token's `wids` claim.
+    pub roles_from_token: bool,
+}
+
+/// The user to be reset, with what is known about them.
+#[derive(Debug, Clone)]
+pub struct Target<'a> {
+    pub user: &'a Account,
+    pub roles: &'a [RoleHolding],
+    pub groups: &'a [Membership],
+    pub owned_groups: &'a [Membership],
+    pub units: &'a [Membership],
+    /// Facts that could not be read: `activeRoles`, `eligibleRoles`, `groups`,
+    /// `ownedGroups`, `administrativeUnits`.
+    pub unknown: &'a [String],
+}
+
+/// Facts about the tenant.
+#[derive(Debug, Clone, Default)]
+pub struct TenantFacts {
+    /// The target's UPN domain is federated (`None`: not known).
+    pub domain_federated: Option<bool>,
+    /// Password writeback as `/directory/onPremisesSynchronization` reports it (`None`:
+    /// not readable with the operator's permissions).
+    pub password_writeback: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Method {
+    /// `PATCH /users/{id}` with `passwordProfile`: cloud users.
+    #[serde(rename = "passwordProfile")]
+    PasswordProfile,
+    /// `POST …/methods/28c10230-…/resetPassword` with an admin-supplied password: synced
+    /// users (the path that writes back to on-premises AD).
+    #[serde(rename = "resetPassword")]
+    ResetPassword,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::PasswordProfile => "passwordProfile",
+            Method::ResetPassword => "resetPassword",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Block,
+    Warn,
+    Info,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reason {
+    /// Stable, for scripts: serialised as e.g. `target-role-protected`.
+    pub code: ReasonCode,
+    pub severity: Severity,
+    pub message: String,
+    /// What to do instead (empty for plain information).
+    pub fix: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    pub allowed: bool,
+    pub method: Option<Method>,
+    /// Blocks first (the first one decides), then warnings, then information.
+    pub reasons: Vec<Reason>,
+    /// The least-privileged role that would allow this reset, if any would.
+    pub least_privileged_role: Option<String>,
+}
+
+impl Verdict {
+    pub fn blocks(&self) -> impl Iterator<Item = &Reason> {
+        self.reasons
+            .iter()
+            .filter(|r| r.severity == Severity::Block)
+    }
+    pub fn warnings(&self) -> impl Iterator<Item = &Reason> {
+        self.reasons.iter().filter(|r| r.severity == Severity::Warn)
+    }
+}
