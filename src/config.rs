@@ -3,14 +3,13 @@
 //! Every key is validated while it is read so that an error can name the key and where
 //! it came from (file and line, or environment variable, or option).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 
-use std::collections::BTreeMap;
-
-use crate::auth::{AuthMethod, Cloud};
+pub use crate::cloud::Cloud;
 use crate::keymap::{Action, KeyList};
 use crate::theme::{ColorOverrides, ThemeName};
 
@@ -272,7 +271,7 @@ impl Layer {
             audit_lookback: Duration::from_secs(self.audit_lookback_secs.map_or(600, |v| v.0)),
             audit_activities: match self.audit_activities {
                 Some(list) => list.into_iter().map(|a| a.0).collect(),
-                None => crate::graph::audit::DEFAULT_ACTIVITIES
+                None => DEFAULT_AUDIT_ACTIVITIES
                     .iter()
                     .map(|s| s.to_string())
                     .collect(),
@@ -436,6 +435,50 @@ impl<const MIN: u64, const MAX: u64> Ranged<MIN, MAX> {
         Self::try_from(v)
     }
 }
+
+/// How to sign in (`--auth`, `auth =`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthMethod {
+    AzureCli,
+    /// The default: it works over SSH with no browser on the machine.
+    #[default]
+    DeviceCode,
+    ClientSecret,
+    ClientCertificate,
+    ManagedIdentity,
+    WorkloadIdentity,
+    AccessToken,
+}
+
+impl AuthMethod {
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthMethod::AzureCli => "azure-cli",
+            AuthMethod::DeviceCode => "device-code",
+            AuthMethod::ClientSecret => "client-secret",
+            AuthMethod::ClientCertificate => "client-certificate",
+            AuthMethod::ManagedIdentity => "managed-identity",
+            AuthMethod::WorkloadIdentity => "workload-identity",
+            AuthMethod::AccessToken => "access-token",
+        }
+    }
+}
+
+/// Password activities followed in the audit log, by the services that log them
+/// (research/graph-api.md §6, eligibility.md §10). Real tenants differ in the Core
+/// Directory name of an admin reset ("Reset user password" or "Reset password"), so both
+/// are here, and the list is configurable (`audit_activities`).
+pub const DEFAULT_AUDIT_ACTIVITIES: &[&str] = &[
+    "Reset password",
+    "Reset user password",
+    "Change user password",
+    "Set force change user password",
+    "Reset password (by admin)",
+    "Reset password (self-service)",
+    "Change password (self-service)",
+    "Admin started password reset",
+];
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod clipboard;
+pub mod cloud;
 pub mod config;
 pub mod graph;
 pub mod journal;

@@ -1,48 +1,20 @@
 //! Credentials. Every method yields a bearer token for Graph as a `SecretString`; the
 //! token never travels on the command line and is never logged.
 
-mod cloud;
 pub mod device_code;
 
-pub use cloud::Cloud;
+// Plain data, defined with the configuration; re-exported where sign-in uses them.
+pub use crate::cloud::Cloud;
+pub use crate::config::AuthMethod;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serde::Deserialize;
 
 use crate::secret::{SecretString, secret};
 
 /// The environment variable the `access-token` method reads.
 pub const ACCESS_TOKEN_VAR: &str = "RESETDESK_ACCESS_TOKEN";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum AuthMethod {
-    AzureCli,
-    /// The default: it works over SSH with no browser on the machine.
-    #[default]
-    DeviceCode,
-    ClientSecret,
-    ClientCertificate,
-    ManagedIdentity,
-    WorkloadIdentity,
-    AccessToken,
-}
-
-impl AuthMethod {
-    pub fn name(self) -> &'static str {
-        match self {
-            AuthMethod::AzureCli => "azure-cli",
-            AuthMethod::DeviceCode => "device-code",
-            AuthMethod::ClientSecret => "client-secret",
-            AuthMethod::ClientCertificate => "client-certificate",
-            AuthMethod::ManagedIdentity => "managed-identity",
-            AuthMethod::WorkloadIdentity => "workload-identity",
-            AuthMethod::AccessToken => "access-token",
-        }
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {

@@ -12,20 +12,8 @@ use super::model::DirectoryAudit;
 use super::query::odata_string;
 use super::{AuditPage, GraphApi, GraphError};
 
-/// Password activities, by the services that log them (research/graph-api.md §6 and
-/// eligibility.md §10). Real tenants differ in the Core Directory name of an admin reset
-/// ("Reset user password" or "Reset password"), so both are here, and the list is
-/// configurable (`audit_activities`).
-pub const DEFAULT_ACTIVITIES: &[&str] = &[
-    "Reset password",
-    "Reset user password",
-    "Change user password",
-    "Set force change user password",
-    "Reset password (by admin)",
-    "Reset password (self-service)",
-    "Change password (self-service)",
-    "Admin started password reset",
-];
+/// The activities followed by default (defined with the configuration's defaults).
+pub use crate::config::DEFAULT_AUDIT_ACTIVITIES as DEFAULT_ACTIVITIES;
 
 /// Activities that record an admin resetting someone's password.
 pub const ADMIN_RESET_ACTIVITIES: &[&str] = &[
