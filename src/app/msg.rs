@@ -1,0 +1,96 @@
+//! What flows into the app (messages: input and the results of I/O) and out of it
+//! (effects: things for the runtime to do).
+
+use std::sync::Arc;
+
+use ratatui::crossterm::event::KeyEvent;
+
+use super::AuditStatus;
+use crate::graph::model::User;
+use crate::secret::SecretString;
+use crate::service::facts::{Assessment, OperatorFacts};
+use crate::service::reset::{ResetOutcome, ResetRequest};
+
+/// Results of I/O and input, delivered to `update`.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Resize,
+    /// Time passed (a debounce, a flash or the spinner is due).
+    Tick,
+    SessionLoaded(Result<Box<SessionInfo>, String>),
+    SearchDone {
+        req: u64,
+        query: String,
+        result: Result<(Vec<User>, Option<u64>), String>,
+    },
+    DetailsDone {
+        req: u64,
+        result: Result<Box<Assessment>, String>,
+    },
+    ResetDone {
+        req: u64,
+        outcome: Box<ResetOutcome>,
+    },
+    /// How the copy was made, or why it failed.
+    Copied(Result<String, String>),
+    /// Whether the clipboard still held the password and was cleared.
+    ClipboardCleared(Result<bool, String>),
+    /// New audit entries, oldest first.
+    AuditBatch(Vec<crate::graph::model::DirectoryAudit>),
+    AuditStatus(AuditStatus),
+    /// A signal asks the console to end (SIGINT, SIGTERM, SIGHUP): the number, so the
+    /// process exits 128 + it after restoring the terminal.
+    Terminate(i32),
+}
+
+/// What the journal needs about a reset besides its outcome.
+#[derive(Debug, Clone)]
+pub struct JournalNote {
+    pub operator: Arc<OperatorFacts>,
+    pub target_id: String,
+    pub target_upn: String,
+    pub ticket: Option<String>,
+    pub revoke: bool,
+}
+
+/// What the header shows, read once at start and on refresh.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub tenant: String,
+    pub operator: OperatorFacts,
+}
+
+/// Things to do in the outside world.
+#[derive(Debug)]
+pub enum Effect {
+    LoadSession,
+    Search {
+        req: u64,
+        query: String,
+        top: u32,
+    },
+    LoadDetails {
+        req: u64,
+        key: String,
+        operator: Arc<OperatorFacts>,
+    },
+    /// One reset, sent once; the executor journals the outcome.
+    Reset {
+        req: u64,
+        request: ResetRequest,
+        note: JournalNote,
+    },
+    Copy(SecretString),
+    ClearClipboard(SecretString),
+    /// Start following the audit log (once, after sign-in).
+    StartAudit,
+    /// The audit log showed one of this session's resets.
+    JournalConfirm {
+        operator: Arc<OperatorFacts>,
+        target_id: String,
+        target_upn: String,
+    },
+    Quit,
+}

@@ -1,0 +1,187 @@
+//! The results of I/O arriving: the session, search and details answers, clipboard
+//! outcomes, time passing. Stale answers (a newer request is out) are dropped.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::*;
+
+impl App {
+    pub fn update(&mut self, msg: Msg, now: Instant) -> Vec<Effect> {
+        self.dirty = true;
+        match msg {
+            Msg::Key(k) => self.on_key(k, now),
+            Msg::Paste(text) => {
+                // A pasted UPN often carries a newline or tab: one line, trimmed.
+                if let ResetFlow::Dialog(d) = &mut self.reset {
+                    if let Some((field, max)) = d.text_field() {
+                        input::paste(field, &text, max);
+                    }
+                } else if matches!(self.mode, Mode::Typing) {
+                    if input::paste(&mut self.search.query, &text, 256) == input::Edit::Changed {
+                        self.query_changed(now);
+                    }
+                } else if let Mode::Command(line) = &mut self.mode {
+                    input::paste(line, &text, 256);
+                } else if self.mode == Mode::Filtering {
+                    input::paste(&mut self.audit.filter, &text, 64);
+                }
+                vec![]
+            }
+            Msg::Resize => vec![],
+            Msg::Tick => self.on_tick(now),
+            Msg::Terminate(signal) => self.quit_now(128 + signal.clamp(0, 127) as u8),
+            Msg::SessionLoaded(Ok(info)) => {
+                self.connection = Connection::Connected;
+                let op = Arc::new(info.operator.clone());
+                self.operator = Some(op.clone());
+                self.session = Some(*info);
+                let mut start = vec![];
+                if !self.audit_started {
+                    self.audit_started = true;
+                    start.push(Effect::StartAudit);
+                }
+                let more = match self.deferred_details.take() {
+                    Some(key) => self.load_details(key),
+                    None => match &self.details {
+                        // A refresh re-reads the open user with the new roles.
+                        Details::Loaded(a) => {
+                            let key = a.target.user.id.clone();
+                            self.load_details(key)
+                        }
+                        _ => vec![],
+                    },
+                };
+                start.extend(more);
+                start
+            }
+            Msg::SessionLoaded(Err(e)) => {
+                self.connection = Connection::Failed(e.clone());
+                self.flash(
+                    Level::Error,
+                    format!("cannot read the signed-in operator: {e}"),
+                    now,
+                );
+                vec![]
+            }
+            Msg::SearchDone { req, query, result } => {
+                if self.search.pending != Some(req) {
+                    return vec![]; // stale: a newer search is on its way
+                }
+                self.search.pending = None;
+                match result {
+                    Ok((users, count)) => {
+                        self.search.error = None;
+                        self.search.server = users;
+                        self.search.server_query = query;
+                        self.search.server_count = count;
+                        self.search.rerank();
+                    }
+                    Err(e) => {
+                        self.search.error = Some(e.clone());
+                        self.flash(Level::Error, format!("search failed: {e}"), now);
+                    }
+                }
+                vec![]
+            }
+            Msg::ResetDone { req, outcome } => self.on_reset_done(req, *outcome, now),
+            Msg::AuditBatch(batch) => self.on_audit_batch(batch, now),
+            Msg::AuditStatus(s) => {
+                self.audit.status = s;
+                vec![]
+            }
+            Msg::Copied(Ok(how)) => {
+                let clear = self.options.clipboard_clear;
+                if let ResetFlow::Done(otp) = &mut self.reset {
+                    otp.copied = Some(how.clone());
+                    if let (false, Some(pw)) = (clear.is_zero(), &otp.password) {
+                        let at = now + clear;
+                        otp.clear_at = Some(at);
+                        self.pending_clear = Some((at, pw.clone()));
+                    }
+                }
+                self.flash(Level::Info, how, now);
+                vec![]
+            }
+            Msg::Copied(Err(e)) => {
+                self.flash(Level::Error, format!("copy failed: {e}"), now);
+                vec![]
+            }
+            Msg::ClipboardCleared(r) => {
+                if let ResetFlow::Done(otp) = &mut self.reset {
+                    otp.clear_at = None;
+                    otp.copied = Some("clipboard cleared".into());
+                }
+                match r {
+                    Ok(true) => self.flash(Level::Info, "clipboard cleared", now),
+                    Ok(false) => self.flash(
+                        Level::Info,
+                        "the clipboard no longer held the password; left as it is",
+                        now,
+                    ),
+                    Err(e) => self.flash(
+                        Level::Warn,
+                        format!("could not clear the clipboard: {e}; clear it yourself"),
+                        now,
+                    ),
+                }
+                vec![]
+            }
+            Msg::DetailsDone { req, result } => {
+                let current = matches!(&self.details, Details::Loading { req: r, .. } if *r == req);
+                if !current {
+                    return vec![];
+                }
+                let key = match &self.details {
+                    Details::Loading { key, .. } => key.clone(),
+                    _ => String::new(),
+                };
+                let then_reset = self.reset_after_load.take() == Some(req);
+                match result {
+                    Ok(a) => {
+                        self.search.remember(&a.target.user);
+                        self.details = Details::Loaded(a);
+                        if then_reset && !self.reset.is_open() {
+                            return self.open_reset(now);
+                        }
+                    }
+                    Err(error) => self.details = Details::Failed { key, error },
+                }
+                vec![]
+            }
+        }
+    }
+
+    pub(super) fn on_tick(&mut self, now: Instant) -> Vec<Effect> {
+        let mut effects = vec![];
+        if self.flash.as_ref().is_some_and(|f| f.expires <= now) {
+            self.flash = None;
+        }
+        if self.busy() && self.spun.is_none_or(|s| now >= s + SPINNER_STEP) {
+            self.spinner = self.spinner.wrapping_add(1);
+            self.spun = Some(now);
+        }
+        if !self.busy() {
+            self.spun = None;
+        }
+        if self.pending_clear.as_ref().is_some_and(|(t, _)| *t <= now)
+            && let Some((_, pw)) = self.pending_clear.take()
+        {
+            effects.push(Effect::ClearClipboard(pw));
+        }
+        if self.search.due.is_some_and(|d| d <= now) {
+            self.search.due = None;
+            let query = self.search.query.trim().to_string();
+            if !query.is_empty() {
+                let req = self.req();
+                self.search.pending = Some(req);
+                effects.push(Effect::Search {
+                    req,
+                    query,
+                    top: self.options.search_top,
+                });
+            }
+        }
+        effects
+    }
+}
