@@ -1,5 +1,6 @@
 //! What an admin feels per keystroke and per frame, and what the simulator costs at scale.
 //! `cargo bench --bench console`; results are recorded in BENCHMARKS.md.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
 
 use std::hint::black_box;
 use std::time::Instant;

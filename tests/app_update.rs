@@ -1,5 +1,6 @@
 //! `App::update` driven with messages: state and effects, no terminal, no sleeps (time is
 //! passed in).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
 
 use std::time::{Duration, Instant};
 

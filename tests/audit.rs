@@ -1,6 +1,7 @@
 //! The audit poller and its stream against the simulator: overlapping windows without
 //! duplicates or missed late entries, the reports limit respected, and a permission error
 //! that explains itself and is retried later.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
 
 mod support;
 

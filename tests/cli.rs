@@ -1,5 +1,6 @@
 //! The real binary: headless commands, `--json` documents, exit codes, and `resetdesk sim`
 //! serving another process.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};

@@ -2,6 +2,7 @@
 //! SOURCES.md): (a) every JSON example parses with the project's models; (b) for each
 //! endpoint the simulator serves, its response carries the documented property names with
 //! the documented JSON types.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
 
 mod support;
 

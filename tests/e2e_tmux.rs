@@ -1,6 +1,7 @@
 //! End to end: the real binary in tmux, as an admin would use it over SSH. Types part of a
 //! name, sees results, opens one, sees its details and verdict, opens help, quits, and
 //! checks that the terminal left the alternate screen.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
 
 use std::process::Command;
 use std::time::{Duration, Instant};

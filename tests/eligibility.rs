@@ -1,5 +1,6 @@
 //! Eligibility scenarios through the real client against the simulator, one persona each,
 //! and the simulator's enforcement of the same rules on the write calls.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
 
 mod support;
 

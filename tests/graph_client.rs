@@ -1,5 +1,6 @@
 //! The real Graph client against the simulator over HTTP: paging, the documented traps,
 //! errors, retries under injected faults, and fact gathering.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
 
 mod support;
 

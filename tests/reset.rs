@@ -1,6 +1,7 @@
 //! Resets through the real binary against the simulator over HTTP: every kind of demo
 //! user, both Graph paths, the simulator's state afterwards, exit codes and JSON; secrets
 //! kept out of logs and the journal; and a connection dropped after the reset was sent.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
 
 mod support;
 

@@ -1,6 +1,7 @@
 //! Trust defects found by hostile testing (issue 9), each pinned by the real binary:
 //! crashes and overflows on bad input, transient faults that must never pose as refusals,
 //! audit reads that retry, private files, per-tenant token caches and journals.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};

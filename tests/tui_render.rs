@@ -1,6 +1,7 @@
 //! The console rendered into ratatui's TestBackend: snapshots at 120×40, 80×24 and 60×15,
 //! in colour and monochrome, with real data from the simulator; and hostile display
 //! names rendered with no control character reaching any cell.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
 
 mod support;
 

@@ -112,11 +112,13 @@ impl AuditPoller {
             {
                 self.sent.pop_front();
             }
-            if self.sent.len() < max {
-                self.sent.push_back(now);
-                return;
-            }
-            let oldest = *self.sent.front().expect("full");
+            let oldest = match self.sent.front() {
+                Some(&t) if self.sent.len() >= max => t,
+                _ => {
+                    self.sent.push_back(now);
+                    return;
+                }
+            };
             tokio::time::sleep((oldest + window).saturating_duration_since(now)).await;
         }
     }

@@ -5,6 +5,7 @@
 //! Also the generator for temporary passwords.
 
 use rand::RngExt;
+use zeroize::Zeroize;
 
 use crate::secret::{SecretString, secret};
 
@@ -118,7 +119,8 @@ pub fn generate(len: usize) -> SecretString {
         let j = rng.random_range(0..=i);
         chars.swap(i, j);
     }
-    let s = String::from_utf8(chars).expect("ASCII");
+    let s: String = chars.iter().map(|&b| char::from(b)).collect();
+    chars.zeroize();
     secret(s)
 }
 

@@ -85,8 +85,9 @@ impl ReportLimit {
         {
             hits.pop_front();
         }
-        if hits.len() >= self.max {
-            let oldest = *hits.front().expect("non-empty");
+        if hits.len() >= self.max
+            && let Some(&oldest) = hits.front()
+        {
             return Err(self.window.saturating_sub(now.duration_since(oldest)));
         }
         hits.push_back(now);

@@ -95,7 +95,9 @@ impl SimState {
                 ),
             },
         };
-        let user = t.user_by_key(&user_id).expect("persona resolves to a user");
+        let Some(user) = t.user_by_key(&user_id) else {
+            anyhow::bail!("persona `{persona}` names no user of the tenant");
+        };
         let mut wids: Vec<String> = t
             .active_roles_of(&user_id)
             .iter()

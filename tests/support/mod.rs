@@ -1,5 +1,6 @@
 //! Shared test plumbing: an in-process simulator on 127.0.0.1 and the real Graph client
 //! pointed at it over HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
 #![allow(dead_code)]
 
 use std::sync::Arc;
