@@ -120,11 +120,21 @@ async fn the_poller_keeps_under_the_reports_limit_pages_included() {
     );
     let first = p.poll(&env.client).await.unwrap();
     assert_eq!(first.len(), 120, "all pages followed");
+    let per_poll = env.sim.state.reports.total();
+    // One query per service (three), each with its pages: more than one page in all.
+    assert!(
+        per_poll > 3,
+        "{per_poll} requests for 120 entries in pages of 50"
+    );
     for _ in 0..3 {
         p.poll(&env.client).await.expect("never throttled");
     }
     let reports = &env.sim.state.reports;
-    assert_eq!(reports.total(), 12);
+    assert_eq!(
+        reports.total(),
+        4 * per_poll,
+        "every poll reads every page again"
+    );
     assert!(
         reports.busiest_window() <= 5,
         "busiest window: {}",
@@ -225,4 +235,23 @@ async fn the_stream_sends_batches_and_live_status() {
         Msg::AuditStatus(AuditStatus::Live { .. })
     ));
     task.abort();
+}
+
+#[tokio::test]
+async fn the_simulator_refuses_an_or_in_the_audit_filter_as_graph_documents() {
+    let env = start(Setup::default()).await;
+    let or = "activityDateTime ge 2026-01-01T00:00:00Z and (activityDisplayName eq 'Reset password' or activityDisplayName eq 'Reset user password')";
+    let q = |f: &str| {
+        format!(
+            "/auditLogs/directoryAudits?$filter={}",
+            percent_encoding::utf8_percent_encode(f, percent_encoding::NON_ALPHANUMERIC)
+        )
+    };
+    let (status, _, body) = env.raw(&q(or), false).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "Request_UnsupportedQuery", "{body}");
+    // The documented forms the poller uses are served.
+    let ok = "activityDateTime ge 2026-01-01T00:00:00Z and loggedByService eq 'Core Directory'";
+    let (status, _, body) = env.raw(&q(ok), false).await;
+    assert_eq!(status, 200, "{body}");
 }

@@ -15,6 +15,35 @@ use super::{AuditPage, GraphApi, GraphError};
 /// The activities followed by default (defined with the configuration's defaults).
 pub use crate::config::DEFAULT_AUDIT_ACTIVITIES as DEFAULT_ACTIVITIES;
 
+/// The service that logs each default activity (Microsoft Entra audit log
+/// activities reference,
+/// https://learn.microsoft.com/entra/identity/monitoring-health/reference-audit-activities).
+pub fn service_of(activity: &str) -> Option<&'static str> {
+    const SERVICES: &[(&str, &str)] = &[
+        ("Reset password", "Core Directory"),
+        ("Reset user password", "Core Directory"),
+        ("Change user password", "Core Directory"),
+        ("Set force change user password", "Core Directory"),
+        (
+            "Reset password (by admin)",
+            "Self-service Password Management",
+        ),
+        (
+            "Reset password (self-service)",
+            "Self-service Password Management",
+        ),
+        (
+            "Change password (self-service)",
+            "Self-service Password Management",
+        ),
+        ("Admin started password reset", "Authentication Methods"),
+    ];
+    SERVICES
+        .iter()
+        .find(|(a, _)| a.eq_ignore_ascii_case(activity))
+        .map(|(_, s)| *s)
+}
+
 /// Activities that record an admin resetting someone's password.
 pub const ADMIN_RESET_ACTIVITIES: &[&str] = &[
     "Reset password",
@@ -85,19 +114,49 @@ impl AuditPoller {
         }
     }
 
-    /// `activityDateTime ge … and (activityDisplayName eq '…' or …)`.
-    pub fn filter(&self, from: OffsetDateTime) -> String {
-        let mut f = format!("activityDateTime ge {}", rfc3339(from));
-        if !self.config.activities.is_empty() {
-            let names: Vec<String> = self
+    /// The queries of one poll. The directoryAudits reference documents `eq`, `ge`, `le`
+    /// and `startswith` on its properties, and no `or`
+    /// (https://learn.microsoft.com/graph/api/resources/directoryaudit): so each poll asks
+    /// once per service that logs a followed activity (`loggedByService eq …`), and once
+    /// per followed activity whose service is not known (`activityDisplayName eq …`); the
+    /// activity names are matched here. The window is written in whole seconds, as
+    /// Microsoft's examples write it.
+    pub fn queries(&self, from: OffsetDateTime) -> Vec<String> {
+        let window = format!(
+            "activityDateTime ge {}",
+            rfc3339(from.replace_nanosecond(0).unwrap_or(from))
+        );
+        if self.config.activities.is_empty() {
+            return vec![window];
+        }
+        let mut services: Vec<&'static str> = Vec::new();
+        let mut by_name: Vec<&str> = Vec::new();
+        for a in &self.config.activities {
+            match service_of(a) {
+                Some(s) if !services.contains(&s) => services.push(s),
+                Some(_) => {}
+                None => by_name.push(a),
+            }
+        }
+        services
+            .iter()
+            .map(|s| format!("{window} and loggedByService eq {}", odata_string(s)))
+            .chain(
+                by_name
+                    .iter()
+                    .map(|a| format!("{window} and activityDisplayName eq {}", odata_string(a))),
+            )
+            .collect()
+    }
+
+    /// Whether an entry is one of the followed activities.
+    fn followed(&self, e: &DirectoryAudit) -> bool {
+        self.config.activities.is_empty()
+            || self
                 .config
                 .activities
                 .iter()
-                .map(|a| format!("activityDisplayName eq {}", odata_string(a)))
-                .collect();
-            f.push_str(&format!(" and ({})", names.join(" or ")));
-        }
-        f
+                .any(|a| a.eq_ignore_ascii_case(&e.activity_display_name))
     }
 
     /// Waits until one more request fits under the limit.
@@ -154,8 +213,26 @@ impl AuditPoller {
     pub async fn poll(&mut self, api: &dyn GraphApi) -> Result<Vec<DirectoryAudit>, GraphError> {
         let started = OffsetDateTime::now_utc();
         let from = self.window_start();
-        let filter = self.filter(from);
         let mut fresh = Vec::new();
+        for filter in self.queries(from) {
+            self.poll_query(api, &filter, started, &mut fresh).await?;
+        }
+        // Forget ids that can no longer come back in a window: memory stays flat.
+        let horizon = from - self.config.lookback;
+        self.seen.retain(|_, t| *t >= horizon);
+        self.last_poll = Some(started);
+        fresh.sort_by_key(|e| e.activity_date_time);
+        Ok(fresh)
+    }
+
+    /// One query, all its pages.
+    async fn poll_query(
+        &mut self,
+        api: &dyn GraphApi,
+        filter: &str,
+        started: OffsetDateTime,
+        fresh: &mut Vec<DirectoryAudit>,
+    ) -> Result<(), GraphError> {
         let mut next: Option<String> = None;
         loop {
             let page = match &next {
@@ -163,7 +240,7 @@ impl AuditPoller {
                     self.page(
                         api,
                         AuditPage::First {
-                            filter: &filter,
+                            filter,
                             top: self.config.page_size,
                         },
                     )
@@ -172,6 +249,9 @@ impl AuditPoller {
                 Some(link) => self.page(api, AuditPage::Next(link)).await?,
             };
             for e in page.value {
+                if !self.followed(&e) {
+                    continue;
+                }
                 let when = e.activity_date_time.unwrap_or(started);
                 if self.seen.insert(e.id.clone(), when).is_none() {
                     fresh.push(e);
@@ -179,15 +259,9 @@ impl AuditPoller {
             }
             match page.next_link {
                 Some(l) => next = Some(l),
-                None => break,
+                None => return Ok(()),
             }
         }
-        // Forget ids that can no longer come back in a window: memory stays flat.
-        let horizon = from - self.config.lookback;
-        self.seen.retain(|_, t| *t >= horizon);
-        self.last_poll = Some(started);
-        fresh.sort_by_key(|e| e.activity_date_time);
-        Ok(fresh)
     }
 }
 
@@ -244,18 +318,30 @@ mod tests {
     }
 
     #[test]
-    fn the_filter_names_the_window_and_the_activities() {
-        let since = time::macros::datetime!(2026-11-22 04:00 UTC);
+    fn queries_use_only_documented_operators() {
+        let since = time::macros::datetime!(2026-11-22 04:00:00.123456789 UTC);
         let p = AuditPoller::new(
             PollerConfig {
-                activities: vec!["Reset user password".into(), "It's odd".into()],
+                activities: vec![
+                    "Reset user password".into(),
+                    "Change user password".into(),
+                    "Reset password (self-service)".into(),
+                    "It's odd".into(),
+                ],
                 ..Default::default()
             },
             since,
         );
         assert_eq!(
-            p.filter(since),
-            "activityDateTime ge 2026-11-22T04:00:00Z and (activityDisplayName eq 'Reset user password' or activityDisplayName eq 'It''s odd')"
+            p.queries(since),
+            vec![
+                "activityDateTime ge 2026-11-22T04:00:00Z and loggedByService eq 'Core Directory'",
+                "activityDateTime ge 2026-11-22T04:00:00Z and loggedByService eq 'Self-service Password Management'",
+                "activityDateTime ge 2026-11-22T04:00:00Z and activityDisplayName eq 'It''s odd'",
+            ]
         );
+        let all = AuditPoller::new(PollerConfig::default(), since).queries(since);
+        assert_eq!(all.len(), 3, "one query per service: {all:?}");
+        assert!(all.iter().all(|q| !q.contains(" or ")));
     }
 }

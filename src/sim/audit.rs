@@ -47,7 +47,6 @@ const FILTERABLE: &[&str] = &[
     "loggedByService",
     "correlationId",
     "id",
-    "category",
     "initiatedBy/user/id",
     "initiatedBy/user/userPrincipalName",
     "initiatedBy/user/displayName",
@@ -130,6 +129,14 @@ pub fn list(ctx: &Ctx, t: &Tenant, claims: &Claims, limit: &ReportLimit) -> Repl
         Some(raw) => {
             let f = filter::parse(raw)
                 .map_err(|e| ctx.bad_request(&format!("Invalid filter clause: {e}")))?;
+            // The reference documents eq, ge, le and startswith here, not `or`
+            // (https://learn.microsoft.com/graph/api/resources/directoryaudit): refused
+            // as the service refuses an unsupported clause, so a client relying on it fails.
+            if f.uses_or() {
+                return Err(ctx.unsupported(
+                    "Unsupported or invalid query filter clause specified for resource 'directoryAudit': 'or' is not supported.",
+                ));
+            }
             if let Some(p) = f
                 .paths()
                 .into_iter()

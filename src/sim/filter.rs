@@ -251,6 +251,16 @@ fn compare(actual: Option<&Value>, lit: &Lit) -> Option<std::cmp::Ordering> {
 }
 
 impl Filter {
+    /// Whether the expression combines clauses with `or` anywhere.
+    pub fn uses_or(&self) -> bool {
+        match self {
+            Filter::Or(..) => true,
+            Filter::And(a, b) => a.uses_or() || b.uses_or(),
+            Filter::Not(f) => f.uses_or(),
+            _ => false,
+        }
+    }
+
     pub fn matches(&self, obj: &Map<String, Value>) -> bool {
         use std::cmp::Ordering::*;
         match self {
