@@ -209,14 +209,9 @@ pub fn reset_entry(
             generated: o.generated,
         },
         ticket: ticket.filter(|t| !t.trim().is_empty()).map(str::to_string),
-        outcome: match o.status {
-            ResetStatus::Succeeded => "succeeded",
-            ResetStatus::Failed => "failed",
-            ResetStatus::Unconfirmed => "unconfirmed",
-        }
-        .into(),
+        outcome: o.status.name().into(),
         error: o.error.as_ref().map(|e| e.to_string()).or_else(|| {
-            (o.status != ResetStatus::Succeeded)
+            (!matches!(o.status, ResetStatus::Succeeded | ResetStatus::Accepted))
                 .then(|| o.detail.clone())
                 .flatten()
         }),
@@ -235,7 +230,7 @@ pub fn reset_entry(
                     })
             })
             .or_else(|| match o.status {
-                ResetStatus::Succeeded => None,
+                ResetStatus::Succeeded | ResetStatus::Accepted => None,
                 ResetStatus::Unconfirmed => Some("unconfirmed".into()),
                 // resetPassword's long-running operation ended in `failed`.
                 ResetStatus::Failed => Some("operation-failed".into()),

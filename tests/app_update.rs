@@ -903,3 +903,87 @@ fn quit_during_a_reset_in_flight_asks_and_signals_set_the_exit_status() {
     );
     assert_eq!(c.exit_status, 130);
 }
+
+/// A reset Graph accepted without the operator being able to read its progress (a
+/// Helpdesk Administrator on a synced user) is settled by the audit log: confirmed by a
+/// success, failed (and the useless password forgotten) by a failure.
+#[test]
+fn an_accepted_reset_is_settled_by_the_audit_log() {
+    use resetdesk::graph::model::{AuditInitiator, AuditTarget, AuditUser, DirectoryAudit};
+    let t0 = Instant::now();
+    let accepted = |a: &mut App| {
+        open_dialog(a, user("1", "Alan Steiner"), t0);
+        a.update(
+            Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            t0,
+        );
+        let req = match &a.update(code(KeyCode::Enter), t0)[..] {
+            [Effect::Reset { req, .. }] => *req,
+            other => panic!("{other:?}"),
+        };
+        let started = time::OffsetDateTime::now_utc();
+        a.update(
+            Msg::ResetDone {
+                req,
+                outcome: Box::new(ResetOutcome {
+                    status: ResetStatus::Accepted,
+                    method: Method::ResetPassword,
+                    password: Some(secret("Xy7#pQ2!mLw9zK4a".into())),
+                    generated: true,
+                    force_change: true,
+                    force_change_with_mfa: false,
+                    error: None,
+                    detail: Some("accepted".into()),
+                    revoked: None,
+                    request_ids: vec![],
+                    started_at: started,
+                }),
+            },
+            t0,
+        );
+        assert!(matches!(&a.reset, ResetFlow::Done(o) if o.status == ResetStatus::Accepted));
+        started
+    };
+    let entry = |at: time::OffsetDateTime, result: &str| DirectoryAudit {
+        id: format!("e-{result}"),
+        activity_display_name: "Reset password (by admin)".into(),
+        activity_date_time: Some(at + time::Duration::seconds(1)),
+        result: Some(result.into()),
+        result_reason: Some("AdminCount=1".into()),
+        initiated_by: Some(AuditInitiator {
+            user: Some(AuditUser {
+                id: Some("op".into()),
+                ..Default::default()
+            }),
+            app: None,
+        }),
+        target_resources: vec![AuditTarget {
+            id: Some("1".into()),
+            kind: Some("User".into()),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let mut ok = app();
+    let at = accepted(&mut ok);
+    ok.update(Msg::AuditBatch(vec![entry(at, "success")]), t0);
+    assert!(matches!(&ok.reset, ResetFlow::Done(o) if o.confirmed && o.password.is_some()));
+
+    let mut bad = app();
+    let at = accepted(&mut bad);
+    bad.update(Msg::AuditBatch(vec![entry(at, "failure")]), t0);
+    match &bad.reset {
+        ResetFlow::Done(o) => {
+            assert_eq!(o.status, ResetStatus::Failed);
+            assert!(o.password.is_none(), "a password never set is forgotten");
+            assert!(
+                o.detail
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains("AdminCount=1")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(bad.flash.as_ref().unwrap().text.contains("FAILED"));
+}

@@ -268,14 +268,11 @@ fn r_resets_the_highlighted_user_not_the_one_opened_before() {
     t.keys(&["Enter"]);
     t.wait_for("You can reset");
     t.keys(&["Escape"]);
-    // Down the list until Adelaide Brooks is highlighted.
-    for _ in 0..5 {
-        if t.screen().contains("▶ Adelaide Brooks") {
-            break;
-        }
-        t.keys(&["j"]);
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    // Down the list, one step at a time (each waited for): Adele Vance (Fabrikam), then
+    // Adelaide Brooks.
+    t.keys(&["j"]);
+    t.wait_for("▶ Adele Vance (Fabrikam)");
+    t.keys(&["j"]);
     t.wait_for("▶ Adelaide Brooks");
     t.keys(&["r"]);
     let s = t.wait_for("Reset password of ");

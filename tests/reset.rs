@@ -186,7 +186,9 @@ async fn every_kind_of_user_through_both_paths() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let doc = r.json();
     assert_eq!(doc["method"], "resetPassword");
-    assert_eq!(doc["status"], "succeeded");
+    // A helpdesk admin cannot read the operation: sent, accepted, settled by the audit log.
+    assert_eq!(doc["status"], "accepted");
+    assert_eq!(doc["exitCode"], 0);
     assert!(doc["temporaryPassword"].is_string());
     let after = state(&env, "alan.steiner@contoso.com").await;
     assert_ne!(
@@ -221,13 +223,41 @@ async fn every_kind_of_user_through_both_paths() {
     .await;
     assert!(r.stderr.contains("disabled"), "{}", r.stderr);
 
-    // Synced, but on-premises refuses (AdminCount=1): the operation fails.
+    // Synced, but on-premises refuses (AdminCount=1). A helpdesk admin cannot read the
+    // operation: accepted, and the audit log records the failure.
     let r = cli(
         &env,
         &journal,
         &["reset", "nora.lindqvist@contoso.com", "--yes", "--json"],
         None,
         &[],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["status"], "accepted");
+    let failures: Vec<_> = env
+        .sim
+        .state
+        .tenant
+        .read()
+        .unwrap()
+        .audit
+        .iter()
+        .filter(|a| a.entry["result"] == "failure")
+        .map(|a| a.entry["resultReason"].to_string())
+        .collect();
+    assert!(
+        failures.iter().any(|r| r.contains("AdminCount=1")),
+        "the audit log settles it: {failures:?}"
+    );
+    // An Authentication Administrator reads the operation: failed at once.
+    let reader = env.token_for("auth-admin");
+    let r = cli(
+        &env,
+        &journal,
+        &["reset", "nora.lindqvist@contoso.com", "--yes", "--json"],
+        None,
+        &[("RESETDESK_ACCESS_TOKEN", &reader)],
     )
     .await;
     assert_eq!(r.code, 1, "{}", r.stderr);
@@ -286,12 +316,13 @@ async fn every_kind_of_user_through_both_paths() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(entries.len(), 9);
+    assert_eq!(entries.len(), 10);
     assert_eq!(entries[0]["ticket"], "INC-1");
+    assert!(entries.iter().any(|e| e["outcome"] == "accepted"));
     assert_eq!(entries[0]["outcome"], "succeeded");
     assert!(entries.iter().any(|e| e["outcome"] == "failed"));
     let r = cli(&env, &journal, &["journal", "--json"], None, &[]).await;
-    assert_eq!(r.json().as_array().unwrap().len(), 9);
+    assert_eq!(r.json().as_array().unwrap().len(), 10);
 
     // A Privileged Authentication Administrator may reset the Global Administrator.
     let paa = persona("privileged-auth-admin").await;

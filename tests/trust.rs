@@ -614,7 +614,19 @@ fn demo_resets_have_their_own_journal_and_entries_name_their_tenant() {
     assert!(real.is_empty(), "{real:?}");
 
     // A real session's entries carry the tenant; `journal` shows the current tenant's.
-    let sim = spawn_sim(&home, &["--faults", "", "--audit-every-secs", "0"]);
+    // An Authentication Administrator can read the reset's progress, so a writeback
+    // failure is known at once (a helpdesk admin would get "accepted").
+    let sim = spawn_sim(
+        &home,
+        &[
+            "--as",
+            "auth-admin",
+            "--faults",
+            "",
+            "--audit-every-secs",
+            "0",
+        ],
+    );
     let token = [("RESETDESK_ACCESS_TOKEN", sim.token.as_str())];
     let real_reset = |user: &str| {
         home.run(

@@ -147,6 +147,48 @@ impl App {
             .as_ref()
             .map(|o| o.user.id.clone())
             .unwrap_or_default();
+        // A reset Graph accepted without letting us read its progress is settled here:
+        // a failed admin-reset entry by this operator for its target means it failed.
+        if let ResetFlow::Done(otp) = &mut self.reset
+            && otp.status == crate::service::reset::ResetStatus::Accepted
+            && !otp.confirmed
+        {
+            let started = self
+                .my_resets
+                .iter()
+                .rev()
+                .find(|r| r.target_id == otp.user_id)
+                .map(|r| r.at);
+            let failed = batch.iter().find(|e| {
+                !e.succeeded()
+                    && crate::graph::audit::ADMIN_RESET_ACTIVITIES
+                        .iter()
+                        .any(|a| a.eq_ignore_ascii_case(&e.activity_display_name))
+                    && e.initiator_id() == Some(operator_id.as_str())
+                    && e.target_user().and_then(|t| t.id.as_deref()) == Some(otp.user_id.as_str())
+                    && match (e.activity_date_time, started) {
+                        (Some(t), Some(s)) => t >= s - time::Duration::minutes(2),
+                        _ => false,
+                    }
+            });
+            if let Some(e) = failed {
+                otp.status = crate::service::reset::ResetStatus::Failed;
+                // A password that was never set is worth nothing: forget it.
+                otp.password = None;
+                otp.detail = Some(format!(
+                    "the audit log shows the reset failed: {}",
+                    e.result_reason
+                        .clone()
+                        .unwrap_or_else(|| "no reason given".into())
+                ));
+                let label = otp.label.clone();
+                self.flash(
+                    Level::Error,
+                    format!("the audit log shows the reset of {label} FAILED"),
+                    now,
+                );
+            }
+        }
         let confirmed = self.audit.push(batch, &operator_id, &mut self.my_resets);
         let mut effects = vec![];
         for i in confirmed {

@@ -236,6 +236,10 @@ impl App {
                 format!("reset of {label} UNCONFIRMED: verify before handing the password out"),
             ),
             ResetStatus::Failed => (Level::Error, format!("reset of {label} failed")),
+            ResetStatus::Accepted => (
+                Level::Info,
+                format!("reset of {label} accepted; the audit log will confirm it"),
+            ),
         };
         self.flash(level, text, now);
         let succeeded = outcome.status == ResetStatus::Succeeded;

@@ -223,7 +223,7 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
     let explanation = outcome.error.as_ref().map(|e| explain(e, &cx));
     let revoke_failed = matches!(outcome.revoked, Some(Err(_)));
     let exit = match outcome.status {
-        ResetStatus::Succeeded if !revoke_failed => Exit::Ok,
+        ResetStatus::Succeeded | ResetStatus::Accepted if !revoke_failed => Exit::Ok,
         _ => Exit::Failed,
     };
     if args.json {
@@ -285,6 +285,10 @@ fn human(a: &Assessment, o: &ResetOutcome, why: Option<&crate::service::explain:
             outln!("? Reset of {who} is UNCONFIRMED — verify before handing the password out.")
         }
         ResetStatus::Failed => outln!("✗ Reset of {who} failed."),
+        ResetStatus::Accepted => outln!(
+            "✓ Reset of {who} accepted ({}); the audit log will confirm it (`resetdesk audit`).",
+            o.method.name()
+        ),
     }
     if let (true, Some(p)) = (o.generated, &o.password) {
         outln!("  Temporary password: {}", p.expose_secret());

@@ -32,6 +32,22 @@ pub enum ResetStatus {
     Failed,
     /// The request may have been carried out: verify before handing the password out.
     Unconfirmed,
+    /// Sent and accepted (202), but its progress is not readable with the operator's
+    /// roles (reading the operation needs Authentication Administrator or above,
+    /// https://learn.microsoft.com/graph/api/longrunningoperation-get): the audit log
+    /// settles it.
+    Accepted,
+}
+
+impl ResetStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            ResetStatus::Succeeded => "succeeded",
+            ResetStatus::Failed => "failed",
+            ResetStatus::Unconfirmed => "unconfirmed",
+            ResetStatus::Accepted => "accepted",
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -122,7 +138,8 @@ pub async fn reset(api: &dyn GraphApi, req: ResetRequest) -> ResetOutcome {
     if out.status != ResetStatus::Failed {
         out.password = Some(req.password);
     }
-    if req.revoke_sessions && out.status == ResetStatus::Succeeded {
+    // Revoking is asked for the reset as sent: accepted counts, as Graph took it.
+    if req.revoke_sessions && matches!(out.status, ResetStatus::Succeeded | ResetStatus::Accepted) {
         out.revoked = Some(api.revoke_sessions(&req.user_id).await.map(|r| {
             out.request_ids.extend(r.request_id);
         }));
@@ -160,6 +177,14 @@ async fn follow_operation(
                     return Ok(ResetStatus::Failed);
                 }
                 wait = retry_after.unwrap_or(Duration::from_secs(1));
+            }
+            // Not readable with these roles: the reset was accepted; the audit log will
+            // tell how it ended.
+            Err(e) if e.is_forbidden() => {
+                out.detail = Some(
+                    "Graph accepted the reset (202); its progress is not readable with your roles (Authentication Administrator or above can read it), so the audit log will confirm it".into(),
+                );
+                return Ok(ResetStatus::Accepted);
             }
             // Polling is a read: get_json already retried; a failure here leaves the
             // reset itself unconfirmed.

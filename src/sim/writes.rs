@@ -25,7 +25,48 @@ pub struct SimOperation {
     /// `Some(detail)` when it will end `failed`.
     pub failure: Option<String>,
     pub applied: bool,
+    /// Who asked for it, for its audit entry.
+    pub claims: Claims,
 }
+
+/// Operations finish on their own, whether or not anyone polls them (a helpdesk operator
+/// may not be allowed to): on each request, every operation past its delay takes effect.
+fn settle_operations(t: &mut Tenant) {
+    let due: Vec<(String, String, Option<String>, Claims)> = t
+        .operations
+        .iter()
+        .filter(|(_, o)| !o.applied && o.created.elapsed() >= t.operation_delay)
+        .map(|(id, o)| {
+            (
+                id.clone(),
+                o.user_id.clone(),
+                o.failure.clone(),
+                o.claims.clone(),
+            )
+        })
+        .collect();
+    for (op_id, user_id, failure, claims) in due {
+        if let Some(index) = t.user_index(&user_id) {
+            if failure.is_none() {
+                apply_reset(t, index, true, false);
+            }
+            audit_reset(t, &claims, index, "resetPassword", failure.as_deref());
+        }
+        if let Some(o) = t.operations.get_mut(&op_id) {
+            o.applied = true;
+        }
+    }
+}
+
+/// Roles that may read another user's authentication operation
+/// (https://learn.microsoft.com/graph/api/longrunningoperation-get): a Helpdesk, Password
+/// or User Administrator may reset, but not read the reset's progress.
+const OPERATION_READERS: &[&str] = &[
+    "Global Administrator",
+    "Global Reader",
+    "Privileged Authentication Administrator",
+    "Authentication Administrator",
+];
 
 const MASTERED: &str = "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.";
 const EXTERNAL: &str = "Unable to update the specified properties for objects that have originated within an external service.";
@@ -68,6 +109,7 @@ pub fn dispatch(
     body: &Bytes,
 ) -> Option<Reply> {
     let mut t = sim.tenant.write().unwrap_or_else(|e| e.into_inner());
+    settle_operations(&mut t);
     let reply = match (method, segs) {
         (&Method::PATCH, ["users", key]) => update_user(&mut t, ctx, claims, key, body),
         (&Method::PATCH, ["me"]) => update_user(&mut t, ctx, claims, &claims.oid.clone(), body),
@@ -293,6 +335,7 @@ fn reset_password(
             created_at: now(),
             failure,
             applied: false,
+            claims: claims.clone(),
         },
     );
     let location = format!(
@@ -328,6 +371,9 @@ fn operation(t: &mut Tenant, ctx: &Ctx, claims: &Claims, key: &str, op_id: &str)
     }
     let index = target(t, ctx, key)?;
     let user_id = t.users[index].id.clone();
+    if user_id != claims.oid && !t.has_tenant_role(&claims.oid, OPERATION_READERS) {
+        return Err(ctx.denied());
+    }
     let Some(op) = t
         .operations
         .get(op_id)
@@ -345,16 +391,6 @@ fn operation(t: &mut Tenant, ctx: &Ctx, claims: &Claims, key: &str, op_id: &str)
         (None, true) => "succeeded",
         (Some(_), true) => "failed",
     };
-    if done && !op.applied {
-        if op.failure.is_none() {
-            apply_reset(t, index, true, false);
-        }
-        let outcome = op.failure.clone();
-        audit_reset(t, claims, index, "resetPassword", outcome.as_deref());
-        if let Some(o) = t.operations.get_mut(op_id) {
-            o.applied = true;
-        }
-    }
     let mut r = ctx.json(
         StatusCode::OK,
         json!({

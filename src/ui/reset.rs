@@ -224,6 +224,8 @@ fn otp_view(o: &Otp, theme: &Theme) -> (String, Style, Vec<Line<'static>>) {
         ResetStatus::Succeeded => (" ✓ Password reset ".to_string(), theme.ok),
         ResetStatus::Unconfirmed => (" ? Reset UNCONFIRMED ".to_string(), theme.warn),
         ResetStatus::Failed => (" ✗ Reset failed ".to_string(), theme.danger),
+        ResetStatus::Accepted if o.confirmed => (" ✓ Password reset ".to_string(), theme.ok),
+        ResetStatus::Accepted => (" ✓ Reset accepted ".to_string(), theme.ok),
     };
     let mut l = vec![Line::from(vec![
         styled(clean(&o.label, 40), theme.title),
@@ -233,6 +235,13 @@ fn otp_view(o: &Otp, theme: &Theme) -> (String, Style, Vec<Line<'static>>) {
         l.push(Line::from(styled(
             "The outcome is unknown: verify before handing the password out.".into(),
             theme.warn,
+        )));
+    }
+    if o.status == ResetStatus::Accepted && !o.confirmed {
+        l.push(Line::from(styled(
+            "Graph accepted it; your roles cannot read its progress. Waiting for the audit log…"
+                .into(),
+            theme.info,
         )));
     }
     if o.confirmed {
