@@ -338,3 +338,49 @@ async fn facts_include_group_roles_scopes_and_eligibility() {
     assert_eq!(f.unknown[0].fact, "eligibleRoles");
     assert!(f.unknown[0].reason.contains("Authorization_RequestDenied"));
 }
+
+#[tokio::test]
+async fn a_request_that_cannot_be_built_fails_at_once_and_a_long_retry_after_is_named() {
+    use resetdesk::auth::StaticToken;
+    use resetdesk::graph::{ClientOptions, GraphClient, GraphError};
+    let env = start(Setup::default()).await;
+    // A token with a line break is not a valid header value: nothing can be sent.
+    let bad = GraphClient::new(
+        ClientOptions {
+            base_url: env.sim.base_url.clone(),
+            timeout: std::time::Duration::from_secs(5),
+            max_attempts: 5,
+            max_retry_wait: std::time::Duration::from_secs(60),
+        },
+        std::sync::Arc::new(StaticToken::new(resetdesk::secret::secret(
+            "bad\ntoken".into(),
+        ))),
+    )
+    .unwrap();
+    let before = env.sim.state.request_count();
+    let e = bad.get_user("adele.vance@contoso.com").await.unwrap_err();
+    assert!(matches!(e, GraphError::Request(_)), "{e:?}");
+    assert!(!e.is_transient());
+    assert!(e.to_string().contains("could not build the request"), "{e}");
+    assert_eq!(
+        env.sim.state.request_count(),
+        before,
+        "nothing was sent, nothing retried"
+    );
+
+    // Throttled with a Retry-After beyond max_retry_wait: the message gives the wait.
+    let slow = start(Setup {
+        faults: "429:1.0:120",
+        ..Setup::default()
+    })
+    .await;
+    let e = slow
+        .client
+        .get_user("adele.vance@contoso.com")
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("wait 120 s") && e.to_string().contains("max_retry_wait_secs"),
+        "{e}"
+    );
+}

@@ -210,13 +210,18 @@ impl GraphClient {
                         }
                     }
                 }
+                // A request that could not even be built (an invalid header value, a
+                // bad URL) is a defect here, not a fault of the network: no retry.
+                Err(e) if e.is_builder() => return Err(request_error(e)),
                 Err(e) => (transport(e), None),
             };
             if last {
                 return Err(err);
             }
             let wait = match retry_after {
-                Some(ra) if ra > self.opts.max_retry_wait => return Err(err),
+                Some(ra) if ra > self.opts.max_retry_wait => {
+                    return Err(with_wait(err, ra, self.opts.max_retry_wait));
+                }
                 Some(ra) => retry::honour(ra),
                 None => retry::backoff(attempt),
             };
@@ -245,7 +250,14 @@ impl GraphClient {
         if let Some(b) = body {
             req = req.header(header::CONTENT_TYPE, "application/json").body(b);
         }
-        let resp = req.send().await.map_err(transport)?;
+        // A request that could not be built never left: certainly not sent.
+        let resp = req.send().await.map_err(|e| {
+            if e.is_builder() {
+                request_error(e)
+            } else {
+                transport(e)
+            }
+        })?;
         let status = resp.status();
         let headers = resp.headers().clone();
         let request_id = headers
@@ -335,6 +347,23 @@ struct WriteResponse {
     retry_after: Option<Duration>,
     request_id: Option<String>,
     body: Vec<u8>,
+}
+
+/// The request could not be built: say what was wrong, once.
+fn request_error(e: reqwest::Error) -> GraphError {
+    GraphError::Request(root_cause(&e))
+}
+
+/// Graph asked for a longer wait than `max_retry_wait_secs` allows: the message says so.
+fn with_wait(mut err: GraphError, asked: Duration, max: Duration) -> GraphError {
+    if let GraphError::Api { message, .. } = &mut err {
+        message.push_str(&format!(
+            " (Graph asks to wait {} s before retrying, more than max_retry_wait_secs = {})",
+            asked.as_secs_f64().ceil() as u64,
+            max.as_secs()
+        ));
+    }
+    err
 }
 
 fn transport(e: reqwest::Error) -> GraphError {

@@ -34,6 +34,10 @@ pub enum GraphError {
     ForeignLink(String),
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// The request could not be built (an invalid header value, a bad URL): a defect in
+    /// what was asked, never retried.
+    #[error("resetdesk could not build the request: {0}")]
+    Request(String),
 }
 
 fn rid(r: Option<&str>) -> String {
@@ -107,7 +111,7 @@ impl GraphError {
         match self {
             GraphError::Api { status, .. } => super::retry::is_retryable_status(*status),
             GraphError::Transport { .. } | GraphError::Decode { .. } => true,
-            GraphError::ForeignLink(_) | GraphError::Auth(_) => false,
+            GraphError::ForeignLink(_) | GraphError::Auth(_) | GraphError::Request(_) => false,
         }
     }
 

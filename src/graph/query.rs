@@ -57,10 +57,12 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'|')
     .add(b'}');
 
-/// The path of one user: `/users/{id}` or `/users/{upn}`; a UPN starting with `$` must be
-/// addressed as `/users('$x@y')` (documented quirk).
+/// The path of one user: `/users/{id}` or `/users/{upn}`. A UPN starting with `$` must be
+/// addressed as `/users('$x@y')` (user-get, https://learn.microsoft.com/graph/api/user-get),
+/// and so is one with an apostrophe (`o'brien@…`), whose quote the OData key syntax
+/// doubles.
 pub fn user_path(id_or_upn: &str) -> String {
-    if id_or_upn.starts_with('$') {
+    if id_or_upn.starts_with('$') || id_or_upn.contains('\'') {
         let quoted = id_or_upn.replace('\'', "''");
         format!("/users('{}')", utf8_percent_encode(&quoted, SEGMENT))
     } else {
@@ -128,6 +130,10 @@ mod tests {
             "/users('$admin@contoso.com')"
         );
         assert_eq!(user_path("a/b?c"), "/users/a%2Fb%3Fc");
+        assert_eq!(
+            user_path("o'brien@contoso.com"),
+            "/users('o''brien@contoso.com')"
+        );
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub fn explain(e: &GraphError, cx: &Context) -> Explanation {
         Method::ResetPassword => "UserAuthenticationMethod.ReadWrite.All",
     };
     let (cause, fix) = match e {
+        GraphError::Request(why) => (
+            format!("the request could not be built ({why}); nothing was sent"),
+            "report this with the command you ran; nothing was changed".to_string(),
+        ),
         GraphError::Auth(_) => (
             "signing in failed".to_string(),
             "sign in again (resetdesk logout, then retry)".to_string(),
