@@ -987,3 +987,37 @@ fn an_accepted_reset_is_settled_by_the_audit_log() {
     }
     assert!(bad.flash.as_ref().unwrap().text.contains("FAILED"));
 }
+
+#[test]
+fn user_naming_several_puts_the_candidates_in_the_list() {
+    let t0 = Instant::now();
+    let mut a = app();
+    a.update(session(), t0);
+    a.update(code(KeyCode::Esc), t0);
+    for c in ":user Hans Becker".chars() {
+        a.update(key(c), t0);
+    }
+    let req = match &a.update(code(KeyCode::Enter), t0)[..] {
+        [Effect::LoadDetails { req, key, .. }] => {
+            assert_eq!(key, "Hans Becker", "a display name is looked up too");
+            *req
+        }
+        other => panic!("{other:?}"),
+    };
+    a.update(
+        Msg::Ambiguous {
+            req,
+            key: "Hans Becker".into(),
+            users: vec![user("1", "Hans Becker"), user("2", "Hans Becker")],
+        },
+        t0,
+    );
+    assert_eq!(a.focus, Focus::Search);
+    assert_eq!(a.search.rows.len(), 2, "both candidates listed");
+    assert!(matches!(&a.details, Details::Failed { error, .. } if error.contains("2 users match")));
+    assert!(!a.reset.is_open(), "nothing is done with an ambiguous name");
+    // Enter opens the highlighted candidate.
+    assert!(
+        matches!(&a.update(code(KeyCode::Enter), t0)[..], [Effect::LoadDetails { key, .. }] if key == "1")
+    );
+}

@@ -134,7 +134,10 @@ fn unknown_user_fails_with_exit_1_and_one_line() {
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(err.contains("Request_ResourceNotFound"), "{err}");
+    assert!(
+        err.contains("no user matches") && err.contains("tried"),
+        "{err}"
+    );
     let o = run(&["--demo", "show", "nobody@contoso.com", "--json"], &[]);
     assert_eq!(json(&o)["status"], "failed");
 }

@@ -203,13 +203,20 @@ fn audit_since_beyond_retention_is_a_usage_error() {
 #[test]
 fn show_and_reset_refuse_what_is_not_a_user() {
     let home = Home::new();
-    for key in [".", "..", "", "users", "../groups", "a@b"] {
+    for key in [".", "..", "", "   ", "...", "a\u{1b}[2J"] {
         let o = home.run(&["--demo", "show", key], &[]);
         assert_clean_failure(&o, 2);
         let o = home.run(&["--demo", "reset", key, "--yes"], &[]);
         assert_clean_failure(&o, 2);
         let o = home.run(&["--demo", "show", key, "--json"], &[]);
         assert_eq!(json(&o)["exitCode"], 2, "{key:?}");
+        assert_eq!(json(&o)["error"]["code"], "usage", "{key:?}");
+    }
+    // Anything else may be a name: looked up, never used as a path, and not found.
+    for key in ["users", "../groups", "a@b"] {
+        let o = home.run(&["--demo", "show", key, "--json"], &[]);
+        assert_eq!(o.status.code(), Some(1), "{key:?}: {}", stderr(&o));
+        assert_eq!(json(&o)["error"]["code"], "user-not-found", "{key:?}");
     }
 }
 

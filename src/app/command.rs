@@ -49,7 +49,7 @@ impl App {
             "user" | "u" => {
                 self.flash(
                     Level::Warn,
-                    ":user needs a UPN or object id, e.g. :user adele.vance@contoso.com",
+                    ":user needs a user: an id, UPN, mail address or display name, e.g. :user adele.vance@contoso.com",
                     now,
                 );
                 vec![]

@@ -29,6 +29,12 @@ pub enum Msg {
         req: u64,
         result: Result<Box<Assessment>, String>,
     },
+    /// `:user NAME` (or a pasted query) matched several users: they go to the list.
+    Ambiguous {
+        req: u64,
+        key: String,
+        users: Vec<User>,
+    },
     ResetDone {
         req: u64,
         outcome: Box<ResetOutcome>,

@@ -127,6 +127,38 @@ impl App {
                 }
                 vec![]
             }
+            Msg::Ambiguous { req, key, users } => {
+                let current = matches!(&self.details, Details::Loading { req: r, .. } if *r == req);
+                if !current {
+                    return vec![];
+                }
+                self.reset_after_load = None;
+                let n = users.len();
+                self.details = Details::Failed {
+                    key: key.clone(),
+                    error: format!(
+                        "{n} users match {}: choose one in the list",
+                        crate::sanitize::sanitize(&key)
+                    ),
+                };
+                // The candidates become the results list, highlighted from the top.
+                self.search.query = key.clone();
+                self.search.server = users;
+                self.search.server_query = key;
+                self.search.server_count = Some(n as u64);
+                self.search.due = None;
+                self.search.pending = None;
+                self.search.rerank();
+                self.search.selected = 0;
+                self.focus = Focus::Search;
+                self.mode = Mode::Normal;
+                self.flash(
+                    Level::Warn,
+                    format!("{n} users match: pick one (Enter opens)"),
+                    now,
+                );
+                vec![]
+            }
             Msg::DetailsDone { req, result } => {
                 let current = matches!(&self.details, Details::Loading { req: r, .. } if *r == req);
                 if !current {

@@ -141,18 +141,9 @@ impl Session {
     > {
         crate::graph::query::check_user_key(key).map_err(|m| Failure::new(Exit::Usage, m))?;
         let operator = self.operator().await?;
-        match crate::service::facts::assess(self.graph.as_ref(), &operator, key.trim()).await {
+        let user = self.resolve(key).await?;
+        match crate::service::facts::assess(self.graph.as_ref(), &operator, &user.id).await {
             Ok(a) => Ok((operator, a)),
-            Err(e) if e.is_not_found() => Err(Failure::new(
-                Exit::Failed,
-                format!(
-                    "no user {:?} in this tenant ({})",
-                    crate::sanitize::sanitize(key),
-                    e.code().unwrap_or("not found")
-                ),
-            )
-            .code("user-not-found")
-            .fix("search with `resetdesk search`")),
             Err(e) if e.is_unauthenticated() => Err(e.into()),
             // A fault while gathering the facts is not a verdict: exit 1, never 3.
             Err(e) => {
@@ -167,6 +158,72 @@ impl Session {
                 }
                 Err(f)
             }
+        }
+    }
+
+    /// The one user `key` names (service::resolve): several are `ambiguous-user` with the
+    /// candidates, none is `user-not-found` with what was tried.
+    pub async fn resolve(&self, key: &str) -> Result<crate::graph::model::User, Failure> {
+        use crate::service::resolve::{Resolved, resolve};
+        let shown = crate::sanitize::sanitize_line(key.trim(), 120);
+        let resolved = resolve(self.graph.as_ref(), key).await.map_err(|e| {
+            if e.is_unauthenticated() {
+                Failure::from(e)
+            } else {
+                let mut f = Failure::from(e);
+                f.message = format!("could not look up {shown:?}: {}", f.message);
+                if f.fix.is_empty() {
+                    f.fix = "try again".into();
+                }
+                f
+            }
+        })?;
+        match resolved {
+            Resolved::One(u) => Ok(*u),
+            Resolved::Many(users) => {
+                let list: Vec<String> = users
+                    .iter()
+                    .map(|u| {
+                        format!(
+                            "{} ({}, {})",
+                            crate::sanitize::sanitize_line(
+                                u.user_principal_name.as_deref().unwrap_or(&u.id),
+                                80
+                            ),
+                            crate::sanitize::sanitize_line(u.label(), 60),
+                            crate::policy::authority::source_of_authority(
+                                &crate::service::account(u)
+                            )
+                            .name()
+                        )
+                    })
+                    .collect();
+                let mut f = Failure::new(
+                    Exit::Failed,
+                    format!("{} users match {shown:?}: {}", users.len(), list.join("; ")),
+                )
+                .code("ambiguous-user")
+                .fix("name one of them by its user principal name or object id");
+                f.candidates = users
+                    .iter()
+                    .map(|u| {
+                        serde_json::json!({
+                            "id": u.id,
+                            "userPrincipalName": u.user_principal_name,
+                            "displayName": u.display_name,
+                            "mail": u.mail,
+                            "sourceOfAuthority": crate::policy::authority::source_of_authority(&crate::service::account(u)).name(),
+                        })
+                    })
+                    .collect();
+                Err(f)
+            }
+            Resolved::None(tried) => Err(Failure::new(
+                Exit::Failed,
+                format!("no user matches {shown:?} (tried: {})", tried.join(", ")),
+            )
+            .code("user-not-found")
+            .fix("search with `resetdesk search`")),
         }
     }
 

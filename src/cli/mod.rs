@@ -2,6 +2,10 @@
 //! readable table, or with `--json` exactly one JSON document on stdout; human messages go
 //! to stderr.
 
+// A `Failure` carries the message, code, fix and candidates of the one JSON document a
+// failing command prints; it is made once per run, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
 /// Standard output for the headless commands. SIGPIPE is ignored (so that a write to a
 /// closed socket is an error, not a silent death), which makes a closed stdout an `EPIPE`
 /// here: `resetdesk audit | head` then ends quietly with the status a shell expects from a
@@ -87,6 +91,8 @@ pub struct Failure {
     pub fix: String,
     /// Graph's own error code, when Graph answered with one.
     pub graph_code: Option<String>,
+    /// With `ambiguous-user`: the users that match.
+    pub candidates: Vec<serde_json::Value>,
 }
 
 impl Failure {
@@ -104,6 +110,7 @@ impl Failure {
             message: message.into(),
             fix: String::new(),
             graph_code: None,
+            candidates: Vec::new(),
         }
     }
 
@@ -132,7 +139,13 @@ impl Failure {
         if let Some(g) = &self.graph_code {
             error["graphCode"] = g.clone().into();
         }
-        serde_json::json!({"status": status, "exitCode": self.exit as u8, "error": error})
+        let mut doc =
+            serde_json::json!({"status": status, "exitCode": self.exit as u8, "error": error});
+        if !self.candidates.is_empty() {
+            doc["candidates"] = self.candidates.clone().into();
+            doc["error"]["candidates"] = self.candidates.clone().into();
+        }
+        doc
     }
 
     /// The one stderr line.

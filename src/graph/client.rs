@@ -412,6 +412,19 @@ impl GraphApi for GraphClient {
         Ok(SearchResult { users, count })
     }
 
+    async fn filter_users(&self, filter: &str, top: u32) -> Result<Vec<User>, GraphError> {
+        let top = top.clamp(1, MAX_PAGE);
+        let q = format!(
+            "$filter={}&$select={}&$top={top}&$count=true",
+            enc(filter),
+            enc(query::SEARCH_SELECT),
+        );
+        let (users, _) = self
+            .get_all(self.url("/users", &q)?, true, Some(top as usize))
+            .await?;
+        Ok(users)
+    }
+
     async fn get_user(&self, id_or_upn: &str) -> Result<User, GraphError> {
         let path = query::user_path(id_or_upn);
         // Properties that need more than reading users: drop them one by one on a 403,

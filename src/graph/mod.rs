@@ -58,6 +58,9 @@ pub trait GraphApi: Send + Sync {
     async fn me(&self) -> Result<User, GraphError>;
     /// `GET /users?$search=…`: up to `top` users, following `@odata.nextLink` as needed.
     async fn search_users(&self, text: &str, top: u32) -> Result<SearchResult, GraphError>;
+    /// `GET /users?$filter=…` (advanced query: `ConsistencyLevel: eventual`, `$count`):
+    /// up to `top` users with the search properties.
+    async fn filter_users(&self, filter: &str, top: u32) -> Result<Vec<User>, GraphError>;
     /// `GET /users/{id | userPrincipalName}` with every source-of-authority property.
     async fn get_user(&self, id_or_upn: &str) -> Result<User, GraphError>;
     /// Direct memberships (`memberOf`): groups, directory roles and administrative units.

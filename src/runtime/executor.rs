@@ -170,22 +170,33 @@ impl Executor {
             }
             Effect::LoadDetails { req, key, operator } => {
                 let task = tokio::spawn(async move {
-                    let result = assess(graph.as_ref(), &operator, &key)
-                        .await
-                        .map(Box::new)
-                        .map_err(|e| {
-                            let key = crate::sanitize::sanitize(&key);
-                            if e.is_not_found() {
-                                format!("no user {key} in this tenant")
-                            } else if e.is_unauthenticated() {
-                                format!("{e} — sign in again")
-                            } else {
-                                // A fault is not a verdict: say so, and offer a retry.
-                                format!(
-                                    "could not check whether you may reset {key}: {e}; try again (Ctrl-R)"
-                                )
-                            }
-                        });
+                    use crate::service::resolve::{Resolved, resolve};
+                    let shown = crate::sanitize::sanitize(&key);
+                    let explain = |e: crate::graph::GraphError| {
+                        if e.is_unauthenticated() {
+                            format!("{e} — sign in again")
+                        } else {
+                            // A fault is not a verdict: say so, and offer a retry.
+                            format!(
+                                "could not check whether you may reset {shown}: {e}; try again (Ctrl-R)"
+                            )
+                        }
+                    };
+                    let result = match resolve(graph.as_ref(), &key).await {
+                        Ok(Resolved::One(u)) => assess(graph.as_ref(), &operator, &u.id)
+                            .await
+                            .map(Box::new)
+                            .map_err(explain),
+                        Ok(Resolved::Many(users)) => {
+                            let _ = tx.send(Msg::Ambiguous { req, key, users });
+                            return;
+                        }
+                        Ok(Resolved::None(tried)) => Err(format!(
+                            "no user matches {shown} (tried: {})",
+                            tried.join(", ")
+                        )),
+                        Err(e) => Err(explain(e)),
+                    };
                     let _ = tx.send(Msg::DetailsDone { req, result });
                 });
                 Self::replace(&mut self.details, task);

@@ -5,6 +5,7 @@
 pub mod explain;
 pub mod facts;
 pub mod reset;
+pub mod resolve;
 
 use crate::graph::model::User;
 use crate::policy::account::{Account, Identity};

@@ -12,12 +12,28 @@ pub enum Lit {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
-    Cmp { path: String, op: Op, value: Lit },
-    In { path: String, values: Vec<Lit> },
-    StartsWith { path: String, value: String },
+    Cmp {
+        path: String,
+        op: Op,
+        value: Lit,
+    },
+    In {
+        path: String,
+        values: Vec<Lit>,
+    },
+    StartsWith {
+        path: String,
+        value: String,
+    },
     And(Box<Filter>, Box<Filter>),
     Or(Box<Filter>, Box<Filter>),
     Not(Box<Filter>),
+    /// `path/any(v: body)` over a collection property.
+    Any {
+        path: String,
+        var: String,
+        body: Box<Filter>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -150,6 +166,29 @@ impl P {
                 self.expect(Tok::Close)?;
                 Ok(f)
             }
+            Some(Tok::Word(w))
+                if w.to_ascii_lowercase().ends_with("/any")
+                    && self.t.get(self.pos) == Some(&Tok::Open) =>
+            {
+                let path = w[..w.len() - 4].to_string();
+                self.expect(Tok::Open)?;
+                // `m:m eq 'x'`: the variable, then its first use.
+                let (var, first) = match self.t.get(self.pos) {
+                    Some(Tok::Word(v)) => match v.split_once(':') {
+                        Some((var, first)) => (var.to_string(), first.to_string()),
+                        None => return Err(format!("expected v:… in any(), found {v}")),
+                    },
+                    other => return Err(format!("expected v:… in any(), found {other:?}")),
+                };
+                self.t[self.pos] = Tok::Word(first);
+                let body = self.or()?;
+                self.expect(Tok::Close)?;
+                Ok(Filter::Any {
+                    path,
+                    var,
+                    body: Box::new(body),
+                })
+            }
             Some(Tok::Word(w)) if w.eq_ignore_ascii_case("startswith") => {
                 self.expect(Tok::Open)?;
                 let path = match self.next() {
@@ -256,7 +295,7 @@ impl Filter {
         match self {
             Filter::Or(..) => true,
             Filter::And(a, b) => a.uses_or() || b.uses_or(),
-            Filter::Not(f) => f.uses_or(),
+            Filter::Not(f) | Filter::Any { body: f, .. } => f.uses_or(),
             _ => false,
         }
     }
@@ -267,6 +306,15 @@ impl Filter {
             Filter::And(a, b) => a.matches(obj) && b.matches(obj),
             Filter::Or(a, b) => a.matches(obj) || b.matches(obj),
             Filter::Not(a) => !a.matches(obj),
+            Filter::Any { path, var, body } => lookup(obj, path)
+                .and_then(Value::as_array)
+                .is_some_and(|items| {
+                    items.iter().any(|item| {
+                        let mut scope = Map::new();
+                        scope.insert(var.clone(), item.clone());
+                        body.matches(&scope)
+                    })
+                }),
             Filter::StartsWith { path, value } => lookup(obj, path)
                 .and_then(Value::as_str)
                 .is_some_and(|s| s.to_lowercase().starts_with(&value.to_lowercase())),
@@ -296,6 +344,7 @@ impl Filter {
                 v
             }
             Filter::Not(a) => a.paths(),
+            Filter::Any { path, .. } => vec![path.as_str()],
             Filter::Cmp { path, .. }
             | Filter::In { path, .. }
             | Filter::StartsWith { path, .. } => {

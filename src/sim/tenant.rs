@@ -229,6 +229,8 @@ fn user_defaults(upn: &str, display_name: &str, id: &str) -> Map<String, Value> 
         "displayName": display_name,
         "userPrincipalName": upn,
         "mail": upn,
+        "otherMails": [],
+        "proxyAddresses": [],
         "mailNickname": upn.split('@').next().unwrap_or_default(),
         "givenName": given,
         "surname": surname,
@@ -325,6 +327,15 @@ impl SimUser {
                 continue;
             }
             props.insert(k, v);
+        }
+        // Exchange gives every mail user its primary SMTP address (upper-case prefix).
+        let no_proxies = props
+            .get("proxyAddresses")
+            .and_then(Value::as_array)
+            .is_none_or(|a| a.is_empty());
+        if no_proxies && let Some(mail) = props.get("mail").and_then(Value::as_str) {
+            let primary = json!([format!("SMTP:{mail}")]);
+            props.insert("proxyAddresses".into(), primary);
         }
         let mut u = SimUser {
             id,
@@ -495,7 +506,7 @@ impl Tenant {
         Ok(t)
     }
 
-    fn push_user(&mut self, u: SimUser) -> anyhow::Result<()> {
+    pub fn push_user(&mut self, u: SimUser) -> anyhow::Result<()> {
         if self.by_id.contains_key(&u.id) || self.by_upn.contains_key(&u.upn_lower) {
             bail!("duplicate user {}", u.upn_lower);
         }
