@@ -385,9 +385,10 @@ fn an_idle_console_has_no_deadline() {
 fn paste_goes_into_the_search_box_without_control_characters() {
     let mut a = app();
     let t0 = Instant::now();
-    a.update(Msg::Paste("adele.vance@contoso.com\r\n".into()), t0);
-    assert_eq!(a.search.query, "adele.vance@contoso.com");
+    a.update(Msg::Paste("ade\u{1b}le v\r\n".into()), t0);
+    assert_eq!(a.search.query, "adele v");
     assert!(a.search.due.is_some());
+    // (A pasted address opens the user at once: see the slash test.)
 }
 
 fn open_dialog(a: &mut App, allowed_user: User, now: Instant) {
@@ -1020,4 +1021,56 @@ fn user_naming_several_puts_the_candidates_in_the_list() {
     assert!(
         matches!(&a.update(code(KeyCode::Enter), t0)[..], [Effect::LoadDetails { key, .. }] if key == "1")
     );
+}
+
+#[test]
+fn slash_focuses_the_box_with_its_text_selected_and_a_pasted_address_opens_the_user() {
+    let t0 = Instant::now();
+    let mut a = app();
+    a.update(session(), t0);
+    // `/` in an empty box is not a search character.
+    a.update(key('/'), t0);
+    assert_eq!(a.search.query, "");
+    type_str(&mut a, "ade", t0);
+    a.update(code(KeyCode::Tab), t0);
+    assert_eq!(a.focus, Focus::Details);
+    // From another pane, `/` selects the text: the next key replaces it.
+    a.update(key('/'), t0);
+    assert_eq!((a.focus, a.mode.clone()), (Focus::Search, Mode::Typing));
+    assert!(a.search.replace_on_type);
+    a.update(key('m'), t0);
+    assert_eq!(a.search.query, "m");
+    a.update(key('e'), t0);
+    assert_eq!(a.search.query, "me", "only the first key replaces");
+    // A guest found by their real mail stays in the list while typing narrows it.
+    a.update(
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+        t0,
+    );
+    type_str(&mut a, "tom.baker@outlook.com", t0);
+    let req = match &a.update(Msg::Tick, t0 + Duration::from_secs(1))[..] {
+        [Effect::Search { req, .. }] => *req,
+        other => panic!("{other:?}"),
+    };
+    let mut tom = user("9", "Tom Baker");
+    tom.user_principal_name = Some("tom.baker_outlook.com#EXT#@contoso.onmicrosoft.com".into());
+    tom.mail = Some("tom.baker@outlook.com".into());
+    a.update(
+        Msg::SearchDone {
+            req,
+            query: "tom.baker@outlook.com".into(),
+            result: Ok((vec![tom], Some(1))),
+        },
+        t0,
+    );
+    assert_eq!(a.search.rows.len(), 1, "found by the mail Graph matched");
+    // Pasting an address into an empty box opens that user at once.
+    let mut b = app();
+    b.update(session(), t0);
+    let fx = b.update(Msg::Paste(" adele.vance@contoso.com\n".into()), t0);
+    assert!(
+        matches!(&fx[..], [Effect::LoadDetails { key, .. }] if key == "adele.vance@contoso.com"),
+        "{fx:?}"
+    );
+    assert_eq!(b.focus, Focus::Details);
 }

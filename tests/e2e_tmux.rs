@@ -475,3 +475,24 @@ fn console_resets_a_user_and_copies_the_password_through_tmux() {
     t.keys(&["q"]);
     assert_eq!(t.after_exit().0, 0);
 }
+
+/// Issue 11: a guest is found by their real email in the search box and opened; `/`
+/// from another pane selects the box's text so that typing replaces it.
+#[test]
+fn a_guest_is_found_by_their_real_email_and_slash_replaces_the_query() {
+    let t = Tmux::start("guest", 120, 40, &console_script(""));
+    t.wait_for("● connected");
+    t.type_text("tom.baker@outlook.com");
+    t.wait_for("▶ Tom Baker");
+    t.keys(&["Enter"]);
+    let s = t.wait("Tom's details", |s| s.contains("You cannot reset"));
+    assert!(s.contains("outlook.com"), "{s}");
+    // From the details pane, `/` then typing replaces the whole query.
+    t.keys(&["/"]);
+    t.type_text("megan");
+    let s = t.wait_for("▶ Megan Bowen");
+    assert!(!s.contains("tom.baker@outlook.commegan"), "{s}");
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+    assert_eq!(t.after_exit().0, 0);
+}

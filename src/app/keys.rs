@@ -63,6 +63,21 @@ impl App {
     }
 
     pub(super) fn on_typing_key(&mut self, k: KeyEvent, now: Instant) -> Vec<Effect> {
+        let selected = std::mem::take(&mut self.search.replace_on_type);
+        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+        match k.code {
+            // `/` is the key that opens the box, not a search character, when it is empty.
+            KeyCode::Char('/') if self.search.query.is_empty() => return vec![],
+            // Typing over the selected text replaces it; Backspace deletes it.
+            KeyCode::Char(_) | KeyCode::Backspace if selected && !ctrl => {
+                self.search.query.clear();
+                if k.code == KeyCode::Backspace {
+                    self.query_changed(now);
+                    return vec![];
+                }
+            }
+            _ => {}
+        }
         match k.code {
             KeyCode::Esc => {
                 self.mode = Mode::Normal;
@@ -99,6 +114,8 @@ impl App {
                 } else {
                     self.focus = Focus::Search;
                     self.mode = Mode::Typing;
+                    // The text is selected: typing replaces it (one key, not / then Ctrl-u).
+                    self.search.replace_on_type = !self.search.query.is_empty();
                 }
                 vec![]
             }

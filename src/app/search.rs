@@ -36,6 +36,8 @@ pub struct Search {
     pub due: Option<Instant>,
     pub error: Option<String>,
     pub recent: Vec<User>,
+    /// `/` from another pane selected the text: the next key typed replaces it.
+    pub replace_on_type: bool,
 }
 
 /// What the matcher sees for a user: name and UPN.
@@ -78,16 +80,20 @@ impl Search {
                 .enumerate()
                 .filter_map(|(i, u)| {
                     let label = row_label(u);
-                    matcher.fuzzy_indices(&label, q).map(|(score, matched)| {
-                        (
-                            score,
-                            i,
-                            Row {
-                                user: u.clone(),
-                                matched,
-                            },
-                        )
-                    })
+                    let row = |matched| Row {
+                        user: u.clone(),
+                        matched,
+                    };
+                    match matcher.fuzzy_indices(&label, q) {
+                        Some((score, matched)) => Some((score, i, row(matched))),
+                        // Graph also matches the mail (a guest's real address): such a
+                        // user stays, without highlights in the label.
+                        None => u
+                            .mail
+                            .as_deref()
+                            .and_then(|m| matcher.fuzzy_match(m, q))
+                            .map(|score| (score, i, row(Vec::new()))),
+                    }
                 })
                 .collect();
             // Best score first; ties keep Graph's order.

@@ -18,8 +18,23 @@ impl App {
                         input::paste(field, &text, max);
                     }
                 } else if matches!(self.mode, Mode::Typing) {
+                    if std::mem::take(&mut self.search.replace_on_type) {
+                        self.search.query.clear();
+                    }
+                    let was_empty = self.search.query.trim().is_empty();
                     if input::paste(&mut self.search.query, &text, 256) == input::Edit::Changed {
                         self.query_changed(now);
+                        // A pasted object id or address names one user: open it at once
+                        // (the resolver finds it, or lists the candidates).
+                        let pasted = self.search.query.trim().to_string();
+                        let names_one = uuid::Uuid::try_parse(&pasted).is_ok()
+                            || (pasted.contains('@') && !pasted.contains(' '));
+                        if was_empty && names_one {
+                            self.search.due = None;
+                            self.focus = Focus::Details;
+                            self.mode = Mode::Normal;
+                            return self.load_details(pasted);
+                        }
                     }
                 } else if let Mode::Command(line) = &mut self.mode {
                     input::paste(line, &text, 256);

@@ -43,9 +43,15 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         return;
     }
     let typing = app.mode == Mode::Typing;
+    let text = clean(&s.query, inner.width.saturating_sub(4) as usize);
     let mut query = vec![
         Span::styled("/ ", theme.key),
-        Span::raw(clean(&s.query, inner.width.saturating_sub(4) as usize)),
+        // Selected text (typing replaces it) is shown reversed.
+        if typing && s.replace_on_type {
+            Span::styled(text, theme.selected)
+        } else {
+            Span::raw(text)
+        },
     ];
     if typing {
         query.push(Span::styled("▏", theme.key));
