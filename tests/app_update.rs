@@ -65,6 +65,7 @@ fn assessment(u: User, allowed: bool) -> Box<Assessment> {
     Box::new(Assessment {
         target: TargetFacts {
             user: u,
+            sign_in_unavailable: None,
             groups: vec![],
             owned_groups: vec![],
             administrative_units: vec![],

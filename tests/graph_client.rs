@@ -150,24 +150,32 @@ async fn not_found_and_bad_tokens_are_typed_errors() {
 
 #[tokio::test]
 async fn sign_in_activity_is_read_when_permitted_and_skipped_when_not() {
+    // Its own request (Graph reads it under a much tighter limit than the user).
     let admin = persona("global-admin").await;
     let u = admin
         .client
         .get_user("adele.vance@contoso.com")
         .await
         .unwrap();
-    assert!(u.sign_in_activity.unwrap().last_sign_in_date_time.is_some());
-    let helpdesk = persona("no-role").await;
-    let u = helpdesk
+    assert!(u.sign_in_activity.is_none(), "not part of the user read");
+    let s = admin.client.sign_in_activity(&u.id).await.unwrap();
+    assert!(s.unwrap().last_sign_in_date_time.is_some());
+    let nobody = persona("no-role").await;
+    let u = nobody
         .client
         .get_user("adele.vance@contoso.com")
         .await
         .unwrap();
-    assert!(u.sign_in_activity.is_none());
     assert_eq!(
         u.user_principal_name.as_deref(),
         Some("adele.vance@contoso.com")
     );
+    let e = nobody.client.sign_in_activity(&u.id).await.unwrap_err();
+    assert!(e.is_forbidden(), "{e}");
+    let f = target_facts(&nobody.client, "adele.vance@contoso.com")
+        .await
+        .unwrap();
+    assert!(f.sign_in_unavailable.unwrap().contains("not readable"));
 }
 
 #[tokio::test]
@@ -383,4 +391,31 @@ async fn a_request_that_cannot_be_built_fails_at_once_and_a_long_retry_after_is_
         e.to_string().contains("wait 120 s") && e.to_string().contains("max_retry_wait_secs"),
         "{e}"
     );
+}
+
+/// Issue 12, item 2: `signInActivity` has a budget of its own, far below other reads. A
+/// burst of lookups past it fails none of them: the sign-in is "not available now".
+#[tokio::test]
+async fn a_burst_of_lookups_past_the_sign_in_budget_fails_none() {
+    use resetdesk::service::facts::{assess, operator_facts};
+    let env = start(Setup::default()).await;
+    let op = operator_facts(&env.client, None).await.unwrap();
+    let (mut shown, mut limited) = (0, 0);
+    for _ in 0..30 {
+        let a = assess(&env.client, &op, "adele.vance@contoso.com")
+            .await
+            .expect("the lookup itself never fails on the sign-in budget");
+        match (
+            &a.target.user.sign_in_activity,
+            &a.target.sign_in_unavailable,
+        ) {
+            (Some(_), None) => shown += 1,
+            (None, Some(why)) => {
+                assert!(why.contains("not available now"), "{why}");
+                limited += 1
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(shown > 0 && limited > 0, "{shown} shown, {limited} limited");
 }

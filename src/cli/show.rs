@@ -77,6 +77,7 @@ pub fn document(a: &Assessment, op: &OperatorFacts) -> Value {
             "forceChangePasswordNextSignInWithMfa": u.password_profile.as_ref().and_then(|p| p.force_change_password_next_sign_in_with_mfa),
             "lastSignInDateTime": u.sign_in_activity.as_ref().map(|s| time(s.last_sign_in_date_time)).unwrap_or(Value::Null),
             "lastSuccessfulSignInDateTime": u.sign_in_activity.as_ref().map(|s| time(s.last_successful_sign_in_date_time)).unwrap_or(Value::Null),
+            "signInUnavailable": f.sign_in_unavailable,
             "isManagementRestricted": u.is_management_restricted,
             "roles": f.roles,
             "groups": f.groups,
@@ -164,13 +165,10 @@ fn human(a: &Assessment, doc: &Value) -> String {
     if let Some(p) = &u.password_policies {
         line("Password policies", p);
     }
-    if u.sign_in_activity.is_some() {
-        line("Last sign-in", &when(&doc["user"]["lastSignInDateTime"]));
-    } else {
-        line(
-            "Last sign-in",
-            "not readable (needs AuditLog.Read.All and a reports role)",
-        );
+    match (&u.sign_in_activity, &f.sign_in_unavailable) {
+        (Some(_), _) => line("Last sign-in", &when(&doc["user"]["lastSignInDateTime"])),
+        (None, Some(why)) => line("Last sign-in", why),
+        (None, None) => line("Last sign-in", "never"),
     }
     if f.roles.is_empty() {
         line("Roles", "none");

@@ -159,9 +159,12 @@ impl AuditPoller {
                 .any(|a| a.eq_ignore_ascii_case(&e.activity_display_name))
     }
 
-    /// Waits until one more request fits under the limit.
+    /// Waits until one more request fits under the limit. The window is counted a little
+    /// wider than the service's: requests arrive later than they leave, and the service
+    /// counts by arrival.
     async fn slot(&mut self) {
         let (max, window) = self.config.limit;
+        let window = window + Duration::from_millis(250);
         loop {
             let now = Instant::now();
             while self

@@ -63,6 +63,9 @@ pub trait GraphApi: Send + Sync {
     async fn filter_users(&self, filter: &str, top: u32) -> Result<Vec<User>, GraphError>;
     /// `GET /users/{id | userPrincipalName}` with every source-of-authority property.
     async fn get_user(&self, id_or_upn: &str) -> Result<User, GraphError>;
+    /// `GET /users/{id}?$select=signInActivity`, one attempt: a 429 or 403 here is the
+    /// caller's to tolerate, never a reason to fail the user's details.
+    async fn sign_in_activity(&self, user_id: &str) -> Result<Option<SignInActivity>, GraphError>;
     /// Direct memberships (`memberOf`): groups, directory roles and administrative units.
     async fn member_of(&self, user_id: &str) -> Result<Vec<DirectoryObject>, GraphError>;
     /// Transitive group memberships (`transitiveMemberOf/microsoft.graph.group`).

@@ -26,6 +26,9 @@ pub struct UnknownFact {
 #[derive(Debug, Clone)]
 pub struct TargetFacts {
     pub user: User,
+    /// Why the last sign-in is not shown, when it is not: not readable with your roles,
+    /// or not available now (throttled). It never fails the details.
+    pub sign_in_unavailable: Option<String>,
     pub groups: Vec<Membership>,
     pub owned_groups: Vec<Membership>,
     pub administrative_units: Vec<Membership>,
@@ -132,11 +135,26 @@ fn principals(id: &str, groups: &[DirectoryObject]) -> Vec<String> {
 pub async fn target_facts(api: &dyn GraphApi, key: &str) -> Result<TargetFacts, GraphError> {
     let user = api.get_user(key).await?;
     let id = user.id.clone();
-    let (member_of, groups, owned) = tokio::join!(
+    let (member_of, groups, owned, sign_in) = tokio::join!(
         api.member_of(&id),
         api.transitive_groups(&id),
-        api.owned_groups(&id)
+        api.owned_groups(&id),
+        api.sign_in_activity(&id)
     );
+    let mut user = user;
+    let sign_in_unavailable = match sign_in {
+        Ok(activity) => {
+            user.sign_in_activity = activity;
+            None
+        }
+        Err(e) if e.is_forbidden() => {
+            Some("not readable with your roles (needs AuditLog.Read.All and a reports role)".into())
+        }
+        Err(e) if e.is_unauthenticated() => return Err(e),
+        Err(_) => {
+            Some("not available now (Graph is limiting sign-in reads); try again later".into())
+        }
+    };
     let mut unknown_facts = Vec::new();
     let member_of =
         readable("administrativeUnits", member_of, &mut unknown_facts)?.unwrap_or_default();
@@ -175,6 +193,7 @@ pub async fn target_facts(api: &dyn GraphApi, key: &str) -> Result<TargetFacts, 
     roles.sort_by(|a, b| (a.state as u8, &a.name).cmp(&(b.state as u8, &b.name)));
     Ok(TargetFacts {
         user,
+        sign_in_unavailable,
         groups: memberships(&groups),
         owned_groups: memberships(&owned),
         administrative_units: memberships(&units),

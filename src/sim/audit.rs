@@ -74,7 +74,7 @@ impl ReportLimit {
     }
 
     /// `Err(wait)` when this request is over the limit.
-    fn admit(&self) -> Result<(), Duration> {
+    pub fn admit(&self) -> Result<(), Duration> {
         let now = Instant::now();
         self.log.lock().unwrap_or_else(|e| e.into_inner()).push(now);
         let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());

@@ -236,11 +236,15 @@ fn user_select(
                 "Could not find a property named '{p}' on type 'Microsoft.DirectoryServices.User'."
             )));
         }
-        if p.eq_ignore_ascii_case("signInActivity")
-            && !(claims.has_scope(&["AuditLog.Read.All"])
+        if p.eq_ignore_ascii_case("signInActivity") {
+            if !(claims.has_scope(&["AuditLog.Read.All"])
                 && t.has_tenant_role(&claims.oid, SIGNIN_READER_ROLES))
-        {
-            return Err(ctx.denied());
+            {
+                return Err(ctx.denied());
+            }
+            if let Err(wait) = t.signin_limit.admit() {
+                return Err(super::server::throttled(ctx, wait.as_secs_f64().max(0.1)));
+            }
         }
         if p.eq_ignore_ascii_case("passwordProfile") {
             // Readable only with User-PasswordProfile.ReadWrite.All or higher.

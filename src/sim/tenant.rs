@@ -165,6 +165,10 @@ pub struct Tenant {
     pub operations: HashMap<String, super::writes::SimOperation>,
     /// How long a `resetPassword` operation takes.
     pub operation_delay: std::time::Duration,
+    /// Reads selecting `signInActivity` have a budget far below other user reads, as in
+    /// Graph (throttling-limits, identity and access reports); this is the simulator's
+    /// stand-in: 10 per 10 seconds.
+    pub signin_limit: super::audit::ReportLimit,
     /// Directory audit entries, oldest first, each visible only after the arrival delay.
     pub audit: Vec<super::audit::AuditRecord>,
     /// How late entries appear in the log (real tenants: minutes).
@@ -410,6 +414,7 @@ impl Tenant {
             personas: BTreeMap::new(),
             operations: HashMap::new(),
             operation_delay: std::time::Duration::from_millis(1200),
+            signin_limit: super::audit::ReportLimit::new(10, std::time::Duration::from_secs(10)),
             audit: Vec::new(),
             audit_delay: std::time::Duration::ZERO,
         };

@@ -215,9 +215,10 @@ fn lines(a: &Assessment, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     if let Some(p) = &u.password_policies {
         out.push(field("Policies", clean(p, width), theme));
     }
-    let signin = match &u.sign_in_activity {
-        Some(s) => when(s.last_sign_in_date_time),
-        None => "not readable with your roles".into(),
+    let signin = match (&u.sign_in_activity, &a.target.sign_in_unavailable) {
+        (Some(s), _) => when(s.last_sign_in_date_time),
+        (None, Some(why)) => clean(why, width),
+        (None, None) => "never".into(),
     };
     out.push(field("Sign-in", signin, theme));
     for unknown in &a.target.unknown {
