@@ -70,6 +70,9 @@ pub struct Entry {
     /// The Graph error code, or `network`, `timeout`, `interrupted`, … when not succeeded.
     #[serde(default)]
     pub error_code: Option<String>,
+    /// What to do about it, when resetdesk knows.
+    #[serde(default)]
+    pub fix: Option<String>,
     #[serde(default)]
     pub request_ids: Vec<String>,
     /// Sessions revoked after the reset: true, false (it failed), or null (not asked).
@@ -235,6 +238,10 @@ pub fn reset_entry(
                 // resetPassword's long-running operation ended in `failed`.
                 ResetStatus::Failed => Some("operation-failed".into()),
             }),
+        fix: (o.error.is_none()
+            && o.status == ResetStatus::Failed
+            && o.method == crate::policy::eligibility::Method::ResetPassword)
+            .then(|| crate::service::explain::WRITEBACK_REFUSED_FIX.to_string()),
         request_ids: o.request_ids.clone(),
         sessions_revoked: o.revoked.as_ref().map(|r| r.is_ok()),
     }
@@ -267,6 +274,7 @@ pub fn confirmed_entry(
         outcome: "confirmed".into(),
         error: None,
         error_code: None,
+        fix: None,
         request_ids: vec![],
         sessions_revoked: None,
     }
@@ -300,6 +308,7 @@ pub fn interrupted_entry(
             "the console exited while the reset was in flight; verify the user's last password change".into(),
         ),
         error_code: Some("interrupted".into()),
+        fix: Some("verify with `resetdesk show` (last password change) or `resetdesk audit`".into()),
         request_ids: vec![],
         sessions_revoked: None,
     }
@@ -358,6 +367,7 @@ mod tests {
             outcome: outcome.into(),
             error: None,
             error_code: None,
+            fix: None,
             request_ids: vec!["r1".into()],
             sessions_revoked: None,
         }

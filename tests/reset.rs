@@ -264,6 +264,23 @@ async fn every_kind_of_user_through_both_paths() {
     let doc = r.json();
     assert_eq!(doc["status"], "failed");
     assert!(doc["detail"].as_str().unwrap().contains("AdminCount=1"));
+    // …and says what to do, in --json, on the terminal and in the journal.
+    assert_eq!(doc["error"]["code"], "writeback-refused", "{doc}");
+    let fix = doc["error"]["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("on-premises Active Directory") && fix.contains("adminCount"),
+        "{fix}"
+    );
+    let last = std::fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    assert!(
+        last.contains("adminCount"),
+        "the journal has the fix: {last}"
+    );
     assert!(
         doc.get("temporaryPassword").is_none(),
         "no password when the reset certainly failed"

@@ -8,7 +8,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::{App, Dialog, Effect, Field, JournalNote, Level, MyReset};
 use crate::secret::secret;
-use crate::service::explain::{Context, explain};
+use crate::service::explain::Context;
 use crate::service::reset::{ResetOutcome, ResetRequest};
 
 use crate::policy::eligibility::{Method, Reason};
@@ -219,16 +219,14 @@ impl App {
             ),
             _ => return vec![],
         };
-        let explanation = outcome.error.as_ref().map(|e| {
-            explain(
-                e,
-                &Context {
-                    method: outcome.method,
-                    target_synced: synced,
-                    least_role: least.as_deref(),
-                },
-            )
-        });
+        let explanation = crate::service::explain::explain_outcome(
+            &outcome,
+            &Context {
+                method: outcome.method,
+                target_synced: synced,
+                least_role: least.as_deref(),
+            },
+        );
         let (level, text) = match outcome.status {
             ResetStatus::Succeeded => (Level::Info, format!("password reset for {label}")),
             ResetStatus::Unconfirmed => (

@@ -134,7 +134,8 @@ impl Failure {
         let mut error = serde_json::json!({
             "code": self.code,
             "message": self.message,
-            "fix": self.fix,
+            // No fix is null, not "" (scripts test for it).
+            "fix": (!self.fix.is_empty()).then_some(&self.fix),
         });
         if let Some(g) = &self.graph_code {
             error["graphCode"] = g.clone().into();

@@ -11,7 +11,7 @@ use crate::policy::eligibility::Method;
 use crate::policy::password;
 use crate::sanitize::sanitize;
 use crate::secret::{ExposeSecret, SecretString, secret};
-use crate::service::explain::{Context, explain};
+use crate::service::explain::Context;
 use crate::service::facts::{Assessment, OperatorFacts};
 use crate::service::reset::{ResetOutcome, ResetRequest, ResetStatus, reset};
 
@@ -141,7 +141,7 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
         let error = json!({
             "code": first.map(|r| r.code.as_str()).unwrap_or("not-eligible"),
             "message": message,
-            "fix": first.map(|r| r.fix.as_str()).unwrap_or(""),
+            "fix": first.map(|r| r.fix.as_str()).filter(|f| !f.is_empty()),
         });
         outln!(
             "{}",
@@ -220,7 +220,7 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
         target_synced: u.on_premises_sync_enabled == Some(true),
         least_role: a.verdict.least_privileged_role.as_deref(),
     };
-    let explanation = outcome.error.as_ref().map(|e| explain(e, &cx));
+    let explanation = crate::service::explain::explain_outcome(&outcome, &cx);
     let revoke_failed = matches!(outcome.revoked, Some(Err(_)));
     let exit = match outcome.status {
         ResetStatus::Succeeded | ResetStatus::Accepted if !revoke_failed => Exit::Ok,
@@ -244,6 +244,15 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
             })),
             "requestIds": outcome.request_ids,
         });
+        if let (true, Some(x)) = (doc["error"].is_null(), &explanation) {
+            // The operation failed on-premises: no Graph error, but a cause and a fix.
+            doc["error"] = json!({
+                "code": "writeback-refused",
+                "message": x.cause,
+                "cause": x.cause,
+                "fix": x.fix,
+            });
+        }
         if doc["error"].is_null() && outcome.status == ResetStatus::Unconfirmed {
             // Sent, outcome unknown: still a failure document with a fix.
             doc["error"] = json!({

@@ -20,6 +20,37 @@ pub struct Context<'a> {
     pub least_role: Option<&'a str>,
 }
 
+/// What to do when `resetPassword`'s operation ended `failed`: password writeback reached
+/// on-premises AD and AD refused (most often a protected account — `adminCount=1`, a
+/// member of Domain Admins or another protected group, event hr=80231367 — or AD's own
+/// password policy). The operation gives only its `statusDetail` text, shown as the cause.
+pub const WRITEBACK_REFUSED_FIX: &str = "reset it in on-premises Active Directory (Active Directory Users and Computers, or Set-ADAccountPassword); for a protected account (adminCount=1) ask the AD admins, who may also clear adminCount or grant the writeback account its permissions; if AD's password policy refused it, try another password";
+
+pub fn explain_operation_failure(detail: Option<&str>) -> Explanation {
+    Explanation {
+        cause: format!(
+            "on-premises AD refused the new password: {}",
+            sanitize_line(detail.unwrap_or("no reason given"), 300)
+        ),
+        fix: WRITEBACK_REFUSED_FIX.into(),
+    }
+}
+
+/// The explanation of a reset's outcome, if it went wrong.
+pub fn explain_outcome(
+    o: &crate::service::reset::ResetOutcome,
+    cx: &Context,
+) -> Option<Explanation> {
+    use crate::service::reset::ResetStatus;
+    match &o.error {
+        Some(e) => Some(explain(e, cx)),
+        None if o.status == ResetStatus::Failed && o.method == Method::ResetPassword => {
+            Some(explain_operation_failure(o.detail.as_deref()))
+        }
+        None => None,
+    }
+}
+
 pub fn explain(e: &GraphError, cx: &Context) -> Explanation {
     let permission = match cx.method {
         Method::PasswordProfile => "User-PasswordProfile.ReadWrite.All",
