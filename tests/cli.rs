@@ -543,3 +543,14 @@ fn doctor_reports_what_works_and_what_to_fix() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(json(&o)["ok"], false);
 }
+
+#[test]
+fn help_lists_every_demo_persona_and_marks_unbuilt_sign_in_methods() {
+    let o = run(&["--help"], &[]);
+    let help = String::from_utf8_lossy(&o.stdout).into_owned();
+    let tenant = resetdesk::sim::Tenant::demo().unwrap();
+    for p in tenant.personas.keys() {
+        assert!(help.contains(p.as_str()), "--help lacks persona {p}");
+    }
+    assert!(help.contains("not built yet: azure-cli"), "{help}");
+}

@@ -195,20 +195,31 @@ async fn graph_checks(session: &Session, checks: &mut Vec<Check>) {
         Err(e) => check("audit log", Status::Warn, e.to_string(), "try again later"),
     });
     checks.push(match g.on_premises_sync().await {
-        Ok(Some(s)) => check(
-            "writeback",
-            Status::Ok,
-            match s.features.and_then(|f| f.password_writeback_enabled) {
-                Some(true) => "password writeback is on: synced users can be reset",
-                Some(false) => "password writeback is off: synced users must be reset in on-premises AD",
-                None => "on-premises sync is configured",
-            },
-            "",
-        ),
+        Ok(Some(s)) => match s.features.and_then(|f| f.password_writeback_enabled) {
+            Some(true) => check(
+                "writeback",
+                Status::Ok,
+                "password writeback is on: synced users can be reset",
+                "",
+            ),
+            Some(false) => check(
+                "writeback",
+                Status::Warn,
+                "password writeback is off: synced users must be reset in on-premises AD",
+                "ask a Hybrid Identity Administrator to enable password writeback in Entra Connect",
+            ),
+            None => check(
+                "writeback",
+                Status::Warn,
+                "on-premises sync is configured; whether writeback is on is not reported",
+                "",
+            ),
+        },
         Ok(None) => check("writeback", Status::Ok, "no on-premises sync in this tenant", ""),
+        // A fact that could not be checked is not "fine" (issue 11): a warning.
         Err(_) => check(
             "writeback",
-            Status::Ok,
+            Status::Warn,
             "not readable with your roles (needs Global or Hybrid Identity Administrator); verdicts warn for synced users",
             "",
         ),
@@ -293,6 +304,12 @@ fn terminal_check() -> Check {
                 crate::ui::MIN_WIDTH,
                 crate::ui::MIN_HEIGHT
             ),
+        ),
+        _ if !tty => check(
+            "terminal",
+            Status::Warn,
+            detail,
+            "run the console in a terminal; headless commands work anywhere",
         ),
         _ => check("terminal", Status::Ok, detail, ""),
     }

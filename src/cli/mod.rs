@@ -247,8 +247,9 @@ pub struct GlobalArgs {
     /// Graph base URL, e.g. http://127.0.0.1:PORT/v1.0 for the simulator.
     #[arg(long, global = true, value_name = "URL")]
     pub graph_url: Option<String>,
-    /// Sign-in method: azure-cli, device-code, client-secret, client-certificate,
-    /// managed-identity, workload-identity, access-token.
+    /// Sign-in method: device-code (default) or access-token (from RESETDESK_ACCESS_TOKEN);
+    /// not built yet: azure-cli, client-secret, client-certificate, managed-identity,
+    /// workload-identity.
     #[arg(long, global = true, value_name = "METHOD")]
     pub auth: Option<String>,
     /// Tenant id or domain.
@@ -260,7 +261,10 @@ pub struct GlobalArgs {
     /// Use the built-in simulated tenant (no credentials, nothing leaves this machine).
     #[arg(long, global = true)]
     pub demo: bool,
-    /// With --demo: the operator persona to sign in as (default helpdesk).
+    /// With --demo: the operator persona to sign in as (default helpdesk): global-admin,
+    /// privileged-auth-admin, user-admin, helpdesk, password-admin, auth-admin,
+    /// au-helpdesk, rmau-helpdesk, no-role, pim-eligible-helpdesk, partner-tier2,
+    /// global-reader, helpdesk-limited.
     #[arg(long = "as", global = true, value_name = "PERSONA")]
     pub persona: Option<String>,
 }
