@@ -707,3 +707,32 @@ fn demo_resets_have_their_own_journal_and_entries_name_their_tenant() {
         failures[0]
     );
 }
+
+// ---- item 3: SIGPIPE ---------------------------------------------------------------
+
+#[test]
+fn https_to_a_plain_http_port_is_an_error_not_a_silent_death() {
+    let home = Home::new();
+    let sim = spawn_sim(&home, &[]);
+    let https = sim.base_url.replacen("http://", "https://", 1);
+    let o = home.run(
+        &[
+            "--graph-url",
+            &https,
+            "--auth",
+            "access-token",
+            "search",
+            "adele",
+            "--json",
+        ],
+        &[
+            ("RESETDESK_ACCESS_TOKEN", &sim.token),
+            ("RESETDESK_MAX_ATTEMPTS", "2"),
+        ],
+    );
+    assert_ne!(o.status.code(), None, "killed by a signal: {:?}", o.status);
+    assert_ne!(o.status.code(), Some(141));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("network error"), "{}", stderr(&o));
+    assert_eq!(json(&o)["error"]["code"], "network");
+}
