@@ -125,7 +125,7 @@ fn typing_is_debounced_into_one_search() {
         a.update(Msg::Tick, t0 + Duration::from_millis(100))
             .is_empty()
     );
-    let due = a.next_deadline().unwrap();
+    let due = a.next_deadline(t0).unwrap();
     assert_eq!(due, t0 + Duration::from_millis(150));
     let fx = a.update(Msg::Tick, due);
     match &fx[..] {
@@ -379,7 +379,7 @@ fn an_idle_console_has_no_deadline() {
     let mut a = app();
     let t0 = Instant::now();
     a.update(session(), t0);
-    assert_eq!(a.next_deadline(), None, "nothing to wake up for");
+    assert_eq!(a.next_deadline(t0), None, "nothing to wake up for");
 }
 
 #[test]

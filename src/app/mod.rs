@@ -136,6 +136,9 @@ pub struct App {
     pub dirty: bool,
     /// When the spinner last moved.
     spun: Option<Instant>,
+    /// The time of the last update: what render reads for countdowns, so that render is
+    /// a pure function of the state.
+    pub clock: Instant,
 }
 
 const SPINNER_STEP: Duration = Duration::from_millis(100);
@@ -167,6 +170,7 @@ impl App {
             next_req: 0,
             dirty: true,
             spun: None,
+            clock: Instant::now(),
         }
     }
 
@@ -189,15 +193,13 @@ impl App {
 
     /// When `update(Msg::Tick)` is next needed; `None` means "only on input": an idle
     /// console wakes for nothing.
-    pub fn next_deadline(&self) -> Option<Instant> {
+    pub fn next_deadline(&self, now: Instant) -> Option<Instant> {
         let spin = self
             .busy()
-            .then(|| self.spun.map_or_else(Instant::now, |s| s + SPINNER_STEP));
+            .then(|| self.spun.map_or(now, |s| s + SPINNER_STEP));
         // While the password view counts down to clearing the clipboard, tick each second.
         let countdown = match &self.reset {
-            ResetFlow::Done(otp) if otp.clear_at.is_some() => {
-                Some(Instant::now() + Duration::from_secs(1))
-            }
+            ResetFlow::Done(otp) if otp.clear_at.is_some() => Some(now + Duration::from_secs(1)),
             _ => None,
         };
         [

@@ -9,6 +9,7 @@ use super::*;
 impl App {
     pub fn update(&mut self, msg: Msg, now: Instant) -> Vec<Effect> {
         self.dirty = true;
+        self.clock = now;
         match msg {
             Msg::Key(k) => self.on_key(k, now),
             Msg::Paste(text) => {

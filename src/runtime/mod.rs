@@ -114,7 +114,7 @@ pub async fn run(mut app: App, theme: Theme, io: Io) -> std::io::Result<u8> {
         }
         // Wake for the app's next deadline, or for the frame cap when a draw is owed.
         let owed = app.dirty.then(|| last_draw.map_or(now, |t| t + FRAME));
-        let deadline = [app.next_deadline(), owed].into_iter().flatten().min();
+        let deadline = [app.next_deadline(now), owed].into_iter().flatten().min();
         let mut msgs = Vec::new();
         tokio::select! {
             m = rx.recv() => match m {

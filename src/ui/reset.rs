@@ -60,7 +60,7 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
                 SPINNER[app.spinner % SPINNER.len()]
             ))],
         ),
-        ResetFlow::Done(otp) => otp_view(otp, theme),
+        ResetFlow::Done(otp) => otp_view(otp, theme, app.clock),
     };
     let width = 76u16.min(area.width);
     // Rows after wrapping, so the key line at the bottom is never cut off.
@@ -219,7 +219,7 @@ fn dialog(d: &Dialog, theme: &Theme) -> Vec<Line<'static>> {
     l
 }
 
-fn otp_view(o: &Otp, theme: &Theme) -> (String, Style, Vec<Line<'static>>) {
+fn otp_view(o: &Otp, theme: &Theme, now: Instant) -> (String, Style, Vec<Line<'static>>) {
     let (title, style) = match o.status {
         ResetStatus::Succeeded => (" ✓ Password reset ".to_string(), theme.ok),
         ResetStatus::Unconfirmed => (" ? Reset UNCONFIRMED ".to_string(), theme.warn),
@@ -309,7 +309,7 @@ fn otp_view(o: &Otp, theme: &Theme) -> (String, Style, Vec<Line<'static>>) {
     if let Some(how) = &o.copied {
         let mut text = clean(how, 120);
         if let Some(at) = o.clear_at {
-            let left = at.saturating_duration_since(Instant::now()).as_secs();
+            let left = at.saturating_duration_since(now).as_secs();
             text.push_str(&format!(" · clipboard clears in {left} s"));
         }
         l.push(Line::from(styled(text, theme.info)));
