@@ -51,24 +51,51 @@ struct Held {
     tmux: bool,
 }
 
-static HELD: std::sync::Mutex<Option<Held>> = std::sync::Mutex::new(None);
+/// Every copy not cleared yet (a second copy must not make the first one forgotten).
+static HELD: std::sync::Mutex<Vec<Held>> = std::sync::Mutex::new(Vec::new());
 
-fn held() -> std::sync::MutexGuard<'static, Option<Held>> {
+fn held() -> std::sync::MutexGuard<'static, Vec<Held>> {
     HELD.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn remember(h: Held) {
+    let mut all = held();
+    all.retain(|x| x.secret.expose_secret() != h.secret.expose_secret());
+    all.push(h);
 }
 
 /// Whether a copied password is still waiting to be cleared.
 pub fn holds_password() -> bool {
-    held().is_some()
+    !held().is_empty()
 }
 
 /// For the panic hook: clears what the last copy reached, without the `Clipboard` (which
 /// the panicking code may hold). Never blocks on the lock; never panics.
 pub fn clear_after_panic() {
-    let Ok(mut guard) = HELD.try_lock() else {
-        return;
-    };
-    let Some(h) = guard.take() else { return };
+    // The panicking thread may hold the lock for a moment: try for about 100 ms.
+    let mut guard = None;
+    for _ in 0..20 {
+        match HELD.try_lock() {
+            Ok(g) => {
+                guard = Some(g);
+                break;
+            }
+            Err(std::sync::TryLockError::Poisoned(p)) => {
+                guard = Some(p.into_inner());
+                break;
+            }
+            Err(std::sync::TryLockError::WouldBlock) => {
+                std::thread::sleep(std::time::Duration::from_millis(5))
+            }
+        }
+    }
+    let Some(mut guard) = guard else { return };
+    for h in guard.drain(..) {
+        clear_one_after_panic(&h);
+    }
+}
+
+fn clear_one_after_panic(h: &Held) {
     if h.terminal {
         let mut seq = Zeroizing::new(osc52(b"", false).to_string());
         if h.tmux {
@@ -179,7 +206,7 @@ impl Clipboard {
                 #[cfg(not(target_os = "linux"))]
                 let r = c.set_text(text.expose_secret().to_string());
                 r.map(|_| {
-                    *held() = Some(Held { secret: text.clone(), native: true, terminal: false, tmux: false });
+                    remember(Held { secret: text.clone(), native: true, terminal: false, tmux: false });
                     Via::Native
                 })
                 .map_err(|e| format!("the system clipboard refused: {e}"))
@@ -191,7 +218,7 @@ impl Clipboard {
                     seq.push_str(&osc52(bytes, true));
                 }
                 out.write_all(seq.as_bytes()).and_then(|_| out.flush()).map_err(|e| format!("cannot write to the terminal: {e}"))?;
-                *held() = Some(Held { secret: text.clone(), native: false, terminal: true, tmux: *tmux });
+                remember(Held { secret: text.clone(), native: false, terminal: true, tmux: *tmux });
                 if *tmux {
                     tmux_load_buffer(bytes)?;
                     return Ok(Via::Tmux);
@@ -208,12 +235,7 @@ impl Clipboard {
     pub fn clear(&mut self, text: &SecretString, out: &mut dyn Write) -> Result<bool, String> {
         let result = self.clear_backend(text, out);
         if result.is_ok() {
-            let mut h = held();
-            if h.as_ref()
-                .is_some_and(|h| h.secret.expose_secret() == text.expose_secret())
-            {
-                *h = None;
-            }
+            held().retain(|h| h.secret.expose_secret() != text.expose_secret());
         }
         result
     }
@@ -221,11 +243,14 @@ impl Clipboard {
     /// On the way out (quit, Ctrl-C, a signal): clears whatever the last copy reached and
     /// is not cleared yet. Returns whether there was something to clear.
     pub fn clear_held(&mut self, out: &mut dyn Write) -> Result<bool, String> {
-        let secret = match held().as_ref() {
-            Some(h) => h.secret.clone(),
-            None => return Ok(false),
-        };
-        self.clear(&secret, out).map(|_| true)
+        let secrets: Vec<SecretString> = held().iter().map(|h| h.secret.clone()).collect();
+        let mut result = Ok(!secrets.is_empty());
+        for s in &secrets {
+            if let Err(e) = self.clear(s, out) {
+                result = Err(e);
+            }
+        }
+        result
     }
 
     fn clear_backend(&mut self, text: &SecretString, out: &mut dyn Write) -> Result<bool, String> {

@@ -138,21 +138,14 @@ async fn the_poller_keeps_under_the_reports_limit_pages_included() {
         reports.busiest_window()
     );
 
-    // Without pacing the simulator answers 429, as the service does.
-    let mut eager = AuditPoller::new(
-        PollerConfig {
-            limit: (100, Duration::from_secs(1)),
-            page_size: 50,
-            // One try, so the simulator's 429 is seen rather than waited out.
-            max_attempts: 1,
-            ..Default::default()
-        },
-        time::OffsetDateTime::now_utc() - time::Duration::days(1),
-    );
+    // Without pacing (raw requests, not the client) the simulator answers 429, as the
+    // service does.
     let mut throttled = false;
-    for _ in 0..5 {
-        if let Err(e) = eager.poll(&env.client).await {
-            assert_eq!(e.code(), Some("TooManyRequests"));
+    for _ in 0..8 {
+        let (status, headers, body) = env.raw("/auditLogs/directoryAudits", false).await;
+        if status == 429 {
+            assert_eq!(body["error"]["code"], "TooManyRequests");
+            assert!(headers.contains_key("retry-after"));
             throttled = true;
             break;
         }
@@ -251,4 +244,63 @@ async fn the_simulator_refuses_an_or_in_the_audit_filter_as_graph_documents() {
     let ok = "activityDateTime ge 2026-01-01T00:00:00Z and loggedByService eq 'Core Directory'";
     let (status, _, body) = env.raw(&q(ok), false).await;
     assert_eq!(status, 200, "{body}");
+}
+
+/// Issue 12, item 3: the audit poller and a reset's operation polling spend one reports
+/// budget; together they stay under it, and the reset still completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operation_polls_and_the_audit_poller_share_one_budget() {
+    let limit = (5, Duration::from_secs(2));
+    let env = start(Setup {
+        // Reads both the audit log and the operation.
+        persona: "global-admin",
+        op_delay: Duration::from_millis(2500),
+        audit: AuditOptions {
+            delay: Duration::ZERO,
+            activity_every: None,
+            history: 120,
+            limit,
+        },
+        ..Setup::default()
+    })
+    .await;
+    let client = std::sync::Arc::new(env.client);
+    let poll_client = client.clone();
+    let poller = tokio::spawn(async move {
+        let mut p = AuditPoller::new(
+            PollerConfig {
+                limit,
+                page_size: 50,
+                lookback: Duration::from_secs(2 * 86_400),
+                ..Default::default()
+            },
+            time::OffsetDateTime::now_utc() - time::Duration::days(1),
+        );
+        for _ in 0..4 {
+            p.poll(poll_client.as_ref()).await.expect("never refused");
+        }
+    });
+    let outcome = resetdesk::service::reset::reset(
+        client.as_ref(),
+        resetdesk::service::reset::ResetRequest {
+            user_id: "alan.steiner@contoso.com".into(),
+            method: resetdesk::policy::eligibility::Method::ResetPassword,
+            password: resetdesk::secret::secret("Kq7#mT4!vRx9PwZ3".into()),
+            generated: true,
+            force_change: true,
+            force_change_with_mfa: false,
+            revoke_sessions: false,
+            operation_timeout: Duration::from_secs(60),
+        },
+    )
+    .await;
+    poller.await.unwrap();
+    assert_eq!(
+        outcome.status,
+        resetdesk::service::reset::ResetStatus::Succeeded,
+        "{:?}",
+        outcome.detail
+    );
+    let busiest = env.sim.state.reports.busiest_window();
+    assert!(busiest <= limit.0, "busiest window {busiest}");
 }

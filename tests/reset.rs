@@ -414,7 +414,11 @@ async fn typed_passwords_come_from_stdin_and_are_checked() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     let doc = r.json();
     assert_eq!(doc["status"], "failed");
-    assert_eq!(doc["error"]["code"], "Request_BadRequest");
+    assert_eq!(
+        doc["error"]["code"], "graph-error",
+        "a stable code for scripts"
+    );
+    assert_eq!(doc["error"]["graphCode"], "Request_BadRequest");
     assert!(doc["error"]["fix"].as_str().unwrap().contains("generate"));
 }
 

@@ -736,3 +736,30 @@ fn https_to_a_plain_http_port_is_an_error_not_a_silent_death() {
     assert!(stderr(&o).contains("network error"), "{}", stderr(&o));
     assert_eq!(json(&o)["error"]["code"], "network");
 }
+
+#[test]
+fn an_access_token_of_another_tenant_is_refused_when_a_tenant_id_is_given() {
+    let home = Home::new();
+    let sim = spawn_sim(&home, &["--audit-every-secs", "0"]);
+    let run = |tenant: &str| {
+        home.run(
+            &[
+                "--graph-url",
+                &sim.base_url,
+                "--auth",
+                "access-token",
+                "--tenant",
+                tenant,
+                "show",
+                "adele.vance@contoso.com",
+                "--json",
+            ],
+            &[("RESETDESK_ACCESS_TOKEN", &sim.token)],
+        )
+    };
+    let o = run("0b0b0b0b-1111-4222-8333-444444444444");
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert_eq!(json(&o)["error"]["code"], "wrong-tenant");
+    let o = run("4a6c2e18-9f0b-4d4c-8f5e-1f2a3b4c5d6e");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

@@ -128,7 +128,7 @@ pub struct App {
     pub my_resets: Vec<MyReset>,
     audit_started: bool,
     /// A copied password and when to clear it from the clipboard; survives the view.
-    pending_clear: Option<(Instant, SecretString)>,
+    pub(super) pending_clear: Option<(Instant, SecretString)>,
     /// A details request waiting for the operator's roles to arrive.
     deferred_details: Option<String>,
     next_req: u64,

@@ -99,8 +99,18 @@ impl App {
                 match k.code {
                     KeyCode::Char('v') => otp.revealed = !otp.revealed,
                     KeyCode::Char('y') => {
-                        if let Some(pw) = &otp.password {
-                            return vec![Effect::Copy(pw.clone())];
+                        if let Some(pw) = otp.password.clone() {
+                            // An earlier password still waiting for its clear goes first:
+                            // a new copy must not leave the old one behind.
+                            let mut fx = Vec::new();
+                            if let Some((_, old)) = self.pending_clear.take_if(|(_, old)| {
+                                crate::secret::ExposeSecret::expose_secret(old)
+                                    != crate::secret::ExposeSecret::expose_secret(&pw)
+                            }) {
+                                fx.push(Effect::ClearClipboard(old));
+                            }
+                            fx.push(Effect::Copy(pw));
+                            return fx;
                         }
                     }
                     // A password nobody has seen or copied is not dropped on one key:

@@ -124,7 +124,11 @@ impl App {
                 vec![]
             }
             Msg::ClipboardCleared(r) => {
-                if let ResetFlow::Done(otp) = &mut self.reset {
+                // Only the view whose copy was counting down is marked cleared: another
+                // password's clear must not make this one look copied.
+                if let ResetFlow::Done(otp) = &mut self.reset
+                    && otp.clear_at.is_some()
+                {
                     otp.clear_at = None;
                     otp.copied = Some("clipboard cleared".into());
                 }

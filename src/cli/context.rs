@@ -113,7 +113,30 @@ impl Session {
         } else {
             let provider = auth::provider_for(&config)?;
             // Sign in now, before any screen is drawn: a device-code prompt goes to stderr.
-            provider.token().await?;
+            let token = provider.token().await?;
+            // Whatever the method, a token from another tenant than the one asked for (by
+            // id) is refused: an MSP helpdesk must never act in the wrong customer's
+            // directory. (A tenant given as a domain cannot be compared offline.)
+            if let Some(want) = config
+                .tenant
+                .as_deref()
+                .filter(|t| uuid::Uuid::try_parse(t).is_ok())
+            {
+                use crate::secret::ExposeSecret;
+                if let Some(tid) = auth::token_claim(token.expose_secret(), "tid")
+                    && !tid.eq_ignore_ascii_case(want)
+                {
+                    return Err(Failure::new(
+                        Exit::AuthFailed,
+                        format!(
+                            "the token is for tenant {} but tenant {want} was asked for; nothing was done",
+                            crate::sanitize::sanitize_line(&tid, 64)
+                        ),
+                    )
+                    .code("wrong-tenant")
+                    .fix("sign in to the tenant you mean, or drop --tenant"));
+                }
+            }
             (provider, None)
         };
         let client = GraphClient::new(ClientOptions::from_config(&config), tokens.clone())?;

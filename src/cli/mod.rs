@@ -160,7 +160,7 @@ impl Failure {
 }
 
 /// What kind of Graph failure this is, as `error.code`, and what to do about it.
-fn graph_failure_kind(e: &crate::graph::GraphError) -> (&'static str, &'static str) {
+pub(crate) fn graph_failure_kind(e: &crate::graph::GraphError) -> (&'static str, &'static str) {
     use crate::graph::GraphError as G;
     if e.is_unauthenticated() {
         return (

@@ -236,8 +236,10 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
             "forceChangePasswordNextSignInWithMfa": outcome.force_change_with_mfa,
             "sessionsRevoked": outcome.revoked.as_ref().map(|r| r.is_ok()),
             "detail": outcome.detail,
+            // A stable code for scripts, Graph's own in graphCode.
             "error": outcome.error.as_ref().map(|e| json!({
-                "code": e.code(),
+                "code": super::graph_failure_kind(e).0,
+                "graphCode": e.code().filter(|c| !c.is_empty()),
                 "message": e.to_string(),
                 "cause": explanation.as_ref().map(|x| x.cause.clone()),
                 "fix": explanation.as_ref().map(|x| x.fix.clone()),
@@ -251,6 +253,14 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
                 "message": x.cause,
                 "cause": x.cause,
                 "fix": x.fix,
+            });
+        }
+        if let (true, Some(Err(e))) = (doc["error"].is_null(), &outcome.revoked) {
+            doc["error"] = json!({
+                "code": "revoke-failed",
+                "graphCode": e.code().filter(|c| !c.is_empty()),
+                "message": format!("the password was reset, but revoking sign-in sessions failed: {e}"),
+                "fix": "revoke the sessions again (Entra admin center › user › Revoke sessions), or retry with --revoke-sessions",
             });
         }
         if doc["error"].is_null() && outcome.status == ResetStatus::Unconfirmed {

@@ -117,9 +117,9 @@ impl AuditPoller {
     /// The queries of one poll. The directoryAudits reference documents `eq`, `ge`, `le`
     /// and `startswith` on its properties, and no `or`
     /// (https://learn.microsoft.com/graph/api/resources/directoryaudit): so each poll asks
-    /// once per service that logs a followed activity (`loggedByService eq …`), and once
-    /// per followed activity whose service is not known (`activityDisplayName eq …`); the
-    /// activity names are matched here. The window is written in whole seconds, as
+    /// once per followed Core Directory activity or activity of unknown service
+    /// (`activityDisplayName eq …`), and once per other service that logs a followed
+    /// activity (`loggedByService eq …`); the activity names are matched here. The window is written in whole seconds, as
     /// Microsoft's examples write it.
     pub fn queries(&self, from: OffsetDateTime) -> Vec<String> {
         let window = format!(
@@ -129,13 +129,15 @@ impl AuditPoller {
         if self.config.activities.is_empty() {
             return vec![window];
         }
+        // Core Directory logs every user and group change: its activities are asked for by
+        // name. The password services log little else: asked for by service.
         let mut services: Vec<&'static str> = Vec::new();
         let mut by_name: Vec<&str> = Vec::new();
         for a in &self.config.activities {
             match service_of(a) {
+                Some("Core Directory") | None => by_name.push(a),
                 Some(s) if !services.contains(&s) => services.push(s),
                 Some(_) => {}
-                None => by_name.push(a),
             }
         }
         services
@@ -216,9 +218,16 @@ impl AuditPoller {
     pub async fn poll(&mut self, api: &dyn GraphApi) -> Result<Vec<DirectoryAudit>, GraphError> {
         let started = OffsetDateTime::now_utc();
         let from = self.window_start();
-        let mut fresh = Vec::new();
+        let mut fresh: Vec<DirectoryAudit> = Vec::new();
         for filter in self.queries(from) {
-            self.poll_query(api, &filter, started, &mut fresh).await?;
+            // A failed query fails the poll; nothing of it is marked seen, so the next poll
+            // delivers those entries again rather than losing them.
+            if let Err(e) = self.poll_query(api, &filter, started, &mut fresh).await {
+                for e in &fresh {
+                    self.seen.remove(&e.id);
+                }
+                return Err(e);
+            }
         }
         // Forget ids that can no longer come back in a window: memory stays flat.
         let horizon = from - self.config.lookback;
@@ -338,13 +347,15 @@ mod tests {
         assert_eq!(
             p.queries(since),
             vec![
-                "activityDateTime ge 2026-11-22T04:00:00Z and loggedByService eq 'Core Directory'",
                 "activityDateTime ge 2026-11-22T04:00:00Z and loggedByService eq 'Self-service Password Management'",
+                "activityDateTime ge 2026-11-22T04:00:00Z and activityDisplayName eq 'Reset user password'",
+                "activityDateTime ge 2026-11-22T04:00:00Z and activityDisplayName eq 'Change user password'",
                 "activityDateTime ge 2026-11-22T04:00:00Z and activityDisplayName eq 'It''s odd'",
             ]
         );
         let all = AuditPoller::new(PollerConfig::default(), since).queries(since);
-        assert_eq!(all.len(), 3, "one query per service: {all:?}");
+        // Four Core Directory names, and the two password services.
+        assert_eq!(all.len(), 6, "{all:?}");
         assert!(all.iter().all(|q| !q.contains(" or ")));
     }
 }

@@ -2,6 +2,7 @@
 //! implementation, the serde models and typed errors.
 
 pub mod audit;
+pub mod budget;
 mod client;
 mod error;
 pub mod model;

@@ -92,12 +92,15 @@ pub async fn run(mut app: App, theme: Theme, io: Io) -> std::io::Result<u8> {
         exec.run(e);
     }
     let mut last_draw: Option<Instant> = None;
+    // A failed draw (the terminal went away) still leaves through `on_exit` below.
+    let mut failure: Option<std::io::Error> = None;
     'outer: loop {
         let now = Instant::now();
         if app.dirty && last_draw.is_none_or(|t| now >= t + FRAME) {
-            guard
-                .terminal
-                .draw(|f| crate::ui::render(&app, &theme, f))?;
+            if let Err(e) = guard.terminal.draw(|f| crate::ui::render(&app, &theme, f)) {
+                failure = Some(e);
+                break 'outer;
+            }
             app.dirty = false;
             last_draw = Some(now);
             // Debug builds only: lets the end-to-end test prove that a panic restores the
@@ -150,5 +153,8 @@ pub async fn run(mut app: App, theme: Theme, io: Io) -> std::io::Result<u8> {
     input.abort();
     signals.abort();
     drop(guard);
-    Ok(app.exit_status)
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(app.exit_status),
+    }
 }

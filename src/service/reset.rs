@@ -125,11 +125,17 @@ pub async fn reset(api: &dyn GraphApi, req: ResetRequest) -> ResetOutcome {
                 GraphError::Transport {
                     maybe_sent: true, ..
                 } => ResetStatus::Unconfirmed,
+                // A gateway or internal error answers for a request that may have been
+                // applied behind it (503 and 429 mean it was not taken).
+                GraphError::Api {
+                    status: 500 | 502 | 504,
+                    ..
+                } => ResetStatus::Unconfirmed,
                 _ => ResetStatus::Failed,
             };
             if out.status == ResetStatus::Unconfirmed {
                 out.detail = Some(format!(
-                    "the connection failed after the request was sent ({e}); the password may or may not be set"
+                    "the request was sent but its answer was lost or an error ({e}); the password may or may not be set"
                 ));
             }
             out.error = Some(e);

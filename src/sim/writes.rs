@@ -125,7 +125,12 @@ pub fn dispatch(
             ],
         ) => reset_password(&mut t, ctx, claims, key, id, body),
         (&Method::GET, ["users", key, "authentication", "operations", op]) => {
-            operation(&mut t, ctx, claims, key, op)
+            // Authentication-method operations share the reports budget with the audit
+            // log (throttling-limits, identity and access reports).
+            match sim.reports.admit() {
+                Err(wait) => Err(super::server::throttled(ctx, wait.as_secs_f64().max(0.1))),
+                Ok(()) => operation(&mut t, ctx, claims, key, op),
+            }
         }
         (&Method::POST, ["users", key, "revokeSignInSessions"]) => revoke(&mut t, ctx, claims, key),
         (&Method::POST, ["me", "revokeSignInSessions"]) => {

@@ -75,7 +75,9 @@ pub async fn start(setup: Setup) -> Env {
         },
         Arc::new(StaticToken::new(sim.token.clone())),
     )
-    .unwrap();
+    .unwrap()
+    // As fast as the simulator's own reports limit in this setup.
+    .with_reports_limit(setup.audit.limit.0, setup.audit.limit.1);
     Env { sim, client }
 }
 
