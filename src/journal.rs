@@ -184,6 +184,43 @@ fn person(u: &crate::graph::model::User) -> Person {
     }
 }
 
+impl Entry {
+    /// An entry about `target` with nothing else known yet; the builders below fill in
+    /// what their action knows.
+    fn about(
+        action: &str,
+        operator: &crate::graph::model::User,
+        target_id: &str,
+        target_upn: Option<&str>,
+    ) -> Entry {
+        Entry {
+            time: now(),
+            tenant: None,
+            demo: false,
+            action: action.into(),
+            operator: person(operator),
+            target: Person {
+                id: target_id.to_string(),
+                user_principal_name: target_upn.map(str::to_string),
+            },
+            method: String::new(),
+            options: Options {
+                force_change: false,
+                force_change_with_mfa: false,
+                revoke_sessions: false,
+                generated: false,
+            },
+            ticket: None,
+            outcome: String::new(),
+            error: None,
+            error_code: None,
+            fix: None,
+            request_ids: vec![],
+            sessions_revoked: None,
+        }
+    }
+}
+
 /// The journal entry for a reset (the CLI and the console write the same thing).
 pub fn reset_entry(
     operator: &crate::graph::model::User,
@@ -195,15 +232,6 @@ pub fn reset_entry(
 ) -> Entry {
     use crate::service::reset::ResetStatus;
     Entry {
-        time: now(),
-        tenant: None,
-        demo: false,
-        action: "reset".into(),
-        operator: person(operator),
-        target: Person {
-            id: target_id.to_string(),
-            user_principal_name: target_upn.map(str::to_string),
-        },
         method: o.method.name().into(),
         options: Options {
             force_change: o.force_change,
@@ -218,19 +246,15 @@ pub fn reset_entry(
                 .then(|| o.detail.clone())
                 .flatten()
         }),
+        // Graph's own code when it gave one, else the kind of failure.
         error_code: o
             .error
             .as_ref()
             .map(|e| {
                 e.code()
                     .filter(|c| !c.is_empty())
-                    .map(str::to_string)
-                    .unwrap_or_else(|| match e {
-                        crate::graph::GraphError::Transport { .. } => "network".into(),
-                        crate::graph::GraphError::Decode { .. } => "malformed-response".into(),
-                        crate::graph::GraphError::Auth(_) => "auth-failed".into(),
-                        _ => format!("http-{}", e.status().unwrap_or(0)),
-                    })
+                    .unwrap_or(e.kind())
+                    .to_string()
             })
             .or_else(|| match o.status {
                 ResetStatus::Succeeded | ResetStatus::Accepted => None,
@@ -244,6 +268,7 @@ pub fn reset_entry(
             .then(|| crate::service::explain::WRITEBACK_REFUSED_FIX.to_string()),
         request_ids: o.request_ids.clone(),
         sessions_revoked: o.revoked.as_ref().map(|r| r.is_ok()),
+        ..Entry::about("reset", operator, target_id, target_upn)
     }
 }
 
@@ -254,29 +279,9 @@ pub fn confirmed_entry(
     target_upn: &str,
 ) -> Entry {
     Entry {
-        time: now(),
-        tenant: None,
-        demo: false,
-        action: "confirmed".into(),
-        operator: person(operator),
-        target: Person {
-            id: target_id.to_string(),
-            user_principal_name: Some(target_upn.to_string()),
-        },
         method: "audit".into(),
-        options: Options {
-            force_change: false,
-            force_change_with_mfa: false,
-            revoke_sessions: false,
-            generated: false,
-        },
-        ticket: None,
         outcome: "confirmed".into(),
-        error: None,
-        error_code: None,
-        fix: None,
-        request_ids: vec![],
-        sessions_revoked: None,
+        ..Entry::about("confirmed", operator, target_id, Some(target_upn))
     }
 }
 
@@ -291,15 +296,6 @@ pub fn interrupted_entry(
     ticket: Option<&str>,
 ) -> Entry {
     Entry {
-        time: now(),
-        tenant: None,
-        demo: false,
-        action: "reset".into(),
-        operator: person(operator),
-        target: Person {
-            id: target_id.to_string(),
-            user_principal_name: Some(target_upn.to_string()),
-        },
         method: method.into(),
         options,
         ticket: ticket.map(str::to_string),
@@ -309,8 +305,7 @@ pub fn interrupted_entry(
         ),
         error_code: Some("interrupted".into()),
         fix: Some("verify with `resetdesk show` (last password change) or `resetdesk audit`".into()),
-        request_ids: vec![],
-        sessions_revoked: None,
+        ..Entry::about("reset", operator, target_id, Some(target_upn))
     }
 }
 

@@ -179,8 +179,9 @@ fn console_script(env: &str) -> String {
     )
 }
 
-/// Opens a user by typing a search, then resets and copies their password; returns it.
-fn reset_and_copy(t: &Tmux, query: &str, highlighted: &str) -> String {
+/// Opens a user by typing a search, and sends their reset from the dialog (Cancel has the
+/// focus; Shift-Tab reaches *Reset password*).
+fn submit_reset(t: &Tmux, query: &str, highlighted: &str) {
     t.wait_for("● connected");
     t.type_text(query);
     t.wait_for(highlighted);
@@ -191,6 +192,11 @@ fn reset_and_copy(t: &Tmux, query: &str, highlighted: &str) -> String {
     t.keys(&["BTab"]);
     t.wait_for("[ Reset password ]");
     t.keys(&["Enter"]);
+}
+
+/// Opens a user by typing a search, then resets and copies their password; returns it.
+fn reset_and_copy(t: &Tmux, query: &str, highlighted: &str) -> String {
+    submit_reset(t, query, highlighted);
     t.wait_for("Temporary password:");
     t.keys(&["v"]);
     let s = t.wait("the revealed password", |s| {
@@ -368,16 +374,7 @@ fn a_panic_after_a_copy_clears_the_clipboard_and_restores_the_terminal() {
         40,
         &console_script("RESETDESK_DEBUG_PANIC=after-copy"),
     );
-    t.wait_for("● connected");
-    t.type_text("adele v");
-    t.wait_for("▶ Adele Vance  adele.vance@contoso.com");
-    t.keys(&["Enter"]);
-    t.wait_for("You can reset");
-    t.keys(&["r"]);
-    t.wait_for("[ Cancel ]");
-    t.keys(&["BTab"]);
-    t.wait_for("[ Reset password ]");
-    t.keys(&["Enter"]);
+    submit_reset(&t, "adele v", "▶ Adele Vance  adele.vance@contoso.com");
     t.wait_for("Temporary password:");
     t.keys(&["y"]);
     let (code, modes) = t.after_exit();
@@ -412,16 +409,7 @@ fn sigterm_with_a_reset_in_flight_journals_it_unconfirmed() {
         40,
         &console_script(&format!("RESETDESK_JOURNAL_PATH={}", journal.display())),
     );
-    t.wait_for("● connected");
-    t.type_text("alan.steiner");
-    t.wait_for("▶ Alan Steiner");
-    t.keys(&["Enter"]);
-    t.wait_for("You can reset");
-    t.keys(&["r"]);
-    t.wait_for("[ Cancel ]");
-    t.keys(&["BTab"]);
-    t.wait_for("[ Reset password ]");
-    t.keys(&["Enter"]);
+    submit_reset(&t, "alan.steiner", "▶ Alan Steiner");
     t.wait_for("Resetting the password of");
     // q asks rather than walking away from it.
     t.keys(&["q"]);

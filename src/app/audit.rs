@@ -159,17 +159,11 @@ impl App {
                 .rev()
                 .find(|r| r.target_id == otp.user_id)
                 .map(|r| r.at);
-            let failed = batch.iter().find(|e| {
-                !e.succeeded()
-                    && crate::graph::audit::ADMIN_RESET_ACTIVITIES
-                        .iter()
-                        .any(|a| a.eq_ignore_ascii_case(&e.activity_display_name))
-                    && e.initiator_id() == Some(operator_id.as_str())
-                    && e.target_user().and_then(|t| t.id.as_deref()) == Some(otp.user_id.as_str())
-                    && match (e.activity_date_time, started) {
-                        (Some(t), Some(s)) => t >= s - time::Duration::minutes(2),
-                        _ => false,
-                    }
+            let failed = started.and_then(|at| {
+                batch.iter().find(|e| {
+                    !e.succeeded()
+                        && crate::graph::audit::records_reset(e, &operator_id, &otp.user_id, at)
+                })
             });
             if let Some(e) = failed {
                 otp.status = crate::service::reset::ResetStatus::Failed;

@@ -14,7 +14,7 @@ pub enum Details {
 }
 
 /// The furthest the pane scrolls (lines).
-const MAX_SCROLL: i32 = 200;
+const MAX_SCROLL: usize = 200;
 
 impl App {
     pub(super) fn load_details(&mut self, key: String) -> Vec<Effect> {
@@ -40,19 +40,11 @@ impl App {
     }
 
     /// j/k, PgUp/PgDn, g/G in the details pane.
-    pub(super) fn scroll_details(&mut self, a: Action, page: i32) {
+    pub(super) fn scroll_details(&mut self, a: Action, page: usize) {
         if self.focus != Focus::Details {
             return;
         }
-        let s = self.details_scroll as i32;
-        let next = match a {
-            Action::Up => s - 1,
-            Action::Down => s + 1,
-            Action::PageUp => s - page,
-            Action::PageDown => s + page,
-            Action::Top => 0,
-            _ => MAX_SCROLL,
-        };
-        self.details_scroll = next.clamp(0, MAX_SCROLL) as u16;
+        let at = super::moved(a, self.details_scroll.into(), page, MAX_SCROLL);
+        self.details_scroll = at as u16;
     }
 }

@@ -125,19 +125,10 @@ impl App {
             | Action::PageDown
             | Action::Top
             | Action::Bottom => {
-                self.scroll_details(a, page as i32);
+                self.scroll_details(a, page as usize);
                 if self.focus == Focus::Audit {
-                    let last = self.audit.visible().len().saturating_sub(1) as isize;
-                    let s = self.audit.selected as isize;
-                    let next = match a {
-                        Action::Up => s - 1,
-                        Action::Down => s + 1,
-                        Action::PageUp => s - page,
-                        Action::PageDown => s + page,
-                        Action::Top => 0,
-                        _ => last,
-                    };
-                    self.audit.selected = next.clamp(0, last.max(0)) as usize;
+                    let last = self.audit.visible().len().saturating_sub(1);
+                    self.audit.selected = moved(a, self.audit.selected, page as usize, last);
                 }
                 if self.focus == Focus::Search {
                     match a {

@@ -143,6 +143,20 @@ pub struct App {
 
 const SPINNER_STEP: Duration = Duration::from_millis(100);
 
+/// Where a movement action takes a position in `0..=last` (`page` lines per page).
+pub(crate) fn moved(a: crate::keymap::Action, at: usize, page: usize, last: usize) -> usize {
+    use crate::keymap::Action;
+    match a {
+        Action::Up => at.saturating_sub(1),
+        Action::Down => at + 1,
+        Action::PageUp => at.saturating_sub(page),
+        Action::PageDown => at + page,
+        Action::Top => 0,
+        _ => last,
+    }
+    .min(last)
+}
+
 impl App {
     pub fn new(options: Options, keymap: Keymap) -> App {
         App {

@@ -159,37 +159,19 @@ impl Failure {
     }
 }
 
-/// What kind of Graph failure this is, as `error.code`, and what to do about it.
+/// The stable code of a Graph failure (`GraphError::kind`), and what to do about it.
 pub(crate) fn graph_failure_kind(e: &crate::graph::GraphError) -> (&'static str, &'static str) {
-    use crate::graph::GraphError as G;
-    if e.is_unauthenticated() {
-        return (
-            "auth-failed",
-            "sign in again (the token is missing, expired or not for Microsoft Graph)",
-        );
-    }
-    match e {
-        G::Transport { .. } => (
-            "network",
-            "check the connection to Microsoft Graph and try again",
-        ),
-        G::Decode { .. } => ("malformed-response", "try again; nothing was decided"),
-        G::ForeignLink(_) => (
-            "foreign-link",
-            "report this: Graph sent a link to another host",
-        ),
-        _ if e.status() == Some(429) => (
-            "throttled",
-            "Microsoft Graph is throttling this tenant; try again in a minute",
-        ),
-        _ if e.status().is_some_and(|s| s >= 500) => (
-            "service-unavailable",
-            "Microsoft Graph is unavailable for the moment; try again",
-        ),
-        _ if e.is_not_found() => ("not-found", ""),
-        _ if e.is_forbidden() => ("forbidden", ""),
-        _ => ("graph-error", ""),
-    }
+    let kind = e.kind();
+    let fix = match kind {
+        "auth-failed" => "sign in again (the token is missing, expired or not for Microsoft Graph)",
+        "network" => "check the connection to Microsoft Graph and try again",
+        "malformed-response" => "try again; nothing was decided",
+        "foreign-link" => "report this: Graph sent a link to another host",
+        "throttled" => "Microsoft Graph is throttling this tenant; try again in a minute",
+        "service-unavailable" => "Microsoft Graph is unavailable for the moment; try again",
+        _ => "",
+    };
+    (kind, fix)
 }
 
 impl From<crate::graph::GraphError> for Failure {

@@ -284,8 +284,18 @@ pub fn confirms(
     target_id: &str,
     after: OffsetDateTime,
 ) -> bool {
-    e.succeeded()
-        && ADMIN_RESET_ACTIVITIES
+    e.succeeded() && records_reset(e, operator_id, target_id, after)
+}
+
+/// Does this entry record `operator` resetting `target` at or after `after`, whatever its
+/// result?
+pub fn records_reset(
+    e: &DirectoryAudit,
+    operator_id: &str,
+    target_id: &str,
+    after: OffsetDateTime,
+) -> bool {
+    ADMIN_RESET_ACTIVITIES
             .iter()
             .any(|a| a.eq_ignore_ascii_case(&e.activity_display_name))
         && e.initiator_id() == Some(operator_id)

@@ -105,6 +105,24 @@ impl GraphError {
         self.status() == Some(403) || self.code() == Some("Authorization_RequestDenied")
     }
 
+    /// A stable kebab-case name for the kind of failure, for scripts and the journal.
+    pub fn kind(&self) -> &'static str {
+        if self.is_unauthenticated() {
+            return "auth-failed";
+        }
+        match self {
+            GraphError::Transport { .. } => "network",
+            GraphError::Decode { .. } => "malformed-response",
+            GraphError::ForeignLink(_) => "foreign-link",
+            GraphError::Request(_) => "request-not-built",
+            _ if self.status() == Some(429) => "throttled",
+            _ if self.status().is_some_and(|s| s >= 500) => "service-unavailable",
+            _ if self.is_not_found() => "not-found",
+            _ if self.is_forbidden() => "forbidden",
+            _ => "graph-error",
+        }
+    }
+
     /// Worth another try for a read: throttled, unavailable, a gateway timeout, a dropped
     /// or timed-out connection, or a body that did not parse.
     pub fn is_transient(&self) -> bool {
