@@ -35,7 +35,7 @@ fn rerank(c: &mut Criterion) {
         ..Default::default()
     };
     for q in ["a", "ander", "jonas.weber"] {
-        s.query = q.into();
+        s.input.set(q);
         c.bench_function(&format!("rerank 999 loaded users, query {q:?}"), |b| {
             b.iter(|| {
                 s.rerank();
@@ -48,7 +48,7 @@ fn rerank(c: &mut Criterion) {
 fn render(c: &mut Criterion) {
     let mut app = App::new(Options::default(), Keymap::default());
     app.search.server = users(200);
-    app.search.query = "a".into();
+    app.search.input.set("a");
     app.search.rerank();
     let theme = Theme::ansi();
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();

@@ -3,14 +3,13 @@
 //! Every key is validated while it is read so that an error can name the key and where
 //! it came from (file and line, or environment variable, or option).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 
 pub use crate::cloud::Cloud;
-use crate::keymap::{Action, KeyList};
+use crate::keymap::KeyOverrides;
 use crate::theme::{ColorOverrides, ThemeName};
 
 /// The resolved configuration the rest of the program uses.
@@ -31,7 +30,7 @@ pub struct Config {
     pub read_only: bool,
     pub theme: ThemeName,
     pub colors: ColorOverrides,
-    pub keys: BTreeMap<Action, KeyList>,
+    pub keys: KeyOverrides,
     pub clipboard: ClipboardMode,
     pub clipboard_clear: Duration,
     pub password_length: usize,
@@ -61,7 +60,7 @@ pub struct Layer {
     pub read_only: Option<bool>,
     pub theme: Option<ThemeName>,
     pub colors: Option<ColorOverrides>,
-    pub keys: Option<BTreeMap<Action, KeyList>>,
+    pub keys: Option<KeyOverrides>,
     pub clipboard: Option<ClipboardMode>,
     pub clipboard_clear_secs: Option<Ranged<0, 3600>>,
     pub password_length: Option<Ranged<12, 64>>,

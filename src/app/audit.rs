@@ -1,5 +1,5 @@
 //! The audit pane's state: a bounded list of password activity, newest first, which of it
-//! confirms the operator's own resets, the stream's state, and a local filter.
+//! confirms the operator's own resets, the stream's state, a local filter, and its keys.
 
 use std::collections::VecDeque;
 
@@ -7,7 +7,11 @@ use std::time::Instant;
 
 use time::OffsetDateTime;
 
-use super::{App, Effect, Level, ResetFlow};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+use super::input::TextInput;
+use super::{App, Effect, Level, Reply, ResetFlow};
+use crate::keymap::{Action, KeyMode, Keymap};
 
 use crate::graph::audit::confirms;
 use crate::graph::model::DirectoryAudit;
@@ -50,11 +54,12 @@ pub struct MyReset {
     pub confirmed: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct AuditPane {
     pub rows: VecDeque<Row>,
     pub status: AuditStatus,
-    pub filter: String,
+    /// What the shown rows are filtered by (`/` in the pane; `filter` mode).
+    pub filter: TextInput,
     pub selected: usize,
 }
 
@@ -63,7 +68,7 @@ impl Default for AuditPane {
         AuditPane {
             rows: VecDeque::new(),
             status: AuditStatus::Starting,
-            filter: String::new(),
+            filter: TextInput::new(64),
             selected: 0,
         }
     }
@@ -127,8 +132,40 @@ impl AuditPane {
         newly
     }
 
+    /// Movement in the list.
+    pub fn handle(&mut self, a: Action) {
+        if a.is_movement() {
+            let last = self.visible().len().saturating_sub(1);
+            self.selected = super::moved(a, self.selected, super::PAGE, last);
+        }
+    }
+
+    /// A key while typing the filter: Enter keeps it, Esc clears it.
+    pub fn filter_key(&mut self, k: &KeyEvent, keymap: &Keymap) -> Reply {
+        let reply = match keymap.lookup_text(KeyMode::Filter, k) {
+            Some(Action::Back) => {
+                self.filter.clear();
+                Reply::Leave
+            }
+            Some(Action::Select) => Reply::Leave,
+            Some(a) => {
+                self.filter.edit(a);
+                Reply::Done
+            }
+            None => match k.code {
+                KeyCode::Char(c) if crate::keymap::is_plain_char(k) => {
+                    self.filter.insert(c);
+                    Reply::Done
+                }
+                _ => Reply::Ignored,
+            },
+        };
+        self.selected = 0;
+        reply
+    }
+
     pub fn visible(&self) -> Vec<&Row> {
-        let f = self.filter.trim().to_lowercase();
+        let f = self.filter.text().trim().to_lowercase();
         self.rows
             .iter()
             .filter(|r| f.is_empty() || r.haystack().contains(&f))

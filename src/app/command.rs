@@ -1,36 +1,56 @@
-//! The `:` command line: `:user`, `:audit`, `:whoami`, `:help`, `:q`.
+//! The `:` command line: its text and keys (`command` mode), and what its commands do:
+//! `:user`, `:audit`, `:whoami`, `:help`, `:q`.
 
 use std::time::Instant;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
-use super::input;
+use super::input::TextInput;
 use super::*;
-use crate::keymap::Action;
+use crate::keymap::{Action, KeyMode, Keymap};
 
-impl App {
-    pub(super) fn on_command_key(
-        &mut self,
-        k: KeyEvent,
-        mut line: String,
-        now: Instant,
-    ) -> Vec<Effect> {
-        match k.code {
-            KeyCode::Esc => self.mode = Mode::Normal,
-            KeyCode::Enter => {
-                self.mode = Mode::Normal;
-                return self.run_command(line.trim(), now);
+/// The `:` line's text while it is open (the router's mode says whether it is).
+#[derive(Debug)]
+pub struct CommandLine {
+    pub input: TextInput,
+}
+
+impl Default for CommandLine {
+    fn default() -> Self {
+        CommandLine {
+            input: TextInput::new(256),
+        }
+    }
+}
+
+impl CommandLine {
+    pub fn key(&mut self, k: &KeyEvent, keymap: &Keymap) -> Reply {
+        let action = keymap.lookup_text(KeyMode::Command, k);
+        match action {
+            Some(Action::Back) => Reply::Leave,
+            Some(Action::Select) => {
+                let line = self.input.text().trim().to_string();
+                self.input.clear();
+                Reply::Run(line)
             }
             // Backspace on an empty line leaves it, as in vim.
-            KeyCode::Backspace if line.is_empty() => self.mode = Mode::Normal,
-            _ => {
-                input::edit(&mut line, &k, 256);
-                self.mode = Mode::Command(line);
+            Some(Action::DeleteBack) if self.input.is_empty() => Reply::Leave,
+            Some(a) => {
+                self.input.edit(a);
+                Reply::Done
             }
+            None => match k.code {
+                KeyCode::Char(c) if crate::keymap::is_plain_char(k) => {
+                    self.input.insert(c);
+                    Reply::Done
+                }
+                _ => Reply::Ignored,
+            },
         }
-        vec![]
     }
+}
 
+impl App {
     pub(super) fn run_command(&mut self, line: &str, now: Instant) -> Vec<Effect> {
         let (cmd, arg) = match line.split_once(' ') {
             Some((c, a)) => (c, a.trim()),
@@ -81,6 +101,7 @@ impl App {
             }
             "help" => {
                 self.mode = Mode::Help;
+                self.help.scroll = 0;
                 vec![]
             }
             "" => vec![],

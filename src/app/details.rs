@@ -1,7 +1,7 @@
 //! The details pane: which user it shows (or is loading), and its scrolling. Details
 //! are "newest wins": an answer for an older request is dropped.
 
-use super::{App, Effect, Focus};
+use super::{App, Effect};
 use crate::keymap::Action;
 use crate::service::facts::Assessment;
 
@@ -13,18 +13,62 @@ pub enum Details {
     Failed { key: String, error: String },
 }
 
+#[derive(Debug, Clone)]
+pub struct DetailsPane {
+    pub shown: Details,
+    /// Lines scrolled (j/k there).
+    pub scroll: u16,
+}
+
+impl Default for DetailsPane {
+    fn default() -> Self {
+        DetailsPane {
+            shown: Details::Empty,
+            scroll: 0,
+        }
+    }
+}
+
 /// The furthest the pane scrolls (lines).
 const MAX_SCROLL: usize = 200;
+
+impl DetailsPane {
+    /// j/k, PgUp/PgDn, g/G scroll the pane.
+    pub fn handle(&mut self, a: Action) {
+        if a.is_movement() {
+            let at = super::moved(a, self.scroll.into(), super::PAGE, MAX_SCROLL);
+            self.scroll = at as u16;
+        }
+    }
+
+    pub fn assessment(&self) -> Option<&Assessment> {
+        match &self.shown {
+            Details::Loaded(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The id or key of the user shown or on its way.
+    pub fn key(&self) -> Option<&str> {
+        match &self.shown {
+            Details::Loaded(a) => Some(a.target.user.id.as_str()),
+            Details::Loading { key, .. } => Some(key.as_str()),
+            _ => None,
+        }
+    }
+}
 
 impl App {
     pub(super) fn load_details(&mut self, key: String) -> Vec<Effect> {
         // A newer request: whatever `r` was waiting for is no longer what is shown.
         self.reset_after_load = None;
         let req = self.req();
-        self.details_scroll = 0;
-        self.details = Details::Loading {
-            req,
-            key: key.clone(),
+        self.details = DetailsPane {
+            shown: Details::Loading {
+                req,
+                key: key.clone(),
+            },
+            scroll: 0,
         };
         match &self.operator {
             Some(op) => vec![Effect::LoadDetails {
@@ -37,14 +81,5 @@ impl App {
                 vec![]
             }
         }
-    }
-
-    /// j/k, PgUp/PgDn, g/G in the details pane.
-    pub(super) fn scroll_details(&mut self, a: Action, page: usize) {
-        if self.focus != Focus::Details {
-            return;
-        }
-        let at = super::moved(a, self.details_scroll.into(), page, MAX_SCROLL);
-        self.details_scroll = at as u16;
     }
 }

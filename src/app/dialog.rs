@@ -1,8 +1,11 @@
 //! The reset dialog's state: the target, the choices, and the fields in Tab order. It
 //! starts on Cancel; a privileged target needs its UPN typed before Reset can be pressed.
 
-use zeroize::Zeroizing;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
+use super::Reply;
+use super::input::TextInput;
+use crate::keymap::{Action, KeyMode, Keymap};
 use crate::policy::eligibility::{Method, Severity};
 use crate::policy::password::{self, Problem};
 use crate::service::facts::Assessment;
@@ -34,12 +37,13 @@ pub struct Dialog {
     pub privileged: bool,
     names: Vec<String>,
     pub typed: bool,
-    pub password: Zeroizing<String>,
+    /// A typed password; its buffer is wiped on every clear and on drop.
+    pub password: TextInput,
     pub force_change: bool,
     pub force_mfa: bool,
     pub revoke: bool,
-    pub ticket: String,
-    pub confirm: String,
+    pub ticket: TextInput,
+    pub confirm: TextInput,
     pub focus: Field,
 }
 
@@ -91,12 +95,12 @@ impl Dialog {
                     .any(|g| g.protected),
             names,
             typed: false,
-            password: Zeroizing::new(String::new()),
+            password: TextInput::new(256),
             force_change: true,
             force_mfa: false,
             revoke: false,
-            ticket: String::new(),
-            confirm: String::new(),
+            ticket: TextInput::new(64),
+            confirm: TextInput::new(256),
             focus: Field::Cancel,
         }
     }
@@ -138,11 +142,11 @@ impl Dialog {
             return vec![];
         }
         let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
-        password::check(&self.password, &names)
+        password::check(self.password.text(), &names)
     }
 
     pub fn confirmed(&self) -> bool {
-        !self.privileged || self.confirm.trim().eq_ignore_ascii_case(&self.upn)
+        !self.privileged || self.confirm.text().trim().eq_ignore_ascii_case(&self.upn)
     }
 
     /// Why Reset cannot be pressed yet, if it cannot.
@@ -180,13 +184,52 @@ impl Dialog {
         }
     }
 
-    /// The focused text field and its length limit, if a text field has the focus.
-    pub fn text_field(&mut self) -> Option<(&mut String, usize)> {
+    /// The focused text field, if a text field has the focus.
+    pub fn text_field(&mut self) -> Option<&mut TextInput> {
         match self.focus {
-            Field::Password => Some((&mut *self.password, 256)),
-            Field::Ticket => Some((&mut self.ticket, 64)),
-            Field::ConfirmUpn => Some((&mut self.confirm, 256)),
+            Field::Password => Some(&mut self.password),
+            Field::Ticket => Some(&mut self.ticket),
+            Field::ConfirmUpn => Some(&mut self.confirm),
             _ => None,
         }
+    }
+
+    /// A key in the dialog (`dialog` mode). In a text field, plain characters are text
+    /// and the line editor's keys edit; the dialog's own keys move and press.
+    pub fn key(&mut self, k: &KeyEvent, keymap: &Keymap) -> Reply {
+        let choice = matches!(
+            self.focus,
+            Field::Mode | Field::ForceChange | Field::ForceMfa | Field::Revoke
+        );
+        let action = if self.text_field().is_some() {
+            keymap.lookup_text(KeyMode::Dialog, k)
+        } else {
+            keymap.lookup(KeyMode::Dialog, k)
+        };
+        match action {
+            Some(Action::Back) => return Reply::Close,
+            Some(Action::NextField) => self.move_focus(true),
+            Some(Action::PrevField) => self.move_focus(false),
+            Some(Action::Select) => match self.focus {
+                Field::Cancel => return Reply::Close,
+                Field::Reset => return Reply::Submit,
+                _ if choice => self.toggle(),
+                _ => self.move_focus(true),
+            },
+            Some(Action::Toggle) if choice => self.toggle(),
+            Some(a) => {
+                if let Some(field) = self.text_field() {
+                    field.edit(a);
+                }
+            }
+            None => {
+                if let (KeyCode::Char(c), Some(field)) = (k.code, self.text_field())
+                    && crate::keymap::is_plain_char(k)
+                {
+                    field.insert(c);
+                }
+            }
+        }
+        Reply::Done
     }
 }

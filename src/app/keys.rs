@@ -1,14 +1,15 @@
-//! The key dispatcher: Ctrl-C and the quit question first, then the open modal (the reset
-//! flow), then the mode (typing, filtering, the `:` line, help), then the keymap's action
-//! for the focused pane.
+//! The key router: Ctrl-C and the quit question first, then the open modal (the reset
+//! flow), then the mode's pane (typing in the search box, the audit filter, the `:`
+//! line, help), then the `normal` keymap's action for the focused pane. Each pane reads
+//! its keys in its own keymap mode and answers with a `Reply`; this file turns replies
+//! into state changes and effects.
 
 use std::time::Instant;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::input::{self, Edit};
 use super::*;
-use crate::keymap::Action;
+use crate::keymap::{Action, KeyMode};
 
 impl App {
     pub(super) fn on_key(&mut self, k: KeyEvent, now: Instant) -> Vec<Effect> {
@@ -18,94 +19,68 @@ impl App {
         }
         // The question "quit?" comes before whatever is open under it.
         if self.mode == Mode::ConfirmQuit {
-            if self.keymap.lookup(&k) == Some(Action::Quit) {
+            if self.keymap.lookup(KeyMode::Normal, &k) == Some(Action::Quit) {
                 return self.quit_now(0);
             }
             self.mode = Mode::Normal;
             return vec![];
         }
-        if self.reset.is_open() {
-            return self.on_reset_key(k, now);
-        }
-        match self.mode.clone() {
-            Mode::Typing => self.on_typing_key(k, now),
-            Mode::Filtering => {
-                match k.code {
-                    KeyCode::Esc => {
-                        self.audit.filter.clear();
-                        self.mode = Mode::Normal;
-                    }
-                    KeyCode::Enter => self.mode = Mode::Normal,
-                    _ => {
-                        input::edit(&mut self.audit.filter, &k, 64);
-                    }
+        let reply = if self.reset.is_open() {
+            self.reset.key(&k, &self.keymap)
+        } else {
+            match self.mode {
+                Mode::Typing => self.search.typing_key(&k, &self.keymap, now),
+                Mode::Filtering => self.audit.filter_key(&k, &self.keymap),
+                Mode::Command => self.command.key(&k, &self.keymap),
+                Mode::Help => self.help.key(&k, &self.keymap),
+                Mode::Normal | Mode::ConfirmQuit => {
+                    return match self.keymap.lookup(KeyMode::Normal, &k) {
+                        Some(a) => self.on_action(a, now),
+                        None => vec![],
+                    };
                 }
-                self.audit.selected = 0;
-                vec![]
             }
-            Mode::Command(line) => self.on_command_key(k, line, now),
-            Mode::Help => {
-                if matches!(
-                    self.keymap.lookup(&k),
-                    Some(Action::Back | Action::Help | Action::Quit)
-                ) || k.code == KeyCode::Esc
-                {
-                    self.mode = Mode::Normal;
-                }
-                vec![]
-            }
-            Mode::ConfirmQuit => vec![],
-            Mode::Normal => match self.keymap.lookup(&k) {
-                Some(a) => self.on_action(a, now),
-                None => vec![],
-            },
-        }
+        };
+        self.on_reply(reply, now)
     }
 
-    pub(super) fn on_typing_key(&mut self, k: KeyEvent, now: Instant) -> Vec<Effect> {
-        let selected = std::mem::take(&mut self.search.replace_on_type);
-        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
-        match k.code {
-            // `/` is the key that opens the box, not a search character, when it is empty.
-            KeyCode::Char('/') if self.search.query.is_empty() => return vec![],
-            // Typing over the selected text replaces it; Backspace deletes it.
-            KeyCode::Char(_) | KeyCode::Backspace if selected && !ctrl => {
-                self.search.query.clear();
-                if k.code == KeyCode::Backspace {
-                    self.query_changed(now);
-                    return vec![];
-                }
-            }
-            _ => {}
-        }
-        match k.code {
-            KeyCode::Esc => {
+    /// What a pane asked for.
+    pub(super) fn on_reply(&mut self, reply: Reply, now: Instant) -> Vec<Effect> {
+        match reply {
+            Reply::Done | Reply::Ignored => vec![],
+            Reply::Leave => {
                 self.mode = Mode::Normal;
                 vec![]
             }
-            KeyCode::Enter => {
+            Reply::Then(a) => {
                 self.mode = Mode::Normal;
-                self.on_action(Action::Select, now)
+                self.on_action(a, now)
             }
-            KeyCode::Up => self.on_action(Action::Up, now),
-            KeyCode::Down => self.on_action(Action::Down, now),
-            KeyCode::PageUp => self.on_action(Action::PageUp, now),
-            KeyCode::PageDown => self.on_action(Action::PageDown, now),
-            KeyCode::Tab => {
+            Reply::Open(key) => {
+                self.focus = Focus::Details;
                 self.mode = Mode::Normal;
-                self.on_action(Action::NextPane, now)
+                self.load_details(key)
             }
-            _ => {
-                if input::edit(&mut self.search.query, &k, 256) == Edit::Changed {
-                    self.query_changed(now);
-                }
+            Reply::Run(line) => {
+                self.mode = Mode::Normal;
+                self.run_command(&line, now)
+            }
+            Reply::Close => {
+                self.reset = ResetFlow::Closed;
+                vec![]
+            }
+            Reply::Submit => self.submit_reset(now),
+            Reply::Copy(pw) => self.copy_password(pw),
+            Reply::AskQuit => {
+                self.mode = Mode::ConfirmQuit;
                 vec![]
             }
         }
     }
 
+    /// A `normal` mode action: the router's own (panes, modes, reset, quit), or the
+    /// focused pane's movement.
     pub(super) fn on_action(&mut self, a: Action, now: Instant) -> Vec<Effect> {
-        let page = 10;
         match a {
             Action::Search => {
                 // In the audit pane, `/` filters what is shown there.
@@ -115,30 +90,15 @@ impl App {
                     self.focus = Focus::Search;
                     self.mode = Mode::Typing;
                     // The text is selected: typing replaces it (one key, not / then Ctrl-u).
-                    self.search.replace_on_type = !self.search.query.is_empty();
+                    self.search.input.select_all();
                 }
                 vec![]
             }
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Top
-            | Action::Bottom => {
-                self.scroll_details(a, page as usize);
-                if self.focus == Focus::Audit {
-                    let last = self.audit.visible().len().saturating_sub(1);
-                    self.audit.selected = moved(a, self.audit.selected, page as usize, last);
-                }
-                if self.focus == Focus::Search {
-                    match a {
-                        Action::Up => self.search.move_by(-1),
-                        Action::Down => self.search.move_by(1),
-                        Action::PageUp => self.search.move_by(-page),
-                        Action::PageDown => self.search.move_by(page),
-                        Action::Top => self.search.move_to_end(false),
-                        _ => self.search.move_to_end(true),
-                    }
+            _ if a.is_movement() => {
+                match self.focus {
+                    Focus::Search => self.search.handle(a),
+                    Focus::Details => self.details.handle(a),
+                    Focus::Audit => self.audit.handle(a),
                 }
                 vec![]
             }
@@ -154,39 +114,7 @@ impl App {
                 self.focus = self.focus.next(a == Action::NextPane);
                 vec![]
             }
-            Action::Reset => {
-                // From the list, `r` acts on the highlighted user: open them first, then
-                // the dialog, so the dialog is never for a user other than the one shown.
-                if self.focus == Focus::Search
-                    && !self.options.read_only
-                    && let Some(u) = self.search.selected_user()
-                {
-                    let shown = match &self.details {
-                        Details::Loaded(a) => Some(a.target.user.id.as_str()),
-                        Details::Loading { key, .. } => Some(key.as_str()),
-                        _ => None,
-                    };
-                    if let Details::Loading { req, key } = &self.details
-                        && *key == u.id
-                    {
-                        // Already on its way: the dialog follows it.
-                        self.reset_after_load = Some(*req);
-                        self.focus = Focus::Details;
-                        return vec![];
-                    }
-                    if shown != Some(u.id.as_str()) {
-                        let key = u.id.clone();
-                        self.focus = Focus::Details;
-                        let effects = self.load_details(key);
-                        if let Details::Loading { req, .. } = &self.details {
-                            self.reset_after_load = Some(*req);
-                        }
-                        return effects;
-                    }
-                    self.focus = Focus::Details;
-                }
-                self.open_reset(now)
-            }
+            Action::Reset => self.reset_key(now),
             Action::Refresh => {
                 self.connection = Connection::Connecting;
                 self.flash(Level::Info, "re-reading your roles and the open user…", now);
@@ -194,18 +122,19 @@ impl App {
             }
             Action::Help => {
                 self.mode = Mode::Help;
+                self.help.scroll = 0;
                 vec![]
             }
             Action::Command => {
-                self.mode = Mode::Command(String::new());
+                self.command.input.clear();
+                self.mode = Mode::Command;
                 vec![]
             }
             Action::Back => {
                 if self.focus != Focus::Search {
                     self.focus = Focus::Search;
-                } else if !self.search.query.is_empty() {
-                    self.search.query.clear();
-                    self.query_changed(now);
+                } else if !self.search.input.is_empty() {
+                    self.search.set_query("", now);
                 }
                 self.flash = None;
                 vec![]
@@ -218,6 +147,36 @@ impl App {
                     self.quit_now(0)
                 }
             }
+            _ => vec![],
         }
+    }
+
+    /// `r`. From the list it acts on the highlighted user: open them first, then the
+    /// dialog, so the dialog is never for a user other than the one shown.
+    fn reset_key(&mut self, now: Instant) -> Vec<Effect> {
+        if self.focus == Focus::Search
+            && !self.options.read_only
+            && let Some(u) = self.search.selected_user()
+        {
+            if let Details::Loading { req, key } = &self.details.shown
+                && *key == u.id
+            {
+                // Already on its way: the dialog follows it.
+                self.reset_after_load = Some(*req);
+                self.focus = Focus::Details;
+                return vec![];
+            }
+            if self.details.key() != Some(u.id.as_str()) {
+                let key = u.id.clone();
+                self.focus = Focus::Details;
+                let effects = self.load_details(key);
+                if let Details::Loading { req, .. } = &self.details.shown {
+                    self.reset_after_load = Some(*req);
+                }
+                return effects;
+            }
+            self.focus = Focus::Details;
+        }
+        self.open_reset(now)
     }
 }

@@ -1,16 +1,18 @@
 //! The console's brain: one owner of state; messages in, effects out. `update` does no
 //! I/O and never touches the terminal, so every behaviour is testable with plain values.
 //!
-//! This file is the router: the state, focus and modes, and what is shared. The rooms:
-//! `msg` (what flows in and out), `update` (I/O results), `keys` (the key dispatcher),
-//! `command` (the `:` line), `input` (the one line editor), and one file per pane's state
-//! and keys: `search`, `audit`, `reset` (dialog, request in flight, password view).
+//! This file is the router's state: focus and modes, the panes it owns, and what they
+//! share. The rooms: `msg` (what flows in and out, and a pane's `Reply`), `update` (I/O
+//! results), `keys` (the key router), `input` (the one text field), and one file per
+//! pane's state and keys: `search`, `details`, `audit`, `help`, `command` (the `:`
+//! line), `reset` and `dialog` (the dialog, the request in flight, the password view).
 
 pub mod audit;
-mod command;
+pub mod command;
 pub mod details;
 pub mod dialog;
 pub mod flash;
+pub mod help;
 pub mod input;
 mod keys;
 mod msg;
@@ -26,10 +28,12 @@ use crate::keymap::Keymap;
 use crate::secret::SecretString;
 use crate::service::facts::{Assessment, OperatorFacts};
 pub use audit::{AuditPane, AuditStatus, MyReset};
-pub use details::Details;
+pub use command::CommandLine;
+pub use details::{Details, DetailsPane};
 pub use dialog::{Dialog, Field};
 pub use flash::{Flash, Level};
-pub use msg::{Effect, JournalNote, Msg, SessionInfo};
+pub use help::Help;
+pub use msg::{Effect, JournalNote, Msg, Reply, SessionInfo};
 pub use reset::{Otp, Refusal, ResetFlow};
 pub use search::Search;
 
@@ -61,8 +65,8 @@ pub enum Mode {
     Typing,
     /// Typing the audit pane's filter.
     Filtering,
-    /// The `:` prompt, with what was typed.
-    Command(String),
+    /// The `:` prompt.
+    Command,
     Help,
     /// `q` while work is in flight: a second `q` quits.
     ConfirmQuit,
@@ -107,7 +111,9 @@ pub struct App {
     pub focus: Focus,
     pub mode: Mode,
     pub search: Search,
-    pub details: Details,
+    pub details: DetailsPane,
+    pub help: Help,
+    pub command: CommandLine,
     pub session: Option<SessionInfo>,
     pub operator: Option<Arc<OperatorFacts>>,
     pub connection: Connection,
@@ -120,8 +126,6 @@ pub struct App {
     /// (this request) arrive.
     reset_after_load: Option<u64>,
     pub spinner: usize,
-    /// Lines scrolled in the details pane (j/k there).
-    pub details_scroll: u16,
     pub reset: ResetFlow,
     pub audit: AuditPane,
     /// This session's resets, for matching audit entries.
@@ -142,6 +146,8 @@ pub struct App {
 }
 
 const SPINNER_STEP: Duration = Duration::from_millis(100);
+/// Lines a page key moves in a list or a scrolled pane.
+pub(crate) const PAGE: usize = 10;
 
 /// Where a movement action takes a position in `0..=last` (`page` lines per page).
 pub(crate) fn moved(a: crate::keymap::Action, at: usize, page: usize, last: usize) -> usize {
@@ -165,7 +171,9 @@ impl App {
             focus: Focus::Search,
             mode: Mode::Typing,
             search: Search::default(),
-            details: Details::Empty,
+            details: DetailsPane::default(),
+            help: Help::default(),
+            command: CommandLine::default(),
             session: None,
             operator: None,
             connection: Connection::Connecting,
@@ -174,7 +182,6 @@ impl App {
             exit_status: 0,
             reset_after_load: None,
             spinner: 0,
-            details_scroll: 0,
             reset: ResetFlow::Closed,
             audit: AuditPane::default(),
             my_resets: Vec::new(),
@@ -200,7 +207,7 @@ impl App {
 
     pub fn busy(&self) -> bool {
         self.search.pending.is_some()
-            || matches!(self.details, Details::Loading { .. })
+            || matches!(self.details.shown, Details::Loading { .. })
             || matches!(self.reset, ResetFlow::InFlight { .. })
             || self.connection == Connection::Connecting
     }
@@ -238,10 +245,7 @@ impl App {
     }
 
     pub fn assessment(&self) -> Option<&Assessment> {
-        match &self.details {
-            Details::Loaded(a) => Some(a),
-            _ => None,
-        }
+        self.details.assessment()
     }
 
     /// Whether the reset action is available now, and if not, why (for the flash and to
@@ -250,7 +254,7 @@ impl App {
         if self.options.read_only {
             return Some("read-only session: resets are switched off (read_only = true)".into());
         }
-        match &self.details {
+        match &self.details.shown {
             Details::Loaded(a) if !a.verdict.allowed => Some(format!(
                 "you cannot reset {}: {}",
                 a.target.user.label(),
@@ -263,17 +267,6 @@ impl App {
             Details::Loaded(_) => None,
             Details::Loading { .. } => Some("wait for the user's details to load".into()),
             _ => Some("open a user first (/ to search, Enter to open)".into()),
-        }
-    }
-
-    fn query_changed(&mut self, now: Instant) {
-        self.search.rerank();
-        if self.search.query.trim().is_empty() {
-            self.search.due = None;
-            self.search.pending = None; // whatever is in flight is no longer wanted
-            self.search.error = None;
-        } else {
-            self.search.due = Some(now + search::DEBOUNCE);
         }
     }
 
@@ -304,7 +297,7 @@ impl App {
 
     /// The reset for the user whose details are shown: the dialog, or the refusal.
     fn open_reset(&mut self, now: Instant) -> Vec<Effect> {
-        match &self.details {
+        match &self.details.shown {
             _ if self.options.read_only => {
                 self.flash(
                     Level::Warn,

@@ -100,3 +100,31 @@ pub enum Effect {
     },
     Quit,
 }
+
+/// What a pane's key did, for the router. A pane owns its state and keys but not the
+/// others': what needs more than its own state (open a user, run a command, send the
+/// reset, leave its mode) it asks for here, and the router turns it into effects. Pure
+/// values, no channels, as everywhere in `app/`.
+#[derive(Debug)]
+pub enum Reply {
+    /// Handled inside the pane (or nothing to do).
+    Done,
+    /// Not this pane's key.
+    Ignored,
+    /// Leave the pane's mode (typing, filter, `:`, help) for the panes.
+    Leave,
+    /// Leave the mode, then do this action in the panes (Enter, Tab in the search box).
+    Then(crate::keymap::Action),
+    /// Open this user (a pasted id or address).
+    Open(String),
+    /// Run this `:` command line.
+    Run(String),
+    /// Close the reset flow.
+    Close,
+    /// Send the dialog's reset.
+    Submit,
+    /// Copy this password.
+    Copy(SecretString),
+    /// The quit key where quitting would lose something: ask first.
+    AskQuit,
+}

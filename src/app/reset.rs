@@ -1,12 +1,14 @@
 //! The reset flow: a dialog that starts on Cancel, the request in flight, and the
-//! one-time-password view. Danger is a value: nothing is sent until the admin moves to
-//! Reset (and types the UPN for a privileged target) and presses Enter.
+//! one-time-password view, with their keys (`dialog`, `password`, `refusal` modes).
+//! Danger is a value: nothing is sent until the admin moves to Reset (and types the UPN
+//! for a privileged target) and presses Enter.
 
 use std::time::Instant;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
-use super::{App, Dialog, Effect, Field, JournalNote, Level, MyReset};
+use super::{App, Dialog, Effect, JournalNote, Level, MyReset, Reply};
+use crate::keymap::{Action, KeyMode, Keymap};
 use crate::secret::secret;
 use crate::service::explain::Context;
 use crate::service::reset::{ResetOutcome, ResetRequest};
@@ -73,105 +75,85 @@ impl ResetFlow {
     }
 }
 
-/// The reset flow's keys and results.
-impl App {
-    pub(super) fn on_reset_key(&mut self, k: KeyEvent, now: Instant) -> Vec<Effect> {
-        match &mut self.reset {
-            ResetFlow::Closed => vec![],
-            // Nothing to do while the reset is out but ask before quitting.
-            ResetFlow::InFlight { .. } => {
-                if self.keymap.lookup(&k) == Some(crate::keymap::Action::Quit) {
-                    self.mode = super::Mode::ConfirmQuit;
-                }
-                vec![]
-            }
-            ResetFlow::Refused(_) => {
-                if matches!(k.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
-                    self.reset = ResetFlow::Closed;
-                }
-                vec![]
-            }
-            ResetFlow::Done(otp) => {
-                let closing = matches!(k.code, KeyCode::Esc | KeyCode::Enter);
-                if !closing {
-                    otp.close_armed = false;
-                }
-                match k.code {
-                    KeyCode::Char('v') => otp.revealed = !otp.revealed,
-                    KeyCode::Char('y') => {
-                        if let Some(pw) = otp.password.clone() {
-                            // An earlier password still waiting for its clear goes first:
-                            // a new copy must not leave the old one behind.
-                            let mut fx = Vec::new();
-                            if let Some((_, old)) = self.pending_clear.take_if(|(_, old)| {
-                                crate::secret::ExposeSecret::expose_secret(old)
-                                    != crate::secret::ExposeSecret::expose_secret(&pw)
-                            }) {
-                                fx.push(Effect::ClearClipboard(old));
-                            }
-                            fx.push(Effect::Copy(pw));
-                            return fx;
-                        }
-                    }
-                    // A password nobody has seen or copied is not dropped on one key:
-                    // the first press says what would be lost.
-                    KeyCode::Esc | KeyCode::Enter
-                        if otp.password.is_some()
-                            && otp.copied.is_none()
-                            && !otp.revealed
-                            && !otp.close_armed =>
-                    {
-                        otp.close_armed = true;
-                    }
-                    // Closing drops the password (zeroized); a pending clipboard clear
-                    // still happens.
-                    KeyCode::Esc | KeyCode::Enter => self.reset = ResetFlow::Closed,
-                    // `q` here means "quit the console": it asks first, since the
-                    // password on screen would be gone.
-                    _ if self.keymap.lookup(&k) == Some(crate::keymap::Action::Quit) => {
-                        self.mode = super::Mode::ConfirmQuit;
-                    }
-                    _ => {}
-                }
-                vec![]
-            }
-            ResetFlow::Dialog(d) => {
-                match k.code {
-                    KeyCode::Esc => {
-                        self.reset = ResetFlow::Closed;
-                        return vec![];
-                    }
-                    KeyCode::Tab | KeyCode::Down => d.move_focus(true),
-                    KeyCode::BackTab | KeyCode::Up => d.move_focus(false),
-
-                    KeyCode::Enter => match d.focus {
-                        Field::Cancel => self.reset = ResetFlow::Closed,
-                        Field::Reset => return self.submit_reset(now),
-                        Field::Mode | Field::ForceChange | Field::ForceMfa | Field::Revoke => {
-                            d.toggle()
-                        }
-                        _ => d.move_focus(true),
-                    },
-                    KeyCode::Char(' ')
-                        if matches!(
-                            d.focus,
-                            Field::Mode | Field::ForceChange | Field::ForceMfa | Field::Revoke
-                        ) =>
-                    {
-                        d.toggle()
-                    }
-                    _ => {
-                        if let Some((field, max)) = d.text_field() {
-                            super::input::edit(field, &k, max);
-                        }
-                    }
-                }
-                vec![]
-            }
+impl ResetFlow {
+    /// The keymap mode the flow reads keys in while it is open.
+    pub fn key_mode(&self) -> KeyMode {
+        match self {
+            ResetFlow::Dialog(_) => KeyMode::Dialog,
+            ResetFlow::Done(_) => KeyMode::Password,
+            ResetFlow::Refused(_) => KeyMode::Refusal,
+            ResetFlow::Closed | ResetFlow::InFlight { .. } => KeyMode::Normal,
         }
     }
 
-    fn submit_reset(&mut self, now: Instant) -> Vec<Effect> {
+    /// A key while the flow is open.
+    pub fn key(&mut self, k: &KeyEvent, keymap: &Keymap) -> Reply {
+        let action = keymap.lookup(self.key_mode(), k);
+        match self {
+            ResetFlow::Closed => Reply::Ignored,
+            // Nothing to do while the reset is out but ask before quitting.
+            ResetFlow::InFlight { .. } if action == Some(Action::Quit) => Reply::AskQuit,
+            ResetFlow::InFlight { .. } => Reply::Done,
+            ResetFlow::Refused(_) if action == Some(Action::Back) => Reply::Close,
+            ResetFlow::Refused(_) => Reply::Done,
+            ResetFlow::Dialog(d) => d.key(k, keymap),
+            ResetFlow::Done(otp) => otp.key(action),
+        }
+    }
+}
+
+impl Otp {
+    /// A key in the one-time password view (`password` mode).
+    fn key(&mut self, action: Option<Action>) -> Reply {
+        if action != Some(Action::Back) {
+            self.close_armed = false;
+        }
+        match action {
+            Some(Action::Reveal) => self.revealed = !self.revealed,
+            Some(Action::Copy) => {
+                if let Some(pw) = &self.password {
+                    return Reply::Copy(pw.clone());
+                }
+            }
+            // A password nobody has seen or copied is not dropped on one key: the first
+            // press says what would be lost.
+            Some(Action::Back)
+                if self.password.is_some()
+                    && self.copied.is_none()
+                    && !self.revealed
+                    && !self.close_armed =>
+            {
+                self.close_armed = true;
+            }
+            // Closing drops the password (zeroized); a pending clipboard clear still
+            // happens.
+            Some(Action::Back) => return Reply::Close,
+            // `q` here means "quit the console": it asks first, since the password on
+            // screen would be gone.
+            Some(Action::Quit) => return Reply::AskQuit,
+            _ => {}
+        }
+        Reply::Done
+    }
+}
+
+/// The reset flow's results.
+impl App {
+    /// Copies a password; an earlier one still waiting for its clear goes first, so that
+    /// a new copy never leaves the old one behind.
+    pub(super) fn copy_password(&mut self, pw: SecretString) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        if let Some((_, old)) = self.pending_clear.take_if(|(_, old)| {
+            crate::secret::ExposeSecret::expose_secret(old)
+                != crate::secret::ExposeSecret::expose_secret(&pw)
+        }) {
+            fx.push(Effect::ClearClipboard(old));
+        }
+        fx.push(Effect::Copy(pw));
+        fx
+    }
+
+    pub(super) fn submit_reset(&mut self, now: Instant) -> Vec<Effect> {
         let ResetFlow::Dialog(d) = &self.reset else {
             return vec![];
         };
@@ -183,7 +165,7 @@ impl App {
             return vec![];
         };
         let (password, generated) = if d.typed {
-            (secret(d.password.to_string()), false)
+            (secret(d.password.text().to_string()), false)
         } else {
             (password::generate(self.options.password_length), true)
         };
@@ -201,7 +183,7 @@ impl App {
             operator,
             target_id: d.user_id.clone(),
             target_upn: d.upn.clone(),
-            ticket: Some(d.ticket.trim().to_string()).filter(|t| !t.is_empty()),
+            ticket: Some(d.ticket.text().trim().to_string()).filter(|t| !t.is_empty()),
             revoke: d.revoke,
         };
         let req = self.req();

@@ -1,13 +1,18 @@
-//! The search box and its results: server results for the last query that came back,
-//! re-ranked locally with a fuzzy matcher as the admin types (instant feedback while the
-//! debounced Graph search is in flight), or the recent users when the box is empty.
+//! The search pane: the box and its results — server results for the last query that
+//! came back, re-ranked locally with a fuzzy matcher as the admin types (instant feedback
+//! while the debounced Graph search is in flight), or the recent users when the box is
+//! empty — and its keys (`typing` mode in the box, movement in the list).
 
 use std::time::{Duration, Instant};
 
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
+use super::Reply;
+use super::input::{Edit, TextInput};
 use crate::graph::model::User;
+use crate::keymap::{Action, KeyMode, Keymap};
 
 /// Wait this long after the last keystroke before asking Graph.
 pub const DEBOUNCE: Duration = Duration::from_millis(150);
@@ -21,9 +26,13 @@ pub struct Row {
     pub matched: Vec<usize>,
 }
 
-#[derive(Debug, Clone, Default)]
+/// The longest query the box takes.
+const QUERY_MAX: usize = 256;
+
+#[derive(Debug)]
 pub struct Search {
-    pub query: String,
+    /// The box; its text is selected after `/` from another pane (typing replaces it).
+    pub input: TextInput,
     /// Results of the last completed Graph search, and for which query.
     pub server: Vec<User>,
     pub server_query: String,
@@ -36,8 +45,23 @@ pub struct Search {
     pub due: Option<Instant>,
     pub error: Option<String>,
     pub recent: Vec<User>,
-    /// `/` from another pane selected the text: the next key typed replaces it.
-    pub replace_on_type: bool,
+}
+
+impl Default for Search {
+    fn default() -> Self {
+        Search {
+            input: TextInput::new(QUERY_MAX),
+            server: Vec::new(),
+            server_query: String::new(),
+            server_count: None,
+            rows: Vec::new(),
+            selected: 0,
+            pending: None,
+            due: None,
+            error: None,
+            recent: Vec::new(),
+        }
+    }
 }
 
 /// What the matcher sees for a user: name and UPN.
@@ -50,8 +74,92 @@ pub fn row_label(u: &User) -> String {
 }
 
 impl Search {
+    pub fn query(&self) -> &str {
+        self.input.text()
+    }
+
     pub fn showing_recent(&self) -> bool {
-        self.query.trim().is_empty()
+        self.query().trim().is_empty()
+    }
+
+    /// A key while typing in the box.
+    pub fn typing_key(&mut self, k: &KeyEvent, keymap: &Keymap, now: Instant) -> Reply {
+        match keymap.lookup_text(KeyMode::Typing, k) {
+            Some(Action::Back) => Reply::Leave,
+            Some(a @ (Action::Select | Action::NextPane)) => Reply::Then(a),
+            Some(a) if a.is_movement() => {
+                self.handle(a);
+                Reply::Done
+            }
+            Some(a) => {
+                if self.input.edit(a) == Edit::Changed {
+                    self.query_changed(now);
+                }
+                Reply::Done
+            }
+            None => match k.code {
+                // `/` is the key that opens the box, not a search character, when it is
+                // empty.
+                KeyCode::Char('/') if self.input.is_empty() => Reply::Done,
+                KeyCode::Char(c) if crate::keymap::is_plain_char(k) => {
+                    if self.input.insert(c) == Edit::Changed {
+                        self.query_changed(now);
+                    }
+                    Reply::Done
+                }
+                _ => Reply::Ignored,
+            },
+        }
+    }
+
+    /// A paste into the box. A pasted object id or address into an empty box names one
+    /// user: it is opened at once (the resolver finds it, or lists the candidates).
+    pub fn paste(&mut self, text: &str, now: Instant) -> Reply {
+        let was_empty = self.input.selected() || self.query().trim().is_empty();
+        if self.input.paste(text) != Edit::Changed {
+            return Reply::Done;
+        }
+        self.query_changed(now);
+        let pasted = self.query().trim().to_string();
+        let names_one = uuid::Uuid::try_parse(&pasted).is_ok()
+            || (pasted.contains('@') && !pasted.contains(' '));
+        if was_empty && names_one {
+            self.due = None;
+            return Reply::Open(pasted);
+        }
+        Reply::Done
+    }
+
+    /// Movement in the list.
+    pub fn handle(&mut self, a: Action) {
+        let page = super::PAGE as isize;
+        match a {
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-page),
+            Action::PageDown => self.move_by(page),
+            Action::Top => self.move_to_end(false),
+            Action::Bottom => self.move_to_end(true),
+            _ => {}
+        }
+    }
+
+    /// Puts `text` in the box (the candidates of an ambiguous name, the query to clear).
+    pub fn set_query(&mut self, text: &str, now: Instant) {
+        self.input.set(text);
+        self.query_changed(now);
+    }
+
+    /// The text changed: re-rank what is loaded now, ask Graph after the debounce.
+    pub fn query_changed(&mut self, now: Instant) {
+        self.rerank();
+        if self.query().trim().is_empty() {
+            self.due = None;
+            self.pending = None; // whatever is in flight is no longer wanted
+            self.error = None;
+        } else {
+            self.due = Some(now + DEBOUNCE);
+        }
     }
 
     pub fn selected_user(&self) -> Option<&User> {
@@ -73,7 +181,7 @@ impl Search {
                 .collect();
         } else {
             let matcher = SkimMatcherV2::default().ignore_case();
-            let q = self.query.trim();
+            let q = self.input.text().trim();
             let mut scored: Vec<(i64, usize, Row)> = self
                 .server
                 .iter()
@@ -153,9 +261,9 @@ mod tests {
                 user("2", "Adele Vance", "adele.vance@contoso.com"),
             ],
             server_query: "ade".into(),
-            query: "adelev".into(),
             ..Default::default()
         };
+        s.input.set("adelev");
         s.rerank();
         assert_eq!(s.rows.len(), 1);
         assert_eq!(s.rows[0].user.id, "2");

@@ -15,34 +15,25 @@ impl App {
             Msg::Paste(text) => {
                 // A pasted UPN often carries a newline or tab: one line, trimmed.
                 if let ResetFlow::Dialog(d) = &mut self.reset {
-                    if let Some((field, max)) = d.text_field() {
-                        input::paste(field, &text, max);
+                    if let Some(field) = d.text_field() {
+                        field.paste(&text);
                     }
-                } else if matches!(self.mode, Mode::Typing) {
-                    if std::mem::take(&mut self.search.replace_on_type) {
-                        self.search.query.clear();
-                    }
-                    let was_empty = self.search.query.trim().is_empty();
-                    if input::paste(&mut self.search.query, &text, 256) == input::Edit::Changed {
-                        self.query_changed(now);
-                        // A pasted object id or address names one user: open it at once
-                        // (the resolver finds it, or lists the candidates).
-                        let pasted = self.search.query.trim().to_string();
-                        let names_one = uuid::Uuid::try_parse(&pasted).is_ok()
-                            || (pasted.contains('@') && !pasted.contains(' '));
-                        if was_empty && names_one {
-                            self.search.due = None;
-                            self.focus = Focus::Details;
-                            self.mode = Mode::Normal;
-                            return self.load_details(pasted);
-                        }
-                    }
-                } else if let Mode::Command(line) = &mut self.mode {
-                    input::paste(line, &text, 256);
-                } else if self.mode == Mode::Filtering {
-                    input::paste(&mut self.audit.filter, &text, 64);
+                    return vec![];
                 }
-                vec![]
+                let reply = match self.mode {
+                    Mode::Typing => self.search.paste(&text, now),
+                    Mode::Command => {
+                        self.command.input.paste(&text);
+                        Reply::Done
+                    }
+                    Mode::Filtering => {
+                        self.audit.filter.paste(&text);
+                        self.audit.selected = 0;
+                        Reply::Done
+                    }
+                    _ => Reply::Ignored,
+                };
+                self.on_reply(reply, now)
             }
             Msg::Resize => vec![],
             Msg::Tick => self.on_tick(now),
@@ -59,7 +50,7 @@ impl App {
                 }
                 let more = match self.deferred_details.take() {
                     Some(key) => self.load_details(key),
-                    None => match &self.details {
+                    None => match &self.details.shown {
                         // A refresh re-reads the open user with the new roles.
                         Details::Loaded(a) => {
                             let key = a.target.user.id.clone();
@@ -148,13 +139,14 @@ impl App {
                 vec![]
             }
             Msg::Ambiguous { req, key, users } => {
-                let current = matches!(&self.details, Details::Loading { req: r, .. } if *r == req);
+                let current =
+                    matches!(&self.details.shown, Details::Loading { req: r, .. } if *r == req);
                 if !current {
                     return vec![];
                 }
                 self.reset_after_load = None;
                 let n = users.len();
-                self.details = Details::Failed {
+                self.details.shown = Details::Failed {
                     key: key.clone(),
                     error: format!(
                         "{n} users match {}: choose one in the list",
@@ -162,7 +154,7 @@ impl App {
                     ),
                 };
                 // The candidates become the results list, highlighted from the top.
-                self.search.query = key.clone();
+                self.search.input.set(&key);
                 self.search.server = users;
                 self.search.server_query = key;
                 self.search.server_count = Some(n as u64);
@@ -180,11 +172,12 @@ impl App {
                 vec![]
             }
             Msg::DetailsDone { req, result } => {
-                let current = matches!(&self.details, Details::Loading { req: r, .. } if *r == req);
+                let current =
+                    matches!(&self.details.shown, Details::Loading { req: r, .. } if *r == req);
                 if !current {
                     return vec![];
                 }
-                let key = match &self.details {
+                let key = match &self.details.shown {
                     Details::Loading { key, .. } => key.clone(),
                     _ => String::new(),
                 };
@@ -192,12 +185,12 @@ impl App {
                 match result {
                     Ok(a) => {
                         self.search.remember(&a.target.user);
-                        self.details = Details::Loaded(a);
+                        self.details.shown = Details::Loaded(a);
                         if then_reset && !self.reset.is_open() {
                             return self.open_reset(now);
                         }
                     }
-                    Err(error) => self.details = Details::Failed { key, error },
+                    Err(error) => self.details.shown = Details::Failed { key, error },
                 }
                 vec![]
             }
@@ -223,7 +216,7 @@ impl App {
         }
         if self.search.due.is_some_and(|d| d <= now) {
             self.search.due = None;
-            let query = self.search.query.trim().to_string();
+            let query = self.search.query().trim().to_string();
             if !query.is_empty() {
                 let req = self.req();
                 self.search.pending = Some(req);

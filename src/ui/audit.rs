@@ -1,13 +1,13 @@
 //! The audit pane: password activity as it streams in, newest first, with who did it,
 //! to whom, the result, and whether it confirms one of your resets.
 
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{List, ListItem, ListState, Paragraph, StatefulWidget, Widget, Wrap};
 
-use super::{clean, pane, styled};
-use crate::app::{App, AuditStatus, Focus, Mode};
+use super::{Look, clean, field_spans, pane, styled};
+use crate::app::{AuditPane, AuditStatus};
 use crate::theme::Theme;
 
 fn hhmmss(t: Option<time::OffsetDateTime>) -> String {
@@ -15,8 +15,8 @@ fn hhmmss(t: Option<time::OffsetDateTime>) -> String {
         .unwrap_or_else(|| "--:--:--".into())
 }
 
-fn title(app: &App) -> String {
-    let state = match &app.audit.status {
+fn title(audit: &AuditPane, look: Look, theme: &Theme) -> Line<'static> {
+    let state = match &audit.status {
         AuditStatus::Starting => "starting…".to_string(),
         AuditStatus::Live { last_poll } => {
             format!("live · last poll {} UTC", hhmmss(Some(*last_poll)))
@@ -26,22 +26,22 @@ fn title(app: &App) -> String {
         }
         AuditStatus::NoPermission { .. } => "no permission".to_string(),
     };
-    let filter = if app.audit.filter.is_empty() && app.mode != Mode::Filtering {
-        String::new()
-    } else {
-        format!(" · filter: {}", clean(&app.audit.filter, 24))
-    };
-    format!(" Audit · password activity · {state}{filter} ")
+    let mut spans = vec![Span::styled(
+        format!(" Audit · password activity · {state}"),
+        theme.title,
+    )];
+    if !audit.filter.is_empty() || look.typing {
+        spans.push(Span::styled(" · filter: ", theme.title));
+        spans.extend(field_spans(&audit.filter, look.typing, false, 24, theme));
+    }
+    spans.push(Span::styled(" ", theme.title));
+    Line::from(spans)
 }
 
-pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
-    let block = pane(
-        Line::from(Span::styled(title(app), theme.title)),
-        app.focus == Focus::Audit,
-        theme,
-    );
-    let rows = app.audit.visible();
-    let explain = match &app.audit.status {
+pub fn render(audit: &AuditPane, look: Look, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let block = pane(title(audit, look, theme), look.focused, theme);
+    let rows = audit.visible();
+    let explain = match &audit.status {
         AuditStatus::NoPermission { fix, .. } => Some((
             format!("✗ Cannot read the audit log: {fix}. Trying again later."),
             theme.warn,
@@ -55,27 +55,25 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
             text.push(Line::from(styled(clean(t, 300), *s)));
         }
         text.push(Line::from(styled(
-            if app.audit.rows.is_empty() {
+            if audit.rows.is_empty() {
                 "No password activity yet. Resets and changes in the tenant stream here (they reach the log minutes late).".into()
             } else {
                 "Nothing matches the filter.".into()
             },
             theme.dim,
         )));
-        f.render_widget(
-            Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
-            area,
-        );
+        Paragraph::new(text)
+            .block(block)
+            .wrap(Wrap { trim: true })
+            .render(area, buf);
         return;
     }
     let inner = block.inner(area);
-    f.render_widget(block, area);
+    block.render(area, buf);
     let mut list_area = inner;
     if let Some((t, s)) = explain {
-        f.render_widget(
-            Paragraph::new(styled(clean(&t, inner.width as usize), s)),
-            Rect { height: 1, ..inner },
-        );
+        Paragraph::new(styled(clean(&t, inner.width as usize), s))
+            .render(Rect { height: 1, ..inner }, buf);
         list_area.y += 1;
         list_area.height = list_area.height.saturating_sub(1);
     }
@@ -126,12 +124,13 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         })
         .collect();
     let mut state = ListState::default();
-    if app.focus == Focus::Audit {
-        state.select(Some(app.audit.selected.min(rows.len().saturating_sub(1))));
+    if look.focused {
+        state.select(Some(audit.selected.min(rows.len().saturating_sub(1))));
     }
-    f.render_stateful_widget(
+    StatefulWidget::render(
         List::new(items).highlight_style(theme.selected),
         list_area,
+        buf,
         &mut state,
     );
 }

@@ -1,14 +1,14 @@
 //! The details pane: who the user is, where the password lives, roles, account state, and
 //! the eligibility verdict with its reasons and fixes.
 
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::search::badge;
-use super::{clean, pane, styled};
-use crate::app::{App, Details, Focus};
+use super::{Look, clean, pane, styled};
+use crate::app::{Details, DetailsPane};
 use crate::graph::model::lenient_time;
 use crate::policy::authority::{describe, source_of_authority};
 use crate::policy::eligibility::{RoleState, Severity};
@@ -27,19 +27,19 @@ fn when(t: Option<time::OffsetDateTime>) -> String {
     }
 }
 
-pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
-    let title = if app.details_scroll > 0 {
-        format!(" Details ↑{} ", app.details_scroll)
+pub fn render(d: &DetailsPane, look: Look, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let title = if d.scroll > 0 {
+        format!(" Details ↑{} ", d.scroll)
     } else {
         " Details ".to_string()
     };
     let block = pane(
         Line::from(Span::styled(title, theme.title)),
-        app.focus == Focus::Details,
+        look.focused,
         theme,
     );
     let inner_width = area.width.saturating_sub(2) as usize;
-    let lines: Vec<Line> = match &app.details {
+    let lines: Vec<Line> = match &d.shown {
         Details::Empty => vec![Line::from(Span::styled(
             "Select a user and press Enter to see who they are and whether you may reset them.",
             theme.dim,
@@ -57,13 +57,11 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         ],
         Details::Loaded(a) => lines(a, theme, inner_width),
     };
-    f.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((app.details_scroll, 0)),
-        area,
-    );
+    Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((d.scroll, 0))
+        .render(area, buf);
 }
 
 fn field(label: &str, value: String, theme: &Theme) -> Line<'static> {

@@ -1,43 +1,60 @@
-//! The help overlay, generated from the keymap.
+//! The help overlay: every mode's keys, from the keymap (so a remapped key shows as it
+//! is), scrolled with the help mode's keys.
 
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Clear, Paragraph, Widget};
 
-use super::{centered, clear, pane, styled};
-use crate::app::App;
-use crate::keymap::Action;
+use super::{centered, pane, styled};
+use crate::app::Help;
+use crate::keymap::{Action, KeyMode, Keymap};
 use crate::theme::Theme;
 
-pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
+pub fn render(help: &Help, keymap: &Keymap, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let mut lines: Vec<Line> = Vec::new();
-    for a in Action::ALL {
-        lines.push(Line::from(vec![
-            styled(format!(" {:<14}", app.keymap.label(*a)), theme.key),
-            Span::raw(a.describe()),
-        ]));
+    for mode in KeyMode::ALL {
+        lines.push(Line::from(Span::styled(
+            format!(" {}", mode.title()),
+            theme.title,
+        )));
+        for (keys, does) in keymap.help(*mode) {
+            lines.push(Line::from(vec![
+                styled(format!("   {keys:<16}"), theme.key),
+                Span::raw(does),
+            ]));
+        }
+        if *mode == KeyMode::Edit {
+            lines.push(Line::from(vec![
+                styled(format!("   {:<16}", "^c"), theme.key),
+                Span::raw("quit, always, from anywhere"),
+            ]));
+        } else {
+            lines.push(Line::from(""));
+        }
     }
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(" In the search box", theme.title)));
-    for (k, what) in [
-        ("type", "search as you type (name, UPN or mail prefix)"),
-        ("^u / ^w", "clear / delete a word"),
-        ("Esc", "stop typing (keys act again)"),
-        ("^c", "quit, always"),
-    ] {
-        lines.push(Line::from(vec![
-            styled(format!(" {k:<14}"), theme.key),
-            Span::raw(what),
-        ]));
-    }
-    let h = (lines.len() as u16 + 2).min(area.height);
-    let rect = centered(area, 64, h);
-    clear(f, rect);
-    let block = pane(
-        Line::from(Span::styled(" Keys · Esc closes ", theme.title)),
-        true,
-        theme,
+    let rect = centered(area, 78, area.height);
+    let visible = rect.height.saturating_sub(2) as usize;
+    let scroll = (help.scroll as usize).min(lines.len().saturating_sub(visible));
+    let title = format!(
+        " Keys · {} scroll · {} closes{} ",
+        keymap.label(KeyMode::Help, Action::Down),
+        keymap.label(KeyMode::Help, Action::Back),
+        if lines.len() > visible {
+            format!(
+                " · {}–{} of {}",
+                scroll + 1,
+                (scroll + visible).min(lines.len()),
+                lines.len()
+            )
+        } else {
+            String::new()
+        }
     );
-    f.render_widget(Paragraph::new(lines).block(block), rect);
+    Clear.render(rect, buf);
+    let block = pane(Line::from(Span::styled(title, theme.title)), true, theme);
+    Paragraph::new(lines)
+        .block(block)
+        .scroll((scroll as u16, 0))
+        .render(rect, buf);
 }

@@ -1,5 +1,9 @@
 //! Rendering: a pure read of `App` into a frame. No I/O, no state changes. Every string
 //! that comes from the directory passes through `sanitize` on its way to a cell.
+//!
+//! This file lays the screen out and draws the bars; each pane draws itself from its
+//! own state into its own area (`search`, `details`, `audit`, `reset`, `help`), told only
+//! what the router knows of it (`Look`).
 
 mod audit;
 mod details;
@@ -8,13 +12,15 @@ mod reset;
 mod search;
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Widget, Wrap};
 
-use crate::app::{App, Connection, Level, Mode};
-use crate::keymap::Action;
+use crate::app::input::TextInput;
+use crate::app::{App, Connection, Focus, Level, Mode};
+use crate::keymap::{Action, KeyMode};
 use crate::sanitize::{sanitize, sanitize_line};
 use crate::theme::Theme;
 
@@ -25,6 +31,56 @@ pub(crate) const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", 
 /// Directory text, made safe and cut to a width.
 pub(crate) fn clean(s: &str, width: usize) -> String {
     sanitize_line(s, width)
+}
+
+/// What the router tells a pane when it draws: whether it has the focus, and whether its
+/// text field is being typed in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Look {
+    pub focused: bool,
+    pub typing: bool,
+}
+
+/// A text field's text in `width` cells: while `active`, with the cursor (the character
+/// under it reversed, or a bar at the end); selected text reversed as a whole; masked
+/// fields as dots.
+pub(crate) fn field_spans(
+    input: &TextInput,
+    active: bool,
+    masked: bool,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Span<'static>> {
+    let shown = |s: &str| -> String {
+        if masked {
+            "•".repeat(s.chars().count())
+        } else {
+            sanitize(s)
+        }
+    };
+    if !active {
+        return vec![Span::raw(clean(&shown(input.text()), width))];
+    }
+    if input.selected() {
+        return vec![
+            Span::styled(clean(&shown(input.text()), width), theme.selected),
+            Span::styled("▏", theme.key),
+        ];
+    }
+    let (part, at) = input.window(width.saturating_sub(1));
+    let before: String = part.chars().take(at).collect();
+    let under: Option<char> = part.chars().nth(at);
+    let after: String = part.chars().skip(at + 1).collect();
+    let mut spans = vec![Span::raw(shown(&before))];
+    match under {
+        Some(c) => spans.push(Span::styled(
+            shown(&c.to_string()),
+            theme.text.add_modifier(Modifier::REVERSED),
+        )),
+        None => spans.push(Span::styled("▏", theme.key)),
+    }
+    spans.push(Span::raw(shown(&after)));
+    spans
 }
 
 pub(crate) fn pane<'a>(title: Line<'a>, focused: bool, theme: &Theme) -> Block<'a> {
@@ -42,17 +98,20 @@ pub(crate) fn pane<'a>(title: Line<'a>, focused: bool, theme: &Theme) -> Block<'
 
 pub fn render(app: &App, theme: &Theme, f: &mut Frame) {
     let area = f.area();
+    draw(app, theme, area, f.buffer_mut());
+}
+
+/// The whole screen into a buffer.
+pub fn draw(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = format!(
             "Terminal too small: {}×{}. resetdesk needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
             area.width, area.height
         );
-        f.render_widget(
-            Paragraph::new(msg)
-                .style(theme.warn)
-                .wrap(Wrap { trim: true }),
-            area,
-        );
+        Paragraph::new(msg)
+            .style(theme.warn)
+            .wrap(Wrap { trim: true })
+            .render(area, buf);
         return;
     }
     let audit_height = match area.height {
@@ -68,7 +127,7 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame) {
         Constraint::Length(1),
     ])
     .split(area);
-    header(app, theme, f, rows[0]);
+    header(app, theme, rows[0], buf);
     let wide = area.width >= 100;
     let body = Layout::default()
         .direction(if wide {
@@ -82,20 +141,50 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame) {
             [Constraint::Percentage(45), Constraint::Percentage(55)]
         })
         .split(rows[1]);
-    search::render(app, theme, f, body[0]);
-    details::render(app, theme, f, body[1]);
+    let look = |pane: Focus, typing: Mode| Look {
+        focused: app.focus == pane,
+        typing: app.mode == typing && !app.reset.is_open(),
+    };
+    search::render(
+        &app.search,
+        look(Focus::Search, Mode::Typing),
+        theme,
+        body[0],
+        buf,
+    );
+    details::render(
+        &app.details,
+        look(Focus::Details, Mode::Normal),
+        theme,
+        body[1],
+        buf,
+    );
     if audit_height > 0 {
-        audit::render(app, theme, f, rows[2]);
+        audit::render(
+            &app.audit,
+            look(Focus::Audit, Mode::Filtering),
+            theme,
+            rows[2],
+            buf,
+        );
     }
-    command_bar(app, theme, f, rows[3]);
-    flash_line(app, theme, f, rows[4]);
+    command_bar(app, theme, rows[3], buf);
+    flash_line(app, theme, rows[4], buf);
     if app.mode == Mode::Help {
-        help::render(app, theme, f, area);
+        help::render(&app.help, &app.keymap, theme, area, buf);
     }
-    reset::render(app, theme, f, area);
+    reset::render(
+        &app.reset,
+        &app.keymap,
+        app.spinner,
+        app.clock,
+        theme,
+        area,
+        buf,
+    );
 }
 
-fn header(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
+fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     // Parts in order of importance; the least important go first when space runs out.
     let mut parts: Vec<(u8, String)> = Vec::new();
     match &app.session {
@@ -149,57 +238,75 @@ fn header(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         spans.push(Span::styled(" │ ", theme.header));
         spans.push(Span::styled(text, theme.header));
     }
-    f.render_widget(Paragraph::new(Line::from(spans)).style(theme.header), area);
+    Paragraph::new(Line::from(spans))
+        .style(theme.header)
+        .render(area, buf);
 }
 
-fn command_bar(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
-    let line = match &app.mode {
-        Mode::Command(text) => Line::from(vec![
-            Span::styled(":", theme.key),
-            Span::raw(sanitize(text)),
-            Span::styled("▏", theme.key),
-        ]),
-        Mode::ConfirmQuit => Line::from(Span::styled(
-            format!(
-                "{} Press {} again to quit, any other key to stay.",
-                app.quit_warning().unwrap_or("Quit?"),
-                app.keymap.label(Action::Quit)
-            ),
-            theme.warn,
-        )),
-        Mode::Help => hints(theme, &[("Esc", "close help")]),
-        Mode::Filtering => hints(
-            theme,
-            &[
-                ("type", "filter the audit pane"),
-                ("⏎", "keep"),
-                ("Esc", "clear"),
-                ("^c", "quit"),
-            ],
-        ),
-        Mode::Typing => hints(
-            theme,
-            &[
-                ("type", "search"),
-                ("↑↓", "move"),
-                ("⏎", "open"),
-                ("Esc", "done"),
-                ("^u", "clear"),
-                ("^c", "quit"),
-            ],
-        ),
+fn command_bar(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let km = &app.keymap;
+    // A text mode's own keys, then the field's clear and the one key that always quits.
+    let text_mode = |mode: KeyMode, what: &str| {
+        let mut pairs = vec![("type".to_string(), what.to_string())];
+        pairs.extend(km.hints(mode).into_iter().map(|(k, h)| (k, h.to_string())));
+        pairs.extend(
+            km.hints(KeyMode::Edit)
+                .into_iter()
+                .map(|(k, h)| (k, h.to_string())),
+        );
+        pairs.push(("^c".into(), "quit".into()));
+        pairs
+    };
+    let pairs: Vec<(String, String)> = match &app.mode {
+        Mode::Command => {
+            let line = Line::from(
+                [Span::styled(":", theme.key)]
+                    .into_iter()
+                    .chain(field_spans(
+                        &app.command.input,
+                        true,
+                        false,
+                        area.width.saturating_sub(2) as usize,
+                        theme,
+                    ))
+                    .collect::<Vec<_>>(),
+            );
+            Paragraph::new(line).render(area, buf);
+            return;
+        }
+        Mode::ConfirmQuit => {
+            Paragraph::new(Line::from(Span::styled(
+                format!(
+                    "{} Press {} again to quit, any other key to stay.",
+                    app.quit_warning().unwrap_or("Quit?"),
+                    km.label(KeyMode::Normal, Action::Quit)
+                ),
+                theme.warn,
+            )))
+            .render(area, buf);
+            return;
+        }
+        Mode::Help => km
+            .hints(KeyMode::Help)
+            .into_iter()
+            .map(|(k, h)| (k, h.to_string()))
+            .collect(),
+        Mode::Filtering => text_mode(KeyMode::Filter, "filter the audit pane"),
+        Mode::Typing => text_mode(KeyMode::Typing, "search"),
         Mode::Normal => {
             let reset_ok = app.reset_unavailable().is_none();
-            let pairs: Vec<(String, &str)> = Action::ALL
-                .iter()
-                .filter(|a| **a != Action::Reset || reset_ok)
-                .filter_map(|a| a.hint().map(|h| (app.keymap.label(*a), h)))
-                .collect();
-            let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, h)| (k.as_str(), *h)).collect();
-            hints(theme, &refs)
+            km.hints(KeyMode::Normal)
+                .into_iter()
+                .filter(|(_, h)| *h != "reset" || reset_ok)
+                .map(|(k, h)| (k, h.to_string()))
+                .collect()
         }
     };
-    f.render_widget(Paragraph::new(line), area);
+    let refs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, h)| (k.as_str(), h.as_str()))
+        .collect();
+    Paragraph::new(hints(theme, &refs)).render(area, buf);
 }
 
 fn hints<'a>(theme: &Theme, pairs: &[(&str, &str)]) -> Line<'a> {
@@ -214,7 +321,7 @@ fn hints<'a>(theme: &Theme, pairs: &[(&str, &str)]) -> Line<'a> {
     Line::from(spans)
 }
 
-fn flash_line(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
+fn flash_line(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let Some(flash) = &app.flash else {
         return;
     };
@@ -227,7 +334,7 @@ fn flash_line(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         "{mark} {}",
         sanitize_line(&flash.text, area.width.saturating_sub(2) as usize)
     );
-    f.render_widget(Paragraph::new(Span::styled(text, style)), area);
+    Paragraph::new(Span::styled(text, style)).render(area, buf);
 }
 
 /// A centered rectangle of at most `w`×`h` inside `area`.
@@ -240,10 +347,6 @@ pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
         width: w,
         height: h,
     }
-}
-
-pub(crate) fn clear(f: &mut Frame, area: Rect) {
-    f.render_widget(Clear, area);
 }
 
 pub(crate) fn styled(s: String, style: Style) -> Span<'static> {

@@ -3,21 +3,33 @@
 
 use std::time::Instant;
 
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
 
-use super::{SPINNER, centered, clean, clear, pane, styled};
-use crate::app::{App, Dialog, Field, Otp, ResetFlow};
+use super::{SPINNER, centered, clean, field_spans, pane, styled};
+use crate::app::input::TextInput;
+use crate::app::{Dialog, Field, Otp, ResetFlow};
+use crate::keymap::{Action, KeyMode, Keymap};
 use crate::policy::eligibility::{Method, Severity};
 use crate::secret::ExposeSecret;
 use crate::service::reset::ResetStatus;
 use crate::theme::Theme;
 
-pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
-    let (title, title_style, lines): (String, Style, Vec<Line>) = match &app.reset {
+/// The flow over the whole screen `area`; `spinner` and `now` (the app's clock) animate
+/// the request in flight and the clipboard countdown.
+pub fn render(
+    flow: &ResetFlow,
+    keymap: &Keymap,
+    spinner: usize,
+    now: Instant,
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let (title, title_style, lines): (String, Style, Vec<Line>) = match flow {
         ResetFlow::Closed => return,
         ResetFlow::Refused(r) => {
             let mut l = vec![Line::from(styled(
@@ -41,7 +53,7 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
                 ]));
             }
             l.push(Line::from(""));
-            l.push(Line::from(styled("Esc close".into(), theme.key)));
+            l.push(key_line(keymap, KeyMode::Refusal, theme));
             (" ✗ Reset not allowed ".into(), theme.danger, l)
         }
         // The title names the target, so the dialog can never be mistaken for another
@@ -49,7 +61,7 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         ResetFlow::Dialog(d) => (
             format!(" ⚠ Reset password of {} ", clean(&d.upn, 56)),
             theme.danger,
-            dialog(d, theme),
+            dialog(d, keymap, theme),
         ),
         ResetFlow::InFlight { target, .. } => (
             " ⚠ Resetting… ".into(),
@@ -57,10 +69,10 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
             vec![Line::from(format!(
                 "Resetting the password of {} {}",
                 clean(&target.label, 50),
-                SPINNER[app.spinner % SPINNER.len()]
+                SPINNER[spinner % SPINNER.len()]
             ))],
         ),
-        ResetFlow::Done(otp) => otp_view(otp, theme, app.clock),
+        ResetFlow::Done(otp) => otp_view(otp, keymap, theme, now),
     };
     let width = 76u16.min(area.width);
     // Rows after wrapping, so the key line at the bottom is never cut off.
@@ -68,21 +80,30 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
     let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
     let height = (rows as u16 + 2).min(area.height);
     let rect = centered(area, width, height);
-    clear(f, rect);
+    Clear.render(rect, buf);
     let block = pane(Line::from(Span::styled(title, title_style)), true, theme);
-    f.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        rect,
-    );
+    Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .render(rect, buf);
 }
 
 fn check(on: bool) -> &'static str {
     if on { "[x]" } else { "[ ]" }
 }
 
-fn dialog(d: &Dialog, theme: &Theme) -> Vec<Line<'static>> {
+/// The keys of a mode, from the keymap: "Tab/↓ next · Space toggle · …".
+fn key_line(keymap: &Keymap, mode: KeyMode, theme: &Theme) -> Line<'static> {
+    let text = keymap
+        .hints(mode)
+        .iter()
+        .map(|(k, h)| format!("{k} {h}"))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    Line::from(styled(text, theme.key))
+}
+
+fn dialog(d: &Dialog, keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
     let focus = |field: Field, text: String| -> Line<'static> {
         if d.focus == field {
             Line::from(vec![
@@ -92,6 +113,20 @@ fn dialog(d: &Dialog, theme: &Theme) -> Vec<Line<'static>> {
         } else {
             Line::from(vec![Span::raw("  "), Span::raw(text)])
         }
+    };
+    // A text field: its label, then the text with the cursor while it has the focus.
+    let text_field = |field: Field, label: String, input: &TextInput, masked: bool| {
+        let on = d.focus == field;
+        let mut spans = vec![
+            if on {
+                styled("▶ ".into(), theme.key)
+            } else {
+                Span::raw("  ")
+            },
+            styled(label, if on { theme.selected } else { theme.text }),
+        ];
+        spans.extend(field_spans(input, on, masked, 40, theme));
+        Line::from(spans)
     };
     let mut l = vec![
         Line::from(vec![
@@ -126,8 +161,7 @@ fn dialog(d: &Dialog, theme: &Theme) -> Vec<Line<'static>> {
         ),
     ));
     if d.typed {
-        let masked = "•".repeat(d.password.chars().count());
-        l.push(focus(Field::Password, format!("  {masked}▏")));
+        l.push(text_field(Field::Password, "  ".into(), &d.password, true));
         let problems = d.problems();
         let status = if problems.is_empty() {
             styled("  ✓ meets the Entra password policy".into(), theme.ok)
@@ -168,18 +202,18 @@ fn dialog(d: &Dialog, theme: &Theme) -> Vec<Line<'static>> {
             check(d.revoke)
         ),
     ));
-    l.push(focus(
+    l.push(text_field(
         Field::Ticket,
-        format!("Ticket: {}▏", clean(&d.ticket, 40)),
+        "Ticket: ".into(),
+        &d.ticket,
+        false,
     ));
     if d.privileged {
-        l.push(focus(
+        l.push(text_field(
             Field::ConfirmUpn,
-            format!(
-                "Type {} to confirm: {}▏",
-                clean(&d.upn, 40),
-                clean(&d.confirm, 40)
-            ),
+            format!("Type {} to confirm: ", clean(&d.upn, 40)),
+            &d.confirm,
+            false,
         ));
     }
     l.push(Line::from(""));
@@ -212,14 +246,16 @@ fn dialog(d: &Dialog, theme: &Theme) -> Vec<Line<'static>> {
     if let Some(why) = d.blocker() {
         l.push(Line::from(styled(format!("Not yet: {why}"), theme.dim)));
     }
-    l.push(Line::from(styled(
-        "Tab next · Space toggle · Enter activate · Esc cancel".into(),
-        theme.key,
-    )));
+    l.push(key_line(keymap, KeyMode::Dialog, theme));
     l
 }
 
-fn otp_view(o: &Otp, theme: &Theme, now: Instant) -> (String, Style, Vec<Line<'static>>) {
+fn otp_view(
+    o: &Otp,
+    keymap: &Keymap,
+    theme: &Theme,
+    now: Instant,
+) -> (String, Style, Vec<Line<'static>>) {
     let (title, style) = match o.status {
         ResetStatus::Succeeded => (" ✓ Password reset ".to_string(), theme.ok),
         ResetStatus::Unconfirmed => (" ? Reset UNCONFIRMED ".to_string(), theme.warn),
@@ -314,19 +350,29 @@ fn otp_view(o: &Otp, theme: &Theme, now: Instant) -> (String, Style, Vec<Line<'s
         }
         l.push(Line::from(styled(text, theme.info)));
     }
+    let key = |a: Action| keymap.label(KeyMode::Password, a);
     if o.close_armed {
         l.push(Line::from(styled(
-            "! Not copied or revealed yet: Esc again forgets the password for good (y copy · v reveal)."
-                .into(),
+            format!(
+                "! Not copied or revealed yet: {} again forgets the password for good ({} copy · {} reveal).",
+                key(Action::Back),
+                key(Action::Copy),
+                key(Action::Reveal)
+            ),
             theme.warn,
         )));
     }
     l.push(Line::from(""));
     let keys = if o.password.is_some() {
-        "v reveal/hide · y copy · Esc close (forgets the password)"
+        format!(
+            "{} reveal/hide · {} copy · {} close (forgets the password)",
+            key(Action::Reveal),
+            key(Action::Copy),
+            key(Action::Back)
+        )
     } else {
-        "Esc close"
+        format!("{} close", key(Action::Back))
     };
-    l.push(Line::from(styled(keys.into(), theme.key)));
+    l.push(Line::from(styled(keys, theme.key)));
     (title, style, l)
 }

@@ -1,14 +1,14 @@
 //! The search pane: the query box and the results (or recent users).
 
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{List, ListItem, ListState, Paragraph};
+use ratatui::widgets::{List, ListItem, ListState, Paragraph, StatefulWidget, Widget};
 
-use super::{clean, pane};
+use super::{Look, clean, field_spans, pane};
+use crate::app::Search;
 use crate::app::search::row_label;
-use crate::app::{App, Focus, Mode};
 use crate::policy::authority::{SourceOfAuthority, source_of_authority};
 use crate::sanitize::{sanitize, width};
 use crate::theme::Theme;
@@ -22,8 +22,7 @@ pub fn badge(soa: SourceOfAuthority) -> &'static str {
     }
 }
 
-pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
-    let s = &app.search;
+pub fn render(s: &Search, look: Look, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let title = if s.showing_recent() {
         format!(" Recent users ({}) ", s.rows.len())
     } else {
@@ -34,35 +33,22 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
     };
     let block = pane(
         Line::from(Span::styled(title, theme.title)),
-        app.focus == Focus::Search,
+        look.focused,
         theme,
     );
     let inner = block.inner(area);
-    f.render_widget(block, area);
+    block.render(area, buf);
     if inner.height == 0 {
         return;
     }
-    let typing = app.mode == Mode::Typing;
-    let text = clean(&s.query, inner.width.saturating_sub(4) as usize);
-    let mut query = vec![
-        Span::styled("/ ", theme.key),
-        // Selected text (typing replaces it) is shown reversed.
-        if typing && s.replace_on_type {
-            Span::styled(text, theme.selected)
-        } else {
-            Span::raw(text)
-        },
-    ];
-    if typing {
-        query.push(Span::styled("▏", theme.key));
-    }
-    if s.pending.is_some() || s.due.is_some() {
+    let searching = s.pending.is_some() || s.due.is_some();
+    let room = inner.width.saturating_sub(if searching { 16 } else { 4 }) as usize;
+    let mut query = vec![Span::styled("/ ", theme.key)];
+    query.extend(field_spans(&s.input, look.typing, false, room, theme));
+    if searching {
         query.push(Span::styled("  searching…", theme.dim));
     }
-    f.render_widget(
-        Paragraph::new(Line::from(query)),
-        Rect { height: 1, ..inner },
-    );
+    Paragraph::new(Line::from(query)).render(Rect { height: 1, ..inner }, buf);
     let list_area = Rect {
         y: inner.y + 1,
         height: inner.height.saturating_sub(1),
@@ -87,10 +73,9 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
                 theme.dim,
             )
         };
-        f.render_widget(
-            Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }),
-            list_area,
-        );
+        Paragraph::new(text)
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .render(list_area, buf);
         return;
     }
     let w = list_area.width as usize;
@@ -134,5 +119,5 @@ pub fn render(app: &App, theme: &Theme, f: &mut Frame, area: Rect) {
         .collect();
     let mut state = ListState::default().with_selected(Some(s.selected));
     let list = List::new(items).highlight_style(theme.selected);
-    f.render_stateful_widget(list, list_area, &mut state);
+    StatefulWidget::render(list, list_area, buf, &mut state);
 }

@@ -1,0 +1,318 @@
+//! End to end: the real binary in tmux, as an admin would use it over SSH. Types part of a
+//! name, sees results, opens one, sees its details and verdict, opens help, quits, and
+//! checks that the terminal left the alternate screen.
+
+use crate::support::tmux::{Tmux, console_script};
+
+/// Opens a user by typing a search, and sends their reset from the dialog (Cancel has the
+/// focus; Shift-Tab reaches *Reset password*).
+fn submit_reset(t: &Tmux, query: &str, highlighted: &str) {
+    t.wait_for("● connected");
+    t.type_text(query);
+    t.wait_for(highlighted);
+    t.keys(&["Enter"]);
+    t.wait_for("You can reset");
+    t.keys(&["r"]);
+    t.wait_for("[ Cancel ]");
+    t.keys(&["BTab"]);
+    t.wait_for("[ Reset password ]");
+    t.keys(&["Enter"]);
+}
+
+/// Opens a user by typing a search, then resets and copies their password; returns it.
+fn reset_and_copy(t: &Tmux, query: &str, highlighted: &str) -> String {
+    submit_reset(t, query, highlighted);
+    t.wait_for("Temporary password:");
+    t.keys(&["v"]);
+    let s = t.wait("the revealed password", |s| {
+        s.lines()
+            .any(|l| l.contains("Temporary password:") && !l.contains('•'))
+    });
+    let line = s
+        .lines()
+        .find(|l| l.contains("Temporary password:"))
+        .unwrap();
+    let password = line
+        .split("Temporary password:")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(password.len(), 16, "{line}");
+    t.keys(&["y"]);
+    t.wait_for("clears in");
+    assert!(
+        t.buffers().contains(&password),
+        "the copy reached the tmux buffer"
+    );
+    password
+}
+
+#[test]
+fn console_in_tmux_search_open_help_quit() {
+    let t = Tmux::start("basic", 120, 40, &console_script(""));
+    let s = t.wait_for("● connected");
+    assert!(s.contains("Recent users"), "{s}");
+    assert_eq!(t.format("#{alternate_on}"), "1");
+
+    t.type_text("adele");
+    let s = t.wait_for("▶ Adele Vance  adele.vance@contoso.com");
+    assert!(s.contains("Adele Vance (Fabrikam)"), "{s}");
+
+    t.keys(&["Enter"]);
+    let s = t.wait_for("You can reset");
+    assert!(
+        s.contains("passwordProfile") && s.contains("cloud-only account"),
+        "{s}"
+    );
+
+    // Help lists every mode's keys, and scrolls.
+    t.keys(&["?"]);
+    let s = t.wait_for("Esc/?/q closes");
+    assert!(s.contains("Panes (results, details, audit)"), "{s}");
+    t.keys(&["G"]);
+    let s = t.wait_for("Every text field");
+    assert!(s.contains("cursor left"), "{s}");
+    t.keys(&["Escape"]);
+    t.wait("help closed", |s| !s.contains("Esc/?/q closes"));
+
+    // An admin the helpdesk may not reset: the verdict says why. `/` selects the old
+    // query (typing replaces it); a typo is fixed in the middle with the cursor.
+    t.keys(&["/"]);
+    t.type_text("mgan");
+    t.keys(&["Left", "Left", "Left"]);
+    t.type_text("e");
+    t.wait_for("▶ Megan Bowen  megan.bowen@contoso.com");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("You cannot reset");
+    assert!(s.contains("Privileged Authentication Administrator"), "{s}");
+
+    t.keys(&["q"]);
+    let (code, modes) = t.after_exit();
+    assert_eq!(code, 0);
+    t.assert_restored(&modes);
+}
+
+/// Issue 9, item 1: open one user, move the highlight to another, press `r`: the dialog
+/// is for the highlighted user, and says so in its title.
+#[test]
+fn r_resets_the_highlighted_user_not_the_one_opened_before() {
+    let t = Tmux::start("target", 120, 40, &console_script(""));
+    t.wait_for("● connected");
+    t.type_text("ade");
+    t.wait_for("▶ Adele Vance  adele.vance@contoso.com");
+    t.keys(&["Enter"]);
+    t.wait_for("You can reset");
+    t.keys(&["Escape"]);
+    // Down the list, one step at a time (each waited for): Adele Vance (Fabrikam), then
+    // Adelaide Brooks.
+    t.keys(&["j"]);
+    t.wait_for("▶ Adele Vance (Fabrikam)");
+    t.keys(&["j"]);
+    t.wait_for("▶ Adelaide Brooks");
+    t.keys(&["r"]);
+    let s = t.wait_for("Reset password of ");
+    assert!(
+        s.contains("Reset password of adelaide.brooks@contoso.com"),
+        "the dialog names the highlighted user: {s}"
+    );
+    assert!(!s.contains("Reset password of adele.vance"), "{s}");
+    t.keys(&["Escape"]);
+
+    // After `:user`, `r` in the details pane is for the user shown there.
+    t.keys(&[":"]);
+    t.type_text("user kevin.moore@contoso.com");
+    t.keys(&["Enter"]);
+    t.wait_for("kevin.moore@contoso.com");
+    t.wait("Kevin's verdict", |s| {
+        s.contains("You can reset") || s.contains("You cannot reset")
+    });
+    t.keys(&["r"]);
+    let s = t.wait("the reset for Kevin", |s| {
+        s.contains("Reset password of ") || s.contains("Reset not allowed")
+    });
+    if s.contains("Reset password of ") {
+        assert!(
+            s.contains("Reset password of kevin.moore@contoso.com"),
+            "{s}"
+        );
+    } else {
+        assert!(s.contains("Kevin Moore"), "{s}");
+    }
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+    assert_eq!(t.after_exit().0, 0);
+}
+
+/// Issue 9, items 2 and 3: after a copy, every way out clears the clipboard the copy
+/// reached (all tmux buffers holding the password), restores the terminal, and exits
+/// with the status the way out calls for.
+fn exit_clears_the_clipboard(name: &str, env: &str, leave: impl Fn(&Tmux), expect: i32) {
+    let t = Tmux::start(name, 120, 40, &console_script(env));
+    let password = reset_and_copy(&t, "adele v", "▶ Adele Vance  adele.vance@contoso.com");
+    leave(&t);
+    let (code, modes) = t.after_exit();
+    assert_eq!(code, expect, "exit status after {name}");
+    t.assert_restored(&modes);
+    let buffers = t.buffers();
+    assert!(
+        !buffers.iter().any(|b| b.contains(&password)),
+        "{name}: the password outlived the console in a tmux buffer: {} buffers",
+        buffers.len()
+    );
+}
+
+#[test]
+fn quit_with_a_password_on_screen_asks_then_clears_the_clipboard() {
+    exit_clears_the_clipboard(
+        "quit",
+        "",
+        |t| {
+            t.keys(&["q"]);
+            t.wait_for("A one-time password is on screen");
+            t.keys(&["q"]);
+        },
+        0,
+    );
+}
+
+#[test]
+fn ctrl_c_clears_the_clipboard_and_exits_130() {
+    exit_clears_the_clipboard("ctrlc", "", |t| t.keys(&["C-c"]), 130);
+}
+
+#[test]
+fn sigint_clears_the_clipboard_restores_the_terminal_and_exits_130() {
+    exit_clears_the_clipboard("int", "", |t| t.signal("-INT"), 130);
+}
+
+#[test]
+fn sigterm_clears_the_clipboard_restores_the_terminal_and_exits_143() {
+    exit_clears_the_clipboard("term", "", |t| t.signal("-TERM"), 143);
+}
+
+#[test]
+fn sighup_clears_the_clipboard_restores_the_terminal_and_exits_129() {
+    exit_clears_the_clipboard("hup", "", |t| t.signal("-HUP"), 129);
+}
+
+#[test]
+fn a_panic_after_a_copy_clears_the_clipboard_and_restores_the_terminal() {
+    let t = Tmux::start(
+        "panic-copy",
+        120,
+        40,
+        &console_script("RESETDESK_DEBUG_PANIC=after-copy"),
+    );
+    submit_reset(&t, "adele v", "▶ Adele Vance  adele.vance@contoso.com");
+    t.wait_for("Temporary password:");
+    t.keys(&["y"]);
+    let (code, modes) = t.after_exit();
+    assert_eq!(code, 101, "a panic exits non-zero");
+    t.assert_restored(&modes);
+    // The password was never shown; whatever the copy put in tmux is gone.
+    assert!(
+        t.buffers().iter().all(|b| b.is_empty() || b.len() != 16),
+        "no 16-character password left: {:?}",
+        t.buffers().iter().map(|b| b.len()).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn console_restores_the_terminal_on_panic_and_exits_non_zero() {
+    let t = Tmux::start("panic", 100, 30, &console_script("RESETDESK_DEBUG_PANIC=1"));
+    let (code, modes) = t.after_exit();
+    assert_eq!(code, 101, "a panic exits non-zero");
+    t.assert_restored(&modes);
+}
+
+/// A signal with a reset in flight: the journal says unconfirmed, and the terminal is
+/// restored. The demo's synced user goes through resetPassword and its long-running
+/// operation, which takes long enough to signal in between.
+#[test]
+fn sigterm_with_a_reset_in_flight_journals_it_unconfirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let t = Tmux::start(
+        "inflight",
+        120,
+        40,
+        &console_script(&format!("RESETDESK_JOURNAL_PATH={}", journal.display())),
+    );
+    submit_reset(&t, "alan.steiner", "▶ Alan Steiner");
+    t.wait_for("Resetting the password of");
+    // q asks rather than walking away from it.
+    t.keys(&["q"]);
+    t.wait_for("A reset is in flight");
+    t.signal("-TERM");
+    let (code, modes) = t.after_exit();
+    assert_eq!(code, 143);
+    t.assert_restored(&modes);
+    let text = std::fs::read_to_string(dir.path().join("journal.demo.jsonl")).unwrap();
+    let entries: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let alan: Vec<_> = entries
+        .iter()
+        .filter(|e| e["target"]["userPrincipalName"] == "alan.steiner@contoso.com")
+        .collect();
+    assert!(
+        alan.iter()
+            .any(|e| e["outcome"] == "unconfirmed" && e["errorCode"] == "interrupted"),
+        "{text}"
+    );
+}
+
+#[test]
+fn console_resets_a_user_and_copies_the_password_through_tmux() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let t = Tmux::start(
+        "reset",
+        120,
+        40,
+        &console_script(&format!("RESETDESK_JOURNAL_PATH={}", journal.display())),
+    );
+    let password = reset_and_copy(&t, "adele v", "▶ Adele Vance  adele.vance@contoso.com");
+    // The audit stream shows this reset, confirmed, a few seconds later (the demo's log
+    // lags by two seconds, a real one by minutes).
+    let s = t.wait_for("[you ✓]");
+    assert!(s.contains("confirmed by the audit log"), "{s}");
+    // Esc forgets it; the journal has the reset and not the password.
+    t.keys(&["Escape"]);
+    t.wait("the view closed", |s| !s.contains("Temporary password:"));
+    // The demo keeps its own journal beside the configured one.
+    let j = std::fs::read_to_string(dir.path().join("journal.demo.jsonl")).unwrap();
+    assert!(!journal.exists(), "the real journal is untouched");
+    assert!(
+        j.contains("adele.vance@contoso.com") && j.contains("\"outcome\":\"succeeded\""),
+        "{j}"
+    );
+    assert!(!j.contains(&password));
+    t.keys(&["q"]);
+    assert_eq!(t.after_exit().0, 0);
+}
+
+/// Issue 11: a guest is found by their real email in the search box and opened; `/`
+/// from another pane selects the box's text so that typing replaces it.
+#[test]
+fn a_guest_is_found_by_their_real_email_and_slash_replaces_the_query() {
+    let t = Tmux::start("guest", 120, 40, &console_script(""));
+    t.wait_for("● connected");
+    t.type_text("tom.baker@outlook.com");
+    t.wait_for("▶ Tom Baker");
+    t.keys(&["Enter"]);
+    let s = t.wait("Tom's details", |s| s.contains("You cannot reset"));
+    assert!(s.contains("outlook.com"), "{s}");
+    // From the details pane, `/` then typing replaces the whole query.
+    t.keys(&["/"]);
+    t.type_text("megan");
+    let s = t.wait_for("▶ Megan Bowen");
+    assert!(!s.contains("tom.baker@outlook.commegan"), "{s}");
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+    assert_eq!(t.after_exit().0, 0);
+}

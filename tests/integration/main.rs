@@ -1,0 +1,19 @@
+//! The integration tests, one binary with a module per subject (one link step instead of
+//! twelve on a 2-core machine). `support` holds what they share: the simulator and the
+//! client pointed at it, the console fixture, the CLI runner and the tmux driver.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
+mod support;
+
+mod app_update;
+mod audit;
+mod cli;
+mod conformance;
+mod e2e_tmux;
+mod eligibility;
+mod graph_client;
+mod layering;
+mod reset;
+mod resolve;
+mod trust;
+mod tui_render;

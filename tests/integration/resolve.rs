@@ -1,0 +1,157 @@
+//! Finding the user a ticket names (issue 11, item 1): every form through the real
+//! client against the simulator, the odd characters escaped, and the CLI's answers for
+//! several matches and for none.
+
+use crate::support::{Setup, start};
+use resetdesk::service::resolve::{Resolved, resolve};
+use resetdesk::sim::tenant::SimUser;
+
+fn add(t: &mut resetdesk::sim::Tenant, props: serde_json::Value) {
+    let serde_json::Value::Object(map) = props else {
+        panic!()
+    };
+    t.push_user(SimUser::new(map).unwrap()).unwrap();
+}
+
+async fn one(env: &crate::support::Env, key: &str) -> String {
+    match resolve(&env.client, key).await.unwrap() {
+        Resolved::One(u) => u.user_principal_name.unwrap(),
+        other => panic!("{key}: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn every_form_a_ticket_uses_finds_the_user() {
+    let env = start(Setup {
+        tweak: |t| {
+            add(t, serde_json::json!({"displayName": "Liam O'Brien", "userPrincipalName": "liam.o'brien@contoso.com"}));
+            add(t, serde_json::json!({"displayName": "Backup Service", "userPrincipalName": "$svc.backup@contoso.com"}));
+            add(t, serde_json::json!({"displayName": "R&D Team", "userPrincipalName": "rnd.team@contoso.com", "mail": "r&d.team@contoso.com"}));
+        },
+        ..Setup::default()
+    })
+    .await;
+    let adele = "adele.vance@contoso.com";
+    let id = {
+        let t = env.sim.state.tenant.read().unwrap();
+        t.user_by_key(adele).unwrap().id.clone()
+    };
+    assert_eq!(one(&env, &id).await, adele, "object id");
+    assert_eq!(one(&env, adele).await, adele, "UPN");
+    assert_eq!(
+        one(&env, "ADELE.VANCE@contoso.com").await,
+        adele,
+        "UPN, any case"
+    );
+    assert_eq!(
+        one(&env, "adele@contoso.com").await,
+        adele,
+        "proxy address (alias)"
+    );
+    assert_eq!(
+        one(&env, "adele.vance.home@example.org").await,
+        adele,
+        "otherMails"
+    );
+    assert_eq!(
+        one(&env, "tom.baker@outlook.com").await,
+        "tom.baker_outlook.com#EXT#@contoso.onmicrosoft.com",
+        "a guest by their own email"
+    );
+    assert_eq!(
+        one(&env, "tom.baker_outlook.com#EXT#@contoso.onmicrosoft.com").await,
+        "tom.baker_outlook.com#EXT#@contoso.onmicrosoft.com",
+        "a guest's UPN with #"
+    );
+    assert_eq!(
+        one(&env, "Megan Bowen").await,
+        "megan.bowen@contoso.com",
+        "display name"
+    );
+    assert_eq!(
+        one(&env, "liam.o'brien@contoso.com").await,
+        "liam.o'brien@contoso.com",
+        "'"
+    );
+    assert_eq!(
+        one(&env, "Liam O'Brien").await,
+        "liam.o'brien@contoso.com",
+        "' in a name"
+    );
+    assert_eq!(
+        one(&env, "$svc.backup@contoso.com").await,
+        "$svc.backup@contoso.com",
+        "$"
+    );
+    assert_eq!(
+        one(&env, "r&d.team@contoso.com").await,
+        "rnd.team@contoso.com",
+        "&"
+    );
+    assert_eq!(
+        one(&env, "R&D Team").await,
+        "rnd.team@contoso.com",
+        "& in a name"
+    );
+    match resolve(&env.client, "Hans Becker").await.unwrap() {
+        Resolved::Many(users) => assert_eq!(users.len(), 2),
+        other => panic!("{other:?}"),
+    }
+    match resolve(&env.client, "nobody@contoso.com").await.unwrap() {
+        Resolved::None(tried) => {
+            assert!(tried.contains(&"user principal name") && tried.contains(&"display name"))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_cli_lists_candidates_for_an_ambiguous_name_and_says_what_it_tried_for_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_resetdesk"))
+            .args(args)
+            .env_remove("RESETDESK_ACCESS_TOKEN")
+            .env("HOME", dir.path())
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .output()
+            .unwrap()
+    };
+    for cmd in [
+        vec!["--demo", "show", "Hans Becker", "--json"],
+        vec!["--demo", "reset", "Hans Becker", "--yes", "--json"],
+    ] {
+        let o = run(&cmd);
+        assert_eq!(o.status.code(), Some(1), "{cmd:?}");
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(doc["status"], "failed");
+        assert_eq!(doc["exitCode"], 1);
+        assert_eq!(doc["error"]["code"], "ambiguous-user");
+        let c = doc["candidates"].as_array().unwrap();
+        assert_eq!(c.len(), 2, "{doc}");
+        assert!(
+            c.iter()
+                .all(|u| u["userPrincipalName"].is_string() && u["sourceOfAuthority"].is_string())
+        );
+        assert!(!doc["error"]["fix"].as_str().unwrap().is_empty());
+    }
+    let o = run(&["--demo", "show", "Hans Becker"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("hans.becker@eu.contoso.com") && err.contains("hans.becker2@contoso.com"),
+        "{err}"
+    );
+    let o = run(&["--demo", "show", "adele@fabrikam.com", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "a guest by their home email");
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["user"]["sourceOfAuthority"], "external");
+    let o = run(&["--demo", "show", "nobody at all", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["error"]["code"], "user-not-found");
+    assert!(
+        doc["error"]["message"].as_str().unwrap().contains("tried"),
+        "{doc}"
+    );
+}

@@ -1,0 +1,317 @@
+//! The console rendered into ratatui's TestBackend: snapshots at 120×40, 80×24 and 60×15,
+//! in colour and monochrome, with real data from the simulator; and hostile display
+//! names rendered with no control character reaching any cell.
+
+use std::time::Instant;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::KeyCode;
+use ratatui::style::Color;
+use resetdesk::app::{App, Msg, ResetFlow};
+use resetdesk::graph::GraphApi;
+use resetdesk::service::facts::{OperatorFacts, assess, operator_facts};
+use resetdesk::theme::Theme;
+
+use crate::support::console;
+
+struct Fixture {
+    env: crate::support::Env,
+    operator: OperatorFacts,
+}
+
+async fn fixture_as(persona: &'static str) -> Fixture {
+    let env = crate::support::persona(persona).await;
+    let operator = operator_facts(&env.client, None).await.unwrap();
+    Fixture { env, operator }
+}
+
+async fn fixture() -> Fixture {
+    fixture_as("helpdesk").await
+}
+
+/// One clock for every snapshot: countdowns render the same on every run.
+fn t0() -> Instant {
+    static T0: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *T0.get_or_init(Instant::now)
+}
+
+impl Fixture {
+    /// Signed in, the search box empty.
+    fn app(&self) -> App {
+        let mut a = console::app();
+        a.update(
+            console::session_of("Contoso Ltd", self.operator.clone()),
+            t0(),
+        );
+        a
+    }
+
+    /// `query` typed, Graph's answer shown, typing ended (Esc).
+    async fn with_results(&self, query: &str) -> App {
+        let mut a = self.app();
+        let r = self.env.client.search_users(query, 25).await.unwrap();
+        let now = console::answer_search(&mut a, query, r.users, r.count, t0());
+        a.update(console::code(KeyCode::Esc), now);
+        a
+    }
+
+    /// Then `j` down to the user and Enter, with the details Graph gives.
+    async fn with_details(&self, query: &str, upn: &str) -> App {
+        let mut a = self.with_results(query).await;
+        let assessment = assess(&self.env.client, &self.operator, upn).await.unwrap();
+        while a.selected_user().map(|u| u.id.as_str()) != Some(assessment.target.user.id.as_str()) {
+            let before = a.search.selected;
+            a.update(console::key('j'), t0());
+            assert_ne!(
+                a.search.selected, before,
+                "{upn} is in the results for {query}"
+            );
+        }
+        let req = console::details_req(&a.update(console::code(KeyCode::Enter), t0()));
+        a.update(
+            Msg::DetailsDone {
+                req,
+                result: Ok(Box::new(assessment)),
+            },
+            t0(),
+        );
+        a
+    }
+}
+
+fn draw(app: &App, theme: &Theme, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| resetdesk::ui::render(app, theme, f)).unwrap();
+    t
+}
+
+/// Each row's runs of cells with a text modifier: `row 3: 0-39 REVERSED`.
+fn modifier_runs(buf: &ratatui::buffer::Buffer) -> String {
+    let mut out = String::from("modifiers:\n");
+    for y in 0..buf.area.height {
+        let mut runs: Vec<String> = Vec::new();
+        let mut x = 0;
+        while x < buf.area.width {
+            let m = buf[(x, y)].modifier;
+            let start = x;
+            while x < buf.area.width && buf[(x, y)].modifier == m {
+                x += 1;
+            }
+            if !m.is_empty() {
+                runs.push(format!("{start}-{} {m:?}", x - 1));
+            }
+        }
+        if !runs.is_empty() {
+            out.push_str(&format!("row {y}: {}\n", runs.join(", ")));
+        }
+    }
+    out
+}
+
+const SIZES: &[(u16, u16)] = &[(120, 40), (80, 24), (60, 15)];
+
+fn snapshot_all(name: &str, app: &App) {
+    for (theme_name, theme) in [("colour", Theme::ansi()), ("mono", Theme::monochrome())] {
+        for &(w, h) in SIZES {
+            let t = draw(app, &theme, w, h);
+            if theme.monochrome {
+                // Without colour, focus and danger are bold, reverse and underline: the
+                // snapshot records where they are, so NO_COLOR focus is checked too.
+                let text = format!("{}\n{}", t.backend(), modifier_runs(t.backend().buffer()));
+                insta::assert_snapshot!(format!("{name}_{w}x{h}_{theme_name}"), text);
+            } else {
+                insta::assert_snapshot!(format!("{name}_{w}x{h}_{theme_name}"), t.backend());
+            }
+            let colours = t
+                .backend()
+                .buffer()
+                .content()
+                .iter()
+                .filter(|c| c.fg != Color::Reset || c.bg != Color::Reset)
+                .count();
+            if theme.monochrome {
+                assert_eq!(colours, 0, "{name} {w}x{h}: monochrome uses no colour");
+            } else {
+                assert!(colours > 0, "{name} {w}x{h}: the colour theme uses colour");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn snapshots() {
+    let fx = fixture().await;
+    snapshot_all("empty_search", &fx.app());
+    snapshot_all("results", &fx.with_results("ade").await);
+    snapshot_all(
+        "details_cloud_user",
+        &fx.with_details("adele", "adele.vance@contoso.com").await,
+    );
+    snapshot_all(
+        "details_synced_user",
+        &fx.with_details("alan", "alan.steiner@contoso.com").await,
+    );
+    snapshot_all(
+        "details_external_user",
+        &fx.with_details("adele", "adele_fabrikam.com#EXT#@contoso.onmicrosoft.com")
+            .await,
+    );
+    snapshot_all(
+        "details_admin_not_resettable",
+        &fx.with_details("megan", "megan.bowen@contoso.com").await,
+    );
+    let mut help = fx.with_results("ade").await;
+    help.update(console::key('?'), t0());
+    snapshot_all("help_overlay", &help);
+
+    // The reset dialog for an admin who must type the UPN, and the password view.
+    let paa = fixture_as("privileged-auth-admin").await;
+    let mut dialog = paa.with_details("lee", "lee.gu@contoso.com").await;
+    assert!(dialog.assessment().unwrap().verdict.allowed);
+    dialog.update(console::key('r'), t0());
+    assert!(matches!(dialog.reset, ResetFlow::Dialog(_)));
+    snapshot_all("reset_dialog", &dialog);
+    let mut otp = fx.with_details("adele", "adele.vance@contoso.com").await;
+    let adele = otp.assessment().unwrap().target.user.id.clone();
+    let reset_at = time::macros::datetime!(2026-11-22 09:30:00 UTC);
+    console::reset_with(&mut otp, "Kq7#mT4!vRx9PwZ3", reset_at, t0());
+    assert!(matches!(otp.reset, ResetFlow::Done(_)));
+    snapshot_all("otp_masked", &otp);
+    for &(w, h) in SIZES {
+        let text = format!("{}", draw(&otp, &Theme::ansi(), w, h).backend());
+        assert!(!text.contains("Kq7#mT4!vRx9PwZ3"), "masked means masked");
+    }
+    // The audit pane with a stream of entries, one confirming this operator's reset (the
+    // one made above).
+    let t0_audit = reset_at;
+    let me = fx.operator.user.id.clone();
+    let entry = |n: i64, activity: &str, by: (&str, &str), target: &str, result: &str| {
+        resetdesk::graph::model::DirectoryAudit {
+            id: format!("e{n}"),
+            activity_display_name: activity.into(),
+            activity_date_time: Some(t0_audit + time::Duration::minutes(n)),
+            result: Some(result.into()),
+            logged_by_service: Some("Core Directory".into()),
+            initiated_by: Some(resetdesk::graph::model::AuditInitiator {
+                user: Some(resetdesk::graph::model::AuditUser {
+                    id: Some(by.0.into()),
+                    user_principal_name: Some(by.1.into()),
+                    ip_address: Some("198.51.100.7".into()),
+                    ..Default::default()
+                }),
+                app: None,
+            }),
+            target_resources: vec![resetdesk::graph::model::AuditTarget {
+                id: Some(if target == "adele.vance@contoso.com" {
+                    adele.clone()
+                } else {
+                    format!("id-{target}")
+                }),
+                user_principal_name: Some(target.into()),
+                kind: Some("User".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    };
+    // The password view is shown, then closed (Esc twice: it was never copied).
+    let mut audit = fx.with_details("adele", "adele.vance@contoso.com").await;
+    console::reset_with(&mut audit, "Kq7#mT4!vRx9PwZ3", reset_at, t0());
+    audit.update(console::code(KeyCode::Esc), t0());
+    audit.update(console::code(KeyCode::Esc), t0());
+    assert!(!audit.reset.is_open());
+    audit.update(
+        Msg::AuditBatch(vec![
+            entry(
+                1,
+                "Change password (self-service)",
+                ("u1", "mia.chen@contoso.com"),
+                "mia.chen@contoso.com",
+                "success",
+            ),
+            entry(
+                2,
+                "Reset user password",
+                ("u2", "lidia.holloway@contoso.com"),
+                "liam.murphy@contoso.com",
+                "success",
+            ),
+            entry(
+                3,
+                "Reset password (self-service)",
+                ("u3", "noah.kim@contoso.com"),
+                "noah.kim@contoso.com",
+                "failure",
+            ),
+            entry(
+                4,
+                "Reset user password",
+                (me.as_str(), "henrietta.mueller@contoso.com"),
+                "adele.vance@contoso.com",
+                "success",
+            ),
+        ]),
+        t0(),
+    );
+    assert!(audit.my_resets[0].confirmed, "the entry confirms the reset");
+    audit.update(
+        Msg::AuditStatus(resetdesk::app::AuditStatus::Live {
+            last_poll: t0_audit + time::Duration::minutes(5),
+        }),
+        t0(),
+    );
+    console::focus(&mut audit, resetdesk::app::Focus::Audit, t0());
+    snapshot_all("audit_pane", &audit);
+
+    otp.update(console::key('v'), t0());
+    let text = format!("{}", draw(&otp, &Theme::ansi(), 120, 40).backend());
+    assert!(text.contains("Kq7#mT4!vRx9PwZ3"), "v reveals it");
+}
+
+#[tokio::test]
+async fn below_the_minimum_size_the_console_says_so() {
+    let fx = fixture().await;
+    let t = draw(&fx.app(), &Theme::ansi(), 50, 10);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("Terminal too small"), "{text}");
+}
+
+fn assert_clean(t: &Terminal<TestBackend>, what: &str) {
+    for cell in t.backend().buffer().content() {
+        for c in cell.symbol().chars() {
+            assert!(!c.is_control(), "{what}: control character {c:?} in a cell");
+            assert!(
+                !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200b}'..='\u{200f}' | '\u{feff}'),
+                "{what}: invisible or bidi character {c:?} in a cell"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn hostile_display_names_never_reach_a_cell_raw() {
+    let fx = fixture().await;
+    let hostile = [
+        ("eve", "eve.mallory@contoso.com"),
+        ("rafael", "rafael.ortiz@contoso.com"),
+        ("adm", "admin.support@contoso.com"),
+        ("chloe", "chloe.bennett@contoso.com"),
+        ("bartholomew", "bart.fitzgerald@contoso.com"),
+        ("محمد", "mohammed.alahmad@contoso.com"),
+    ];
+    for (query, upn) in hostile {
+        let app = fx.with_details(query, upn).await;
+        assert!(!app.search.rows.is_empty(), "{query} finds {upn}");
+        for &(w, h) in SIZES {
+            for theme in [Theme::ansi(), Theme::monochrome()] {
+                let t = draw(&app, &theme, w, h);
+                assert_clean(&t, upn);
+            }
+        }
+    }
+    // The escape sequence is shown, defanged, so the admin can see something is off.
+    let app = fx.with_details("eve", "eve.mallory@contoso.com").await;
+    let text = format!("{}", draw(&app, &Theme::ansi(), 120, 40).backend());
+    assert!(text.contains('\u{241b}'), "ESC shown as ␛");
+}
