@@ -1,0 +1,181 @@
+//! The simulator's in-memory tenant, loaded from a hand-written JSON file (see
+//! `assets/demo-tenant.json`) plus optional generated users for scale tests: the `Tenant`
+//! type, its directory objects and the lookups the routes make.
+
+mod generated;
+mod load;
+mod user;
+
+pub use generated::MAX_GENERATED_USERS;
+pub use load::DEMO_TENANT;
+pub use user::{SimUser, known_user_property, tokenize, user_id_for};
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::bail;
+use serde_json::{Map, Value, json};
+
+use crate::policy::roles::RoleCatalog;
+
+#[derive(Debug, Clone)]
+pub struct Persona {
+    pub user_id: String,
+    pub scopes: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimGroup {
+    pub id: String,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub is_assignable_to_role: bool,
+    pub members: Vec<String>,
+    pub owners: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimAu {
+    pub id: String,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub restricted: bool,
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimAssignment {
+    pub id: String,
+    pub principal_id: String,
+    pub role_definition_id: String,
+    /// `/` or `/administrativeUnits/{id}`.
+    pub directory_scope_id: String,
+    pub eligible: bool,
+}
+
+pub struct Tenant {
+    pub organization: Map<String, Value>,
+    pub domains: Vec<Map<String, Value>>,
+    pub on_premises_sync: Option<Map<String, Value>>,
+    pub users: Vec<SimUser>,
+    by_id: HashMap<String, usize>,
+    by_upn: HashMap<String, usize>,
+    pub groups: Vec<SimGroup>,
+    pub aus: Vec<SimAu>,
+    pub roles: RoleCatalog,
+    pub assignments: Vec<SimAssignment>,
+    pub personas: BTreeMap<String, Persona>,
+    /// Long-running `resetPassword` operations by id.
+    pub operations: HashMap<String, super::writes::SimOperation>,
+    /// How long a `resetPassword` operation takes.
+    pub operation_delay: std::time::Duration,
+    /// Reads selecting `signInActivity` have a budget far below other user reads, as in
+    /// Graph (throttling-limits, identity and access reports); this is the simulator's
+    /// stand-in: 10 per 10 seconds.
+    pub signin_limit: super::audit::ReportLimit,
+    /// Directory audit entries, oldest first, each visible only after the arrival delay.
+    pub audit: Vec<super::audit::AuditRecord>,
+    /// How late entries appear in the log (real tenants: minutes).
+    pub audit_delay: std::time::Duration,
+}
+
+impl Tenant {
+    pub fn push_user(&mut self, u: SimUser) -> anyhow::Result<()> {
+        if self.by_id.contains_key(&u.id) || self.by_upn.contains_key(&u.upn_lower) {
+            bail!("duplicate user {}", u.upn_lower);
+        }
+        self.by_id.insert(u.id.clone(), self.users.len());
+        self.by_upn.insert(u.upn_lower.clone(), self.users.len());
+        self.users.push(u);
+        Ok(())
+    }
+
+    /// A user by id or (case-insensitive) UPN.
+    pub fn user_by_key(&self, key: &str) -> Option<&SimUser> {
+        self.user_index(key).map(|i| &self.users[i])
+    }
+
+    pub fn user_index(&self, key: &str) -> Option<usize> {
+        self.by_id
+            .get(key)
+            .or_else(|| self.by_upn.get(&key.to_lowercase()))
+            .copied()
+    }
+
+    pub fn user_mut(&mut self, index: usize) -> &mut SimUser {
+        &mut self.users[index]
+    }
+
+    /// Groups whose members include `user_id` (the demo has no nested groups, so direct
+    /// and transitive membership are the same).
+    pub fn groups_of(&self, user_id: &str) -> impl Iterator<Item = &SimGroup> {
+        self.groups
+            .iter()
+            .filter(move |g| g.members.iter().any(|m| m == user_id))
+    }
+
+    pub fn groups_owned_by(&self, user_id: &str) -> impl Iterator<Item = &SimGroup> {
+        self.groups
+            .iter()
+            .filter(move |g| g.owners.iter().any(|m| m == user_id))
+    }
+
+    pub fn aus_of(&self, user_id: &str) -> impl Iterator<Item = &SimAu> {
+        self.aus
+            .iter()
+            .filter(move |a| a.members.iter().any(|m| m == user_id))
+    }
+
+    /// The principal ids whose assignments apply to a user: the user and their groups.
+    pub fn principals_of(&self, user_id: &str) -> Vec<String> {
+        let mut ids = vec![user_id.to_string()];
+        ids.extend(self.groups_of(user_id).map(|g| g.id.clone()));
+        ids
+    }
+
+    /// Active role assignments that apply to a user, direct or through a group.
+    pub fn active_roles_of(&self, user_id: &str) -> Vec<&SimAssignment> {
+        let principals = self.principals_of(user_id);
+        self.assignments
+            .iter()
+            .filter(|a| !a.eligible && principals.contains(&a.principal_id))
+            .collect()
+    }
+
+    /// Does the user hold one of these roles (by display name), active, at tenant scope?
+    pub fn has_tenant_role(&self, user_id: &str, names: &[&str]) -> bool {
+        self.active_roles_of(user_id).iter().any(|a| {
+            a.directory_scope_id == "/"
+                && self
+                    .roles
+                    .by_id(&a.role_definition_id)
+                    .is_some_and(|d| names.contains(&d.display_name.as_str()))
+        })
+    }
+
+    /// Verified domains as the organization resource lists them.
+    pub fn verified_domains(&self) -> Value {
+        Value::Array(
+            self.domains
+                .iter()
+                .map(|d| {
+                    json!({
+                        "name": d.get("id"),
+                        "type": d.get("authenticationType"),
+                        "isDefault": d.get("isDefault").cloned().unwrap_or(json!(false)),
+                        "isInitial": d.get("isInitial").cloned().unwrap_or(json!(false)),
+                        "capabilities": "Email, OfficeCommunicationsOnline",
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    pub fn password_writeback(&self) -> bool {
+        self.on_premises_sync
+            .as_ref()
+            .and_then(|s| s.get("features"))
+            .and_then(|f| f.get("passwordWritebackEnabled"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+}
