@@ -248,28 +248,6 @@ impl App {
         self.details.assessment()
     }
 
-    /// Whether the reset action is available now, and if not, why (for the flash and to
-    /// keep it out of the hints).
-    pub fn reset_unavailable(&self) -> Option<String> {
-        if self.options.read_only {
-            return Some("read-only session: resets are switched off (read_only = true)".into());
-        }
-        match &self.details.shown {
-            Details::Loaded(a) if !a.verdict.allowed => Some(format!(
-                "you cannot reset {}: {}",
-                a.target.user.label(),
-                a.verdict
-                    .reasons
-                    .first()
-                    .map(|r| r.message.as_str())
-                    .unwrap_or("not allowed")
-            )),
-            Details::Loaded(_) => None,
-            Details::Loading { .. } => Some("wait for the user's details to load".into()),
-            _ => Some("open a user first (/ to search, Enter to open)".into()),
-        }
-    }
-
     /// Ends the console with this exit status (the runtime clears the clipboard and
     /// restores the terminal on the way out).
     fn quit_now(&mut self, status: u8) -> Vec<Effect> {
@@ -293,31 +271,5 @@ impl App {
             }
             _ => None,
         }
-    }
-
-    /// The reset for the user whose details are shown: the dialog, or the refusal.
-    fn open_reset(&mut self, now: Instant) -> Vec<Effect> {
-        match &self.details.shown {
-            _ if self.options.read_only => {
-                self.flash(
-                    Level::Warn,
-                    self.reset_unavailable().unwrap_or_default(),
-                    now,
-                );
-            }
-            Details::Loaded(a) if !a.verdict.allowed => {
-                self.reset = ResetFlow::Refused(Refusal {
-                    label: a.target.user.label().to_string(),
-                    reasons: a.verdict.reasons.clone(),
-                    least_role: a.verdict.least_privileged_role.clone(),
-                });
-            }
-            Details::Loaded(a) => self.reset = ResetFlow::Dialog(Box::new(Dialog::new(a))),
-            _ => {
-                let why = self.reset_unavailable().unwrap_or_default();
-                self.flash(Level::Warn, why, now);
-            }
-        }
-        vec![]
     }
 }

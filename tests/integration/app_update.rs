@@ -1044,3 +1044,73 @@ fn slash_focuses_the_box_with_its_text_selected_and_a_pasted_address_opens_the_u
     );
     assert_eq!(b.focus, Focus::Details);
 }
+
+#[test]
+fn remapped_keys_act_in_their_mode_and_fields_edit_at_the_cursor() {
+    let overrides: resetdesk::keymap::KeyOverrides =
+        toml::from_str("[dialog]\ntoggle = \"x\"").unwrap();
+    let mut a = App::new(
+        Options {
+            demo: true,
+            ..Options::default()
+        },
+        Keymap::with_overrides(&overrides).unwrap(),
+    );
+    let t0 = Instant::now();
+    open_dialog(&mut a, user("1", "Adele Vance"), t0);
+    let dialog = |a: &App| match &a.reset {
+        ResetFlow::Dialog(d) => (
+            d.typed,
+            d.focus,
+            d.password.text().to_string(),
+            d.ticket.text().to_string(),
+        ),
+        other => panic!("{other:?}"),
+    };
+    a.update(code(KeyCode::Tab), t0); // Cancel → the password choice
+    assert_eq!(dialog(&a).1, Field::Mode);
+    a.update(key(' '), t0);
+    assert!(!dialog(&a).0, "Space no longer toggles: it was moved to x");
+    a.update(key('x'), t0);
+    assert!(dialog(&a).0, "x toggles to a typed password");
+    a.update(code(KeyCode::Tab), t0);
+    assert_eq!(dialog(&a).1, Field::Password);
+    // In a text field a bound character is text, and the cursor edits in the middle.
+    type_str(&mut a, "abxc", t0);
+    a.update(code(KeyCode::Left), t0);
+    a.update(code(KeyCode::Left), t0);
+    a.update(key('Y'), t0);
+    assert_eq!(dialog(&a).2, "abYxc");
+    a.update(code(KeyCode::Delete), t0);
+    a.update(code(KeyCode::End), t0);
+    a.update(key('!'), t0);
+    assert_eq!(dialog(&a).2, "abYc!");
+    while dialog(&a).1 != Field::Ticket {
+        a.update(code(KeyCode::Tab), t0);
+    }
+    type_str(&mut a, "INC 42", t0);
+    a.update(code(KeyCode::Home), t0);
+    a.update(Msg::Paste("#\n".into()), t0);
+    assert_eq!(dialog(&a).3, "#INC 42");
+}
+
+#[test]
+fn help_opens_scrolls_and_closes_with_the_help_keys() {
+    let mut a = app();
+    let t0 = Instant::now();
+    a.update(code(KeyCode::Esc), t0);
+    a.update(key('?'), t0);
+    assert_eq!(a.mode, Mode::Help);
+    a.update(key('j'), t0);
+    a.update(key('j'), t0);
+    assert_eq!(a.help.scroll, 2);
+    a.update(key('G'), t0);
+    let bottom = a.help.scroll;
+    assert!(bottom > 40, "every mode's keys are listed: {bottom}");
+    a.update(key('k'), t0);
+    assert_eq!(a.help.scroll, bottom - 1, "k moves back from the end");
+    // `q` closes help; it does not quit the console.
+    assert!(a.update(key('q'), t0).is_empty());
+    assert_eq!(a.mode, Mode::Normal);
+    assert!(!a.quit);
+}
