@@ -3,6 +3,7 @@
 
 use super::{App, Effect};
 use crate::keymap::Action;
+use crate::service::explain::Explanation;
 use crate::service::facts::Assessment;
 
 #[derive(Debug, Clone)]
@@ -10,7 +11,7 @@ pub enum Details {
     Empty,
     Loading { req: u64, key: String },
     Loaded(Box<Assessment>),
-    Failed { key: String, error: String },
+    Failed { key: String, error: Explanation },
 }
 
 #[derive(Debug, Clone)]

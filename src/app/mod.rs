@@ -33,7 +33,7 @@ pub use details::{Details, DetailsPane};
 pub use dialog::{Dialog, Field};
 pub use flash::{Flash, Level};
 pub use help::Help;
-pub use msg::{Effect, JournalNote, Msg, Reply, SessionInfo};
+pub use msg::{Effect, JournalNote, LoadError, Msg, Reply, SessionInfo};
 pub use reset::{Otp, Refusal, ResetFlow};
 pub use search::Search;
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use ratatui::crossterm::event::KeyEvent;
 
 use super::AuditStatus;
+use crate::graph::GraphError;
 use crate::graph::model::User;
 use crate::secret::SecretString;
 use crate::service::facts::{Assessment, OperatorFacts};
@@ -23,11 +24,11 @@ pub enum Msg {
     SearchDone {
         req: u64,
         query: String,
-        result: Result<(Vec<User>, Option<u64>), String>,
+        result: Result<(Vec<User>, Option<u64>), GraphError>,
     },
     DetailsDone {
         req: u64,
-        result: Result<Box<Assessment>, String>,
+        result: Result<Box<Assessment>, LoadError>,
     },
     /// `:user NAME` (or a pasted query) matched several users: they go to the list.
     Ambiguous {
@@ -52,6 +53,15 @@ pub enum Msg {
 }
 
 /// What the journal needs about a reset besides its outcome.
+/// Why a user's details could not be shown.
+#[derive(Debug)]
+pub enum LoadError {
+    /// Graph failed (a fault, not a verdict).
+    Graph(GraphError),
+    /// No user matches the key; what was tried.
+    NoMatch(Vec<String>),
+}
+
 #[derive(Debug, Clone)]
 pub struct JournalNote {
     pub operator: Arc<OperatorFacts>,

@@ -43,7 +43,7 @@ pub struct Search {
     pub pending: Option<u64>,
     /// When the debounced search is due.
     pub due: Option<Instant>,
-    pub error: Option<String>,
+    pub error: Option<crate::service::explain::Explanation>,
     pub recent: Vec<User>,
 }
 

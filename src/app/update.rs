@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::*;
+use crate::service::explain::Explanation;
 
 impl App {
     pub fn update(&mut self, msg: Msg, now: Instant) -> Vec<Effect> {
@@ -85,8 +86,9 @@ impl App {
                         self.search.rerank();
                     }
                     Err(e) => {
-                        self.search.error = Some(e.clone());
-                        self.flash(Level::Error, format!("search failed: {e}"), now);
+                        let x = crate::service::explain::explain_read(&e, "the search failed");
+                        self.flash(Level::Error, format!("{} — {}", x.cause, x.fix), now);
+                        self.search.error = Some(x);
                     }
                 }
                 vec![]
@@ -148,10 +150,10 @@ impl App {
                 let n = users.len();
                 self.details.shown = Details::Failed {
                     key: key.clone(),
-                    error: format!(
-                        "{n} users match {}: choose one in the list",
-                        crate::sanitize::sanitize(&key)
-                    ),
+                    error: Explanation {
+                        cause: format!("{n} users match {}", crate::sanitize::sanitize(&key)),
+                        fix: "choose one in the list (Enter opens it)".into(),
+                    },
                 };
                 // The candidates become the results list, highlighted from the top.
                 self.search.input.set(&key);
@@ -190,7 +192,30 @@ impl App {
                             return self.open_reset(now);
                         }
                     }
-                    Err(error) => self.details.shown = Details::Failed { key, error },
+                    Err(e) => {
+                        let shown = crate::sanitize::sanitize(&key);
+                        let error = match e {
+                            LoadError::NoMatch(tried) => Explanation {
+                                cause: format!(
+                                    "no user matches {shown} (tried: {})",
+                                    tried.join(", ")
+                                ),
+                                fix:
+                                    "check the spelling, or search with / (a name, UPN, mail or id)"
+                                        .into(),
+                            },
+                            // A fault is not a verdict: say so, and offer a retry.
+                            LoadError::Graph(e) => {
+                                let mut x = crate::service::explain::explain_read(
+                                    &e,
+                                    &format!("could not check whether you may reset {shown}"),
+                                );
+                                x.fix = format!("{} (Ctrl-r re-reads)", x.fix);
+                                x
+                            }
+                        };
+                        self.details.shown = Details::Failed { key, error }
+                    }
                 }
                 vec![]
             }

@@ -161,17 +161,7 @@ impl Failure {
 
 /// The stable code of a Graph failure (`GraphError::kind`), and what to do about it.
 pub(crate) fn graph_failure_kind(e: &crate::graph::GraphError) -> (&'static str, &'static str) {
-    let kind = e.kind();
-    let fix = match kind {
-        "auth-failed" => "sign in again (the token is missing, expired or not for Microsoft Graph)",
-        "network" => "check the connection to Microsoft Graph and try again",
-        "malformed-response" => "try again; nothing was decided",
-        "foreign-link" => "report this: Graph sent a link to another host",
-        "throttled" => "Microsoft Graph is throttling this tenant; try again in a minute",
-        "service-unavailable" => "Microsoft Graph is unavailable for the moment; try again",
-        _ => "",
-    };
-    (kind, fix)
+    (e.kind(), crate::service::explain::read_fix(e))
 }
 
 impl From<crate::graph::GraphError> for Failure {

@@ -162,40 +162,28 @@ impl Executor {
                     let result = graph
                         .search_users(&query, top)
                         .await
-                        .map(|r| (r.users, r.count))
-                        .map_err(|e| e.to_string());
+                        .map(|r| (r.users, r.count));
                     let _ = tx.send(Msg::SearchDone { req, query, result });
                 });
                 Self::replace(&mut self.search, task);
             }
             Effect::LoadDetails { req, key, operator } => {
                 let task = tokio::spawn(async move {
+                    use crate::app::LoadError;
                     use crate::service::resolve::{Resolved, resolve};
-                    let shown = crate::sanitize::sanitize(&key);
-                    let explain = |e: crate::graph::GraphError| {
-                        if e.is_unauthenticated() {
-                            format!("{e} — sign in again")
-                        } else {
-                            // A fault is not a verdict: say so, and offer a retry.
-                            format!(
-                                "could not check whether you may reset {shown}: {e}; try again (Ctrl-R)"
-                            )
-                        }
-                    };
                     let result = match resolve(graph.as_ref(), &key).await {
                         Ok(Resolved::One(u)) => assess(graph.as_ref(), &operator, &u.id)
                             .await
                             .map(Box::new)
-                            .map_err(explain),
+                            .map_err(LoadError::Graph),
                         Ok(Resolved::Many(users)) => {
                             let _ = tx.send(Msg::Ambiguous { req, key, users });
                             return;
                         }
-                        Ok(Resolved::None(tried)) => Err(format!(
-                            "no user matches {shown} (tried: {})",
-                            tried.join(", ")
+                        Ok(Resolved::None(tried)) => Err(LoadError::NoMatch(
+                            tried.into_iter().map(str::to_string).collect(),
                         )),
-                        Err(e) => Err(explain(e)),
+                        Err(e) => Err(LoadError::Graph(e)),
                     };
                     let _ = tx.send(Msg::DetailsDone { req, result });
                 });

@@ -51,6 +51,33 @@ pub fn explain_outcome(
     }
 }
 
+/// What to do about a failed read (a search, a user's facts, the audit log), by the
+/// error's stable kind (`GraphError::kind`). The CLI's `error.fix` and the console's
+/// failed search and details say the same.
+pub fn read_fix(e: &GraphError) -> &'static str {
+    match e.kind() {
+        "auth-failed" => "sign in again (the token is missing, expired or not for Microsoft Graph)",
+        "network" => "check the connection to Microsoft Graph and try again",
+        "malformed-response" => "try again; nothing was decided",
+        "foreign-link" => "report this: Graph sent a link to another host",
+        "throttled" => "Microsoft Graph is throttling this tenant; try again in a minute",
+        "service-unavailable" => "Microsoft Graph is unavailable for the moment; try again",
+        _ => "",
+    }
+}
+
+/// A failed read, for the console: what failed and what to do.
+pub fn explain_read(e: &GraphError, what: &str) -> Explanation {
+    let fix = match read_fix(e) {
+        "" => "try again; if it persists, check the request id with Microsoft support",
+        fix => fix,
+    };
+    Explanation {
+        cause: format!("{what}: {}", sanitize_line(&e.to_string(), 300)),
+        fix: fix.into(),
+    }
+}
+
 pub fn explain(e: &GraphError, cx: &Context) -> Explanation {
     let permission = match cx.method {
         Method::PasswordProfile => "User-PasswordProfile.ReadWrite.All",

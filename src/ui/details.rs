@@ -53,7 +53,11 @@ pub fn render(d: &DetailsPane, look: Look, theme: &Theme, area: Rect, buf: &mut 
                 format!("✗ Could not load {}", clean(key, 60)),
                 theme.danger,
             )),
-            Line::from(Span::raw(clean(error, 400))),
+            Line::from(Span::raw(clean(&error.cause, 400))),
+            Line::from(vec![
+                styled("→ ".into(), theme.key),
+                Span::raw(clean(&error.fix, 400)),
+            ]),
         ],
         Details::Loaded(a) => lines(a, theme, inner_width),
     };

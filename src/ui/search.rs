@@ -57,7 +57,10 @@ pub fn render(s: &Search, look: Look, theme: &Theme, area: Rect, buf: &mut Buffe
     if s.rows.is_empty() {
         let text = if let Some(e) = &s.error {
             Span::styled(
-                clean(&format!("✗ {e}"), list_area.width as usize * 3),
+                clean(
+                    &format!("✗ {} — {}", e.cause, e.fix),
+                    list_area.width as usize * 3,
+                ),
                 theme.danger,
             )
         } else if s.showing_recent() {

@@ -984,7 +984,7 @@ fn user_naming_several_puts_the_candidates_in_the_list() {
     assert_eq!(a.focus, Focus::Search);
     assert_eq!(a.search.rows.len(), 2, "both candidates listed");
     assert!(
-        matches!(&a.details.shown, Details::Failed { error, .. } if error.contains("2 users match"))
+        matches!(&a.details.shown, Details::Failed { error, .. } if error.cause.contains("2 users match"))
     );
     assert!(!a.reset.is_open(), "nothing is done with an ambiguous name");
     // Enter opens the highlighted candidate.
@@ -1113,4 +1113,92 @@ fn help_opens_scrolls_and_closes_with_the_help_keys() {
     assert!(a.update(key('q'), t0).is_empty());
     assert_eq!(a.mode, Mode::Normal);
     assert!(!a.quit);
+}
+
+#[test]
+fn a_failed_search_or_details_load_says_what_failed_and_what_to_do() {
+    use resetdesk::app::LoadError;
+    use resetdesk::graph::GraphError;
+    let mut a = app();
+    let t0 = Instant::now();
+    a.update(session(), t0);
+    // A fault while gathering facts is not a verdict: cause, and the same fix the CLI
+    // gives for a 503, plus the key that retries.
+    a.update(code(KeyCode::Esc), t0);
+    a.update(key(':'), t0);
+    type_str(&mut a, "user adele", t0);
+    let req = crate::support::console::details_req(&a.update(code(KeyCode::Enter), t0));
+    a.update(
+        Msg::DetailsDone {
+            req,
+            result: Err(LoadError::Graph(GraphError::Api {
+                status: 503,
+                code: "serviceNotAvailable".into(),
+                message: "try later".into(),
+                request_id: None,
+                retry_after: None,
+            })),
+        },
+        t0,
+    );
+    match &a.details.shown {
+        Details::Failed { error, .. } => {
+            assert!(
+                error
+                    .cause
+                    .contains("could not check whether you may reset adele"),
+                "{error:?}"
+            );
+            assert!(
+                error.fix.contains("unavailable for the moment"),
+                "{error:?}"
+            );
+            assert!(error.fix.contains("Ctrl-r"), "{error:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // No match: what was tried, and how to find the user instead.
+    a.update(key(':'), t0);
+    type_str(&mut a, "user nobody", t0);
+    let req = crate::support::console::details_req(&a.update(code(KeyCode::Enter), t0));
+    a.update(
+        Msg::DetailsDone {
+            req,
+            result: Err(LoadError::NoMatch(vec!["UPN".into(), "mail".into()])),
+        },
+        t0,
+    );
+    assert!(matches!(&a.details.shown, Details::Failed { error, .. }
+        if error.cause.contains("no user matches nobody (tried: UPN, mail)") && error.fix.contains("search")));
+    // A failed search: the flash and the list say the cause and the fix.
+    a.update(key('/'), t0);
+    type_str(&mut a, "ade", t0);
+    let later = t0 + resetdesk::app::search::DEBOUNCE;
+    let req = match &a.update(Msg::Tick, later)[..] {
+        [Effect::Search { req, .. }] => *req,
+        other => panic!("{other:?}"),
+    };
+    a.update(
+        Msg::SearchDone {
+            req,
+            query: "ade".into(),
+            result: Err(GraphError::Transport {
+                message: "connection refused".into(),
+                maybe_sent: false,
+            }),
+        },
+        later,
+    );
+    let e = a.search.error.as_ref().unwrap();
+    assert!(
+        e.cause.contains("the search failed") && e.fix.contains("check the connection"),
+        "{e:?}"
+    );
+    assert!(
+        a.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("check the connection")
+    );
 }
