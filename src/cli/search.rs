@@ -91,6 +91,7 @@ pub async fn run(global: &GlobalArgs, args: SearchArgs) -> Result<Exit, Failure>
             "{} of {c} users shown; narrow the search or raise --top.",
             result.users.len()
         ),
+        _ if result.users.len() == 1 => eprintln!("1 user."),
         _ => eprintln!("{} users.", result.users.len()),
     }
     Ok(Exit::Ok)

@@ -31,6 +31,15 @@ fn demo_search_table_has_no_control_characters() {
 }
 
 #[test]
+fn one_result_is_one_user_not_one_users() {
+    let o = run(&["--demo", "search", "megan"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stderr(&o).trim(), "1 user.");
+    let many = run(&["--demo", "search", "ade"], &[]);
+    assert!(stderr(&many).trim().ends_with(" users."), "{}", stderr(&many));
+}
+
+#[test]
 fn demo_show_by_upn_and_by_id() {
     let o = run(
         &["--demo", "show", "alan.steiner@contoso.com", "--json"],

@@ -315,3 +315,25 @@ async fn hostile_display_names_never_reach_a_cell_raw() {
     let text = format!("{}", draw(&app, &Theme::ansi(), 120, 40).backend());
     assert!(text.contains('\u{241b}'), "ESC shown as ␛");
 }
+
+/// Help is complete by construction: every mode's every binding, with its words, is in
+/// the overlay (tall enough to show it all), as the keymap has it.
+#[tokio::test]
+async fn help_lists_every_binding_of_every_mode() {
+    use resetdesk::keymap::KeyMode;
+    let fx = fixture().await;
+    let mut a = fx.app();
+    a.update(console::code(KeyCode::Esc), t0());
+    a.update(console::key('?'), t0());
+    let text = format!("{}", draw(&a, &Theme::ansi(), 120, 120).backend());
+    for mode in KeyMode::ALL {
+        assert!(text.contains(mode.title()), "{mode:?} has a heading");
+        let rows = a.keymap.help(*mode);
+        assert!(!rows.is_empty(), "{mode:?} has keys");
+        for (keys, does) in rows {
+            let line = format!("{keys:<16}{does}");
+            let cut: String = line.chars().take(70).collect();
+            assert!(text.contains(cut.trim_end()), "{mode:?}: {line}\n{text}");
+        }
+    }
+}
