@@ -59,7 +59,7 @@ pub fn render(d: &DetailsPane, look: Look, theme: &Theme, area: Rect, buf: &mut 
                 Span::raw(clean(&error.fix, 400)),
             ]),
         ],
-        Details::Loaded(a) => lines(a, theme, inner_width),
+        Details::Loaded(a) => lines(a, look.read_only, theme, inner_width),
     };
     Paragraph::new(lines)
         .block(block)
@@ -75,7 +75,7 @@ fn field(label: &str, value: String, theme: &Theme) -> Line<'static> {
     ])
 }
 
-fn lines(a: &Assessment, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+fn lines(a: &Assessment, read_only: bool, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let u = &a.target.user;
     let v = &a.verdict;
     let long = width.max(20) * 8;
@@ -87,8 +87,14 @@ fn lines(a: &Assessment, theme: &Theme, width: usize) -> Vec<Line<'static>> {
         u.user_principal_name.as_deref().unwrap_or("-"),
         width,
     ))));
-    // The verdict, first: what the admin came for.
-    if v.allowed {
+    // The verdict, first: what the admin came for. A read-only session never says "you
+    // can reset": it cannot.
+    if v.allowed && read_only {
+        out.push(Line::from(styled(
+            "· Your roles allow a reset, but this session is read-only (read_only = true)".into(),
+            theme.warn,
+        )));
+    } else if v.allowed {
         out.push(Line::from(styled(
             format!(
                 "✓ You can reset · {}",

@@ -39,6 +39,8 @@ pub(crate) fn clean(s: &str, width: usize) -> String {
 pub(crate) struct Look {
     pub focused: bool,
     pub typing: bool,
+    /// The session is read-only: no pane may offer a reset.
+    pub read_only: bool,
 }
 
 /// A text field's text in `width` cells: while `active`, with the cursor (the character
@@ -144,6 +146,7 @@ pub fn draw(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let look = |pane: Focus, typing: Mode| Look {
         focused: app.focus == pane,
         typing: app.mode == typing && !app.reset.is_open(),
+        read_only: app.options.read_only,
     };
     search::render(
         &app.search,

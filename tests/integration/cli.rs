@@ -36,7 +36,11 @@ fn one_result_is_one_user_not_one_users() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stderr(&o).trim(), "1 user.");
     let many = run(&["--demo", "search", "ade"], &[]);
-    assert!(stderr(&many).trim().ends_with(" users."), "{}", stderr(&many));
+    assert!(
+        stderr(&many).trim().ends_with(" users."),
+        "{}",
+        stderr(&many)
+    );
 }
 
 #[test]

@@ -337,3 +337,16 @@ async fn help_lists_every_binding_of_every_mode() {
         }
     }
 }
+
+/// A read-only session never says "You can reset", even when the roles would allow it.
+#[tokio::test]
+async fn read_only_never_offers_a_reset() {
+    let fx = fixture().await;
+    let mut a = fx.with_details("adele", "adele.vance@contoso.com").await;
+    let text = format!("{}", draw(&a, &Theme::ansi(), 120, 40).backend());
+    assert!(text.contains("✓ You can reset"), "{text}");
+    a.options.read_only = true;
+    let text = format!("{}", draw(&a, &Theme::ansi(), 120, 40).backend());
+    assert!(!text.contains("You can reset"), "{text}");
+    assert!(text.contains("this session is read-only"), "{text}");
+}
