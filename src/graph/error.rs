@@ -83,6 +83,26 @@ impl GraphError {
         }
     }
 
+    /// The `request-id` Graph gave, if any: for support, kept out of the texts people
+    /// and scripts compare.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            GraphError::Api { request_id, .. } | GraphError::Decode { request_id, .. } => {
+                request_id.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    /// The message without its request id.
+    pub fn without_request_id(&self) -> String {
+        let text = self.to_string();
+        match self.request_id() {
+            Some(r) => text.replace(&rid(Some(r)), ""),
+            None => text,
+        }
+    }
+
     pub fn code(&self) -> Option<&str> {
         match self {
             GraphError::Api { code, .. } => Some(code),

@@ -20,7 +20,11 @@ use crate::policy::roles::RoleCatalog;
 #[serde(rename_all = "camelCase")]
 pub struct UnknownFact {
     pub fact: String,
+    /// Why, without the request id (texts stay comparable from run to run).
     pub reason: String,
+    /// Graph's request id, for support.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -45,7 +49,8 @@ impl TargetFacts {
 fn unknown(fact: &str, e: &GraphError) -> UnknownFact {
     UnknownFact {
         fact: fact.into(),
-        reason: e.to_string(),
+        reason: e.without_request_id(),
+        request_id: e.request_id().map(str::to_string),
     }
 }
 
