@@ -110,7 +110,7 @@ pub fn render(audit: &AuditPane, look: Look, theme: &Theme, area: Rect, buf: &mu
                 styled(format!("[{}] ", badge.0), badge.1),
                 Span::raw(format!("{:<31} ", clean(&e.activity_display_name, 31))),
                 Span::raw(clean(
-                    &format!("{} → {}", e.initiator(), target),
+                    &format!("{target} ← {}", e.initiator()),
                     w.saturating_sub(60).max(20),
                 )),
                 Span::raw(" "),

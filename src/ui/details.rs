@@ -10,7 +10,7 @@ use super::search::badge;
 use super::{Look, clean, pane, styled};
 use crate::app::{Details, DetailsPane};
 use crate::graph::model::lenient_time;
-use crate::policy::authority::{describe, source_of_authority};
+use crate::policy::authority::{SourceOfAuthority, describe, source_of_authority};
 use crate::policy::eligibility::{RoleState, Severity};
 use crate::sanitize::sanitize;
 use crate::service::facts::Assessment;
@@ -28,16 +28,6 @@ fn when(t: Option<time::OffsetDateTime>) -> String {
 }
 
 pub fn render(d: &DetailsPane, look: Look, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let title = if d.scroll > 0 {
-        format!(" Details ↑{} ", d.scroll)
-    } else {
-        " Details ".to_string()
-    };
-    let block = pane(
-        Line::from(Span::styled(title, theme.title)),
-        look.focused,
-        theme,
-    );
     let inner_width = area.width.saturating_sub(2) as usize;
     let lines: Vec<Line> = match &d.shown {
         Details::Empty => vec![Line::from(Span::styled(
@@ -61,11 +51,68 @@ pub fn render(d: &DetailsPane, look: Look, theme: &Theme, area: Rect, buf: &mut 
         ],
         Details::Loaded(a) => lines(a, look.read_only, theme, inner_width),
     };
+    // The scroll stops at the last line; markers say there is more above or below.
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(inner_width.max(1)))
+        .sum();
+    let visible = area.height.saturating_sub(2) as usize;
+    let scroll = (d.scroll as usize).min(rows.saturating_sub(visible));
+    let title = if scroll > 0 {
+        format!(" Details ↑{scroll} ")
+    } else {
+        " Details ".to_string()
+    };
+    let mut block = pane(
+        Line::from(Span::styled(title, theme.title)),
+        look.focused,
+        theme,
+    );
+    if scroll + visible < rows {
+        block = block.title_bottom(
+            Line::from(Span::styled(
+                format!(" ↓ {} more ", rows - scroll - visible),
+                theme.key,
+            ))
+            .right_aligned(),
+        );
+    }
     Paragraph::new(lines)
         .block(block)
         .wrap(Wrap { trim: false })
-        .scroll((d.scroll, 0))
+        .scroll((scroll as u16, 0))
         .render(area, buf);
+}
+
+/// `text` after `first` (a marker), wrapped at word boundaries to `width` columns with
+/// the continuation lines indented under the text, not under the marker.
+fn hanging(first: Span<'static>, text: &str, width: usize) -> Vec<Line<'static>> {
+    let indent = crate::sanitize::width(&first.content);
+    let room = width.saturating_sub(indent).max(10);
+    let mut rows: Vec<String> = vec![String::new()];
+    for word in text.split(' ') {
+        let last = rows.last_mut().map(|r| r.as_str()).unwrap_or("");
+        let w = crate::sanitize::width(last);
+        if w > 0 && w + 1 + crate::sanitize::width(word) > room {
+            rows.push(word.to_string());
+        } else if let Some(r) = rows.last_mut() {
+            if !r.is_empty() {
+                r.push(' ');
+            }
+            r.push_str(word);
+        }
+    }
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let lead = if i == 0 {
+                first.clone()
+            } else {
+                Span::raw(" ".repeat(indent))
+            };
+            Line::from(vec![lead, Span::raw(r)])
+        })
+        .collect()
 }
 
 fn field(label: &str, value: String, theme: &Theme) -> Line<'static> {
@@ -114,15 +161,17 @@ fn lines(a: &Assessment, read_only: bool, theme: &Theme, width: usize) -> Vec<Li
             Severity::Warn => ("!", theme.warn),
             Severity::Info => ("·", theme.dim),
         };
-        out.push(Line::from(vec![
+        out.extend(hanging(
             styled(format!("  {mark} "), style),
-            Span::raw(clean(&r.message, long)),
-        ]));
+            &clean(&r.message, long),
+            width,
+        ));
         if !r.fix.is_empty() && r.severity != Severity::Info {
-            out.push(Line::from(vec![
+            out.extend(hanging(
                 styled("    → ".into(), theme.key),
-                Span::raw(clean(&r.fix, long)),
-            ]));
+                &clean(&r.fix, long),
+                width,
+            ));
         }
     }
     if let (false, Some(least)) = (v.allowed, &v.least_privileged_role) {
@@ -209,17 +258,20 @@ fn lines(a: &Assessment, read_only: bool, theme: &Theme, width: usize) -> Vec<Li
             .collect();
         out.push(field("Units", clean(&units.join(", "), long), theme));
     }
-    out.push(field(
-        "Password",
-        format!(
+    // A pending invitation has no password yet, and a guest's lives at their home
+    // organization: no dates that would mean nothing.
+    let password = match soa {
+        SourceOfAuthority::PendingInvite => "none yet: the invitation is not redeemed".to_string(),
+        SourceOfAuthority::External => "kept by their home organization, not this tenant".into(),
+        _ => format!(
             "changed {}{}",
             when(u.last_password_change_date_time),
             u.pending_change()
                 .map(|p| format!(" · {p}"))
                 .unwrap_or_default()
         ),
-        theme,
-    ));
+    };
+    out.push(field("Password", password, theme));
     if let Some(p) = &u.password_policies {
         out.push(field("Policies", clean(p, width), theme));
     }

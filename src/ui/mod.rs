@@ -126,7 +126,7 @@ pub fn draw(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Constraint::Min(6),
         Constraint::Length(audit_height),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(flash_rows(app, area.width)),
     ])
     .split(area);
     header(app, theme, rows[0], buf);
@@ -324,6 +324,18 @@ fn hints<'a>(theme: &Theme, pairs: &[(&str, &str)]) -> Line<'a> {
     Line::from(spans)
 }
 
+/// The flash's rows: one, or up to three when its text needs them (`:whoami`, a long
+/// error with its fix), taken from the panes above.
+fn flash_rows(app: &App, width: u16) -> u16 {
+    let text = app
+        .flash
+        .as_ref()
+        .map_or(0, |f| crate::sanitize::width(&f.text) + 2);
+    (text.div_ceil(width.max(1) as usize)).clamp(1, FLASH_MAX_ROWS as usize) as u16
+}
+
+const FLASH_MAX_ROWS: u16 = 3;
+
 fn flash_line(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let Some(flash) = &app.flash else {
         return;
@@ -333,11 +345,12 @@ fn flash_line(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Level::Warn => ("!", theme.warn),
         Level::Error => ("✗", theme.danger),
     };
-    let text = format!(
-        "{mark} {}",
-        sanitize_line(&flash.text, area.width.saturating_sub(2) as usize)
-    );
-    Paragraph::new(Span::styled(text, style)).render(area, buf);
+    let room =
+        (area.width as usize * area.height as usize).saturating_sub(2 + area.height as usize);
+    let text = format!("{mark} {}", sanitize_line(&flash.text, room));
+    Paragraph::new(Span::styled(text, style))
+        .wrap(Wrap { trim: false })
+        .render(area, buf);
 }
 
 /// A centered rectangle of at most `w`×`h` inside `area`.

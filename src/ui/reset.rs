@@ -218,14 +218,19 @@ fn dialog(d: &Dialog, keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
     }
     l.push(Line::from(""));
     let button = |field: Field, text: &str, style: Style| -> Span<'static> {
-        // Brackets mark the focused button without colour or reverse video too.
+        // The focused button is marked by arrows and reverse video; the others are never
+        // reversed (the monochrome danger style is), so that without colour there is no
+        // doubt which one Enter presses.
         if d.focus == field {
             styled(
-                format!("[ {text} ]"),
-                style.add_modifier(Modifier::REVERSED),
+                format!("▶ {text} ◀"),
+                style.add_modifier(Modifier::REVERSED | Modifier::BOLD),
             )
         } else {
-            styled(format!("  {text}  "), style)
+            styled(
+                format!("  {text}  "),
+                style.remove_modifier(Modifier::REVERSED),
+            )
         }
     };
     let reset_style = if d.blocker().is_none() {

@@ -13,9 +13,9 @@ fn submit_reset(t: &Tmux, query: &str, highlighted: &str) {
     t.keys(&["Enter"]);
     t.wait_for("You can reset");
     t.keys(&["r"]);
-    t.wait_for("[ Cancel ]");
+    t.wait_for("▶ Cancel ◀");
     t.keys(&["BTab"]);
-    t.wait_for("[ Reset password ]");
+    t.wait_for("▶ Reset password ◀");
     t.keys(&["Enter"]);
 }
 

@@ -350,3 +350,89 @@ async fn read_only_never_offers_a_reset() {
     assert!(!text.contains("You can reset"), "{text}");
     assert!(text.contains("this session is read-only"), "{text}");
 }
+
+/// The details pane says there is more below, stops scrolling at its last line, and a
+/// reason that wraps keeps its indent under the text.
+#[tokio::test]
+async fn details_scroll_is_marked_and_clamped_and_reasons_hang() {
+    let fx = fixture().await;
+    let mut a = fx.with_details("megan", "megan.bowen@contoso.com").await;
+    let text = format!("{}", draw(&a, &Theme::ansi(), 80, 24).backend());
+    assert!(
+        text.contains(" more "),
+        "a marker says more lies below:\n{text}"
+    );
+    for _ in 0..100 {
+        a.update(console::key('j'), t0());
+    }
+    let text = format!("{}", draw(&a, &Theme::ansi(), 80, 24).backend());
+    assert!(
+        !text.contains(" more "),
+        "at the end, no more below:\n{text}"
+    );
+    let up: usize = text
+        .split("Details ↑")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the title says how far it scrolled:\n{text}"));
+    assert!(up < 40, "clamped to the content, not 100: {up}");
+    // Wrapped reason lines start under the text (column of "✗ " + 2), not at the border.
+    let wide = format!(
+        "{}",
+        draw(
+            &fx.with_details("megan", "megan.bowen@contoso.com").await,
+            &Theme::ansi(),
+            60,
+            40
+        )
+        .backend()
+    );
+    let lines: Vec<&str> = wide.lines().collect();
+    let at = lines.iter().position(|l| l.contains("  ✗ ")).unwrap();
+    let next = lines[at + 1];
+    let inner: String = next
+        .chars()
+        .skip_while(|c| *c != '│' && *c != '┃')
+        .skip(1)
+        .collect();
+    assert!(
+        inner.starts_with("    "),
+        "hanging indent: {next:?}\n{wide}"
+    );
+}
+
+/// `:whoami` fits: the flash grows to show the whole line.
+#[tokio::test]
+async fn whoami_fits_at_80_columns() {
+    let fx = fixture().await;
+    let mut a = fx.app();
+    a.update(console::code(KeyCode::Esc), t0());
+    a.update(console::key(':'), t0());
+    console::type_str(&mut a, "whoami", t0());
+    a.update(console::code(KeyCode::Enter), t0());
+    let text = format!("{}", draw(&a, &Theme::ansi(), 80, 24).backend());
+    let flat: String = text
+        .lines()
+        .map(|l| l.trim_matches('"').trim_end())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let whoami = flat.split("· signed in as").nth(1).unwrap_or_else(|| panic!("{text}"));
+    assert!(!whoami.contains('…'), "not cut: {text}");
+    assert!(whoami.contains(&fx.operator.active_roles_summary()), "{text}");
+}
+
+/// A pending invitation has no password dates; a guest's password lives at home.
+#[tokio::test]
+async fn no_password_dates_for_a_pending_invite_or_a_guest() {
+    let fx = fixture().await;
+    let a = fx
+        .with_details(
+            "nadia",
+            "nadia.petrova_northwind.com#EXT#@contoso.onmicrosoft.com",
+        )
+        .await;
+    let text = format!("{}", draw(&a, &Theme::ansi(), 120, 40).backend());
+    assert!(text.contains("invitation is not redeemed"), "{text}");
+    assert!(!text.contains("Password  changed"), "{text}");
+}

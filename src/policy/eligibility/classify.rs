@@ -176,7 +176,17 @@ pub(super) fn role_names(cats: &[Category], t: &Target) -> String {
                     .collect();
                 others.join(", ")
             }
-            Category::RoleAssignableGroup => "membership of a role-assignable group".into(),
+            // Owners are protected as members are; say which the user is.
+            Category::RoleAssignableGroup => {
+                let member = t.groups.iter().any(|g| g.protected);
+                let owner = t.owned_groups.iter().any(|g| g.protected);
+                match (member, owner) {
+                    (true, true) => "membership and ownership of role-assignable groups",
+                    (false, true) => "ownership of a role-assignable group",
+                    _ => "membership of a role-assignable group",
+                }
+                .into()
+            }
             Category::RestrictedAuRole => {
                 "a role scoped to a restricted-management administrative unit".into()
             }

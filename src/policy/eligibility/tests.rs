@@ -367,3 +367,25 @@ fn custom_operator_roles_are_not_predicted() {
     let v = t.eval(&op(vec![role(USER_ADMIN, RoleState::Active, None)]));
     assert_eq!(first_code(&v), "target-role-protected");
 }
+
+/// An owner of a role-assignable group is protected as a member is, and the reason says
+/// "ownership", not "membership".
+#[test]
+fn an_owner_is_named_an_owner_in_the_reason() {
+    let helpdesk = op(vec![role(HELPDESK_ADMIN, RoleState::Active, None)]);
+    let mut t = T::new();
+    t.roles.push(role(EXCHANGE_ADMIN, RoleState::Active, None));
+    t.owned.push(Membership {
+        id: "g".into(),
+        display_name: "Tier0".into(),
+        protected: true,
+    });
+    let v = t.eval(&helpdesk);
+    assert!(!v.allowed);
+    let text: String = v.reasons.iter().map(|r| r.message.clone()).collect();
+    assert!(
+        text.contains("ownership of a role-assignable group"),
+        "{text}"
+    );
+    assert!(!text.contains("membership"), "{text}");
+}
