@@ -6,7 +6,10 @@ fn main() -> ExitCode {
     // SIGPIPE stays ignored (Rust's default): a write to a closed socket — say an https
     // URL pointed at a plain-http port — must surface as an error, not kill the process
     // with the terminal still raw. A closed stdout is handled where the CLI writes.
-    let cli = resetdesk::cli::Cli::parse();
+    let cli = match resetdesk::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return resetdesk::cli::argument_error(e),
+    };
     init_logging(cli.command.is_none());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

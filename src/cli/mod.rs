@@ -159,6 +159,39 @@ impl Failure {
     }
 }
 
+/// A command line clap could not take. `--help` and `--version` print as clap prints
+/// them; a real error with `--json` among the arguments is the usual failure document on
+/// stdout (exit 2, code `usage`), so that a script gets JSON from every failure.
+pub fn argument_error(e: clap::Error) -> std::process::ExitCode {
+    use clap::error::ErrorKind;
+    let wants_json = std::env::args_os().any(|a| a == "--json");
+    if wants_json
+        && !matches!(
+            e.kind(),
+            ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        )
+    {
+        let text = e.render().to_string();
+        // clap's first paragraph is the error; the rest is usage and a hint.
+        let first = text
+            .lines()
+            .take_while(|l| !l.trim().is_empty())
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .trim_start_matches("error: ")
+            .to_string();
+        let failure = Failure::new(Exit::Usage, crate::sanitize::sanitize_line(&first, 300))
+            .fix("see resetdesk --help, or the command's --help");
+        eprintln!("{}", failure.line());
+        outln!("{}", failure.document());
+        return std::process::ExitCode::from(Exit::Usage as u8);
+    }
+    e.exit()
+}
+
 /// The stable code of a Graph failure (`GraphError::kind`), and what to do about it.
 pub(crate) fn graph_failure_kind(e: &crate::graph::GraphError) -> (&'static str, &'static str) {
     (e.kind(), crate::service::explain::read_fix(e))

@@ -522,3 +522,107 @@ fn help_lists_every_demo_persona_and_marks_unbuilt_sign_in_methods() {
     }
     assert!(help.contains("not built yet: azure-cli"), "{help}");
 }
+
+/// Every command's failure paths give the one failure shape with `--json`:
+/// `{"status": "failed"|"refused", "exitCode": N, "error": {"code", "message", "fix"}}`,
+/// `exitCode` the process's exit status, `fix` a string or null.
+#[test]
+fn every_failure_has_the_same_json_shape() {
+    let dead = "http://127.0.0.1:9/v1.0";
+    let cases: &[(&[&str], &[(&str, &str)], i32, &str)] = &[
+        (&["--demo", "search", "", "--json"], &[], 2, "usage"),
+        (&["search", "--json"], &[], 2, "usage"),
+        (
+            &[
+                "--graph-url",
+                dead,
+                "--auth",
+                "access-token",
+                "search",
+                "ade",
+                "--json",
+            ],
+            &[("RESETDESK_ACCESS_TOKEN", "x.y.z")],
+            1,
+            "network",
+        ),
+        (
+            &["--auth", "access-token", "search", "ade", "--json"],
+            &[],
+            4,
+            "auth-failed",
+        ),
+        (
+            &["--demo", "show", "nobody@contoso.com", "--json"],
+            &[],
+            1,
+            "user-not-found",
+        ),
+        (
+            &["--demo", "show", "Hans Becker", "--json"],
+            &[],
+            1,
+            "ambiguous-user",
+        ),
+        (&["--demo", "show", "..", "--json"], &[], 2, "usage"),
+        (
+            &[
+                "--demo",
+                "reset",
+                "megan.bowen@contoso.com",
+                "--yes",
+                "--json",
+            ],
+            &[],
+            3,
+            "target-role-protected",
+        ),
+        (
+            &["--demo", "reset", "nobody@contoso.com", "--yes", "--json"],
+            &[],
+            1,
+            "user-not-found",
+        ),
+        (
+            &["--demo", "audit", "--since", "100d", "--json"],
+            &[],
+            2,
+            "usage",
+        ),
+        (&["journal", "--since", "1d", "--json"], &[], 2, "usage"),
+        (
+            &["--demo", "--as", "nobody", "search", "ade", "--json"],
+            &[],
+            2,
+            "usage",
+        ),
+    ];
+    for (args, envs, exit, code) in cases {
+        let o = run(args, envs);
+        let doc = json(&o);
+        assert_eq!(
+            o.status.code(),
+            Some(*exit),
+            "{args:?}: {doc} {}",
+            stderr(&o)
+        );
+        assert_eq!(doc["exitCode"], *exit, "{args:?}: {doc}");
+        let status = doc["status"].as_str().unwrap_or_default();
+        assert_eq!(
+            status,
+            if *exit == 3 { "refused" } else { "failed" },
+            "{args:?}: {doc}"
+        );
+        let e = &doc["error"];
+        assert_eq!(e["code"], *code, "{args:?}: {doc}");
+        assert!(
+            e["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{args:?}: {doc}"
+        );
+        assert!(
+            e["fix"].is_string() || e["fix"].is_null(),
+            "{args:?}: {doc}"
+        );
+        assert!(!stderr(&o).contains("panicked"), "{args:?}");
+    }
+}

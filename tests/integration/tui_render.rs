@@ -417,9 +417,15 @@ async fn whoami_fits_at_80_columns() {
         .map(|l| l.trim_matches('"').trim_end())
         .collect::<Vec<_>>()
         .join(" ");
-    let whoami = flat.split("· signed in as").nth(1).unwrap_or_else(|| panic!("{text}"));
+    let whoami = flat
+        .split("· signed in as")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{text}"));
     assert!(!whoami.contains('…'), "not cut: {text}");
-    assert!(whoami.contains(&fx.operator.active_roles_summary()), "{text}");
+    assert!(
+        whoami.contains(&fx.operator.active_roles_summary()),
+        "{text}"
+    );
 }
 
 /// A pending invitation has no password dates; a guest's password lives at home.
