@@ -529,7 +529,9 @@ fn help_lists_every_demo_persona_and_marks_unbuilt_sign_in_methods() {
 #[test]
 fn every_failure_has_the_same_json_shape() {
     let dead = "http://127.0.0.1:9/v1.0";
-    let cases: &[(&[&str], &[(&str, &str)], i32, &str)] = &[
+    // Arguments, environment, exit status, error.code.
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], i32, &'a str);
+    let cases: &[Case] = &[
         (&["--demo", "search", "", "--json"], &[], 2, "usage"),
         (&["search", "--json"], &[], 2, "usage"),
         (
