@@ -10,7 +10,7 @@ use resetdesk::secret::ExposeSecret;
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
-const BIN: &str = env!("CARGO_BIN_EXE_resetdesk");
+use crate::support::home::BIN;
 
 struct Run {
     code: i32,

@@ -107,17 +107,8 @@ async fn every_form_a_ticket_uses_finds_the_user() {
 
 #[test]
 fn the_cli_lists_candidates_for_an_ambiguous_name_and_says_what_it_tried_for_none() {
-    let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_resetdesk"))
-            .args(args)
-            .env_remove("RESETDESK_ACCESS_TOKEN")
-            .env("HOME", dir.path())
-            .env("XDG_CONFIG_HOME", dir.path().join("config"))
-            .env("XDG_DATA_HOME", dir.path().join("data"))
-            .output()
-            .unwrap()
-    };
+    let home = crate::support::home::Home::new();
+    let run = |args: &[&str]| home.run(args, &[]);
     for cmd in [
         vec!["--demo", "show", "Hans Becker", "--json"],
         vec!["--demo", "reset", "Hans Becker", "--yes", "--json"],
