@@ -84,6 +84,11 @@ impl TextInput {
         self.selected = !self.text.is_empty();
     }
 
+    /// Drops the selection, keeping the text (the admin moved on instead of typing).
+    pub fn deselect(&mut self) {
+        self.selected = false;
+    }
+
     /// Replaces the text (cut to the limit), the cursor at its end.
     pub fn set(&mut self, text: &str) {
         self.clear();
@@ -138,7 +143,7 @@ impl TextInput {
             Action::CursorRight => self.cursor = (self.cursor + 1).min(before),
             Action::LineStart => self.cursor = 0,
             Action::LineEnd => self.cursor = before,
-            Action::DeleteBack if selected => self.clear(),
+            Action::DeleteBack | Action::DeleteForward if selected => self.clear(),
             Action::DeleteBack if self.cursor > 0 => {
                 self.cursor -= 1;
                 let at = self.byte(self.cursor);
@@ -149,17 +154,21 @@ impl TextInput {
                 self.text.remove(at);
             }
             Action::DeleteWord => {
-                let chars: Vec<char> = self.text.chars().take(self.cursor).collect();
-                let mut start = chars.len();
-                while start > 0 && chars[start - 1] == ' ' {
-                    start -= 1;
+                // Walk back over spaces, then over the word, without copying the text
+                // (it may be a password).
+                let to = self.byte(self.cursor);
+                let mut from = to;
+                let mut seen_word = false;
+                for (b, c) in self.text[..to].char_indices().rev() {
+                    if c == ' ' && seen_word {
+                        break;
+                    }
+                    seen_word |= c != ' ';
+                    from = b;
                 }
-                while start > 0 && chars[start - 1] != ' ' {
-                    start -= 1;
-                }
-                let (from, to) = (self.byte(start), self.byte(self.cursor));
+                let removed = self.text[from..to].chars().count();
                 self.text.replace_range(from..to, "");
-                self.cursor = start;
+                self.cursor -= removed;
             }
             Action::ClearLine => self.clear(),
             Action::DeleteBack | Action::DeleteForward => {}
@@ -178,11 +187,19 @@ impl TextInput {
     /// The text to draw in `width` cells: the part around the cursor, and the cursor's
     /// place in it (characters from the part's start).
     pub fn window(&self, width: usize) -> (String, usize) {
+        let (start, len, at) = self.window_bounds(width);
+        let part: String = self.text.chars().skip(start).take(len).collect();
+        (part, at)
+    }
+
+    /// The window's place without its text (for masked fields): the first character
+    /// shown, how many are shown, and the cursor's place among them.
+    pub fn window_bounds(&self, width: usize) -> (usize, usize, usize) {
         let width = width.max(1);
         // Keep the cursor in view: scroll so it sits at most at the right edge.
         let start = self.cursor.saturating_sub(width - 1);
-        let part: String = self.text.chars().skip(start).take(width).collect();
-        (part, self.cursor - start)
+        let len = self.len().saturating_sub(start).min(width);
+        (start, len, self.cursor - start)
     }
 
     fn take_selection(&mut self) -> bool {

@@ -19,7 +19,9 @@ impl App {
         }
         // The question "quit?" comes before whatever is open under it.
         if self.mode == Mode::ConfirmQuit {
-            if self.keymap.lookup(KeyMode::Normal, &k) == Some(Action::Quit) {
+            // The quit key of the panes, or of the password view that asked.
+            let quit = |m| self.keymap.lookup(m, &k) == Some(Action::Quit);
+            if quit(KeyMode::Normal) || (self.reset.is_open() && quit(KeyMode::Password)) {
                 return self.quit_now(0);
             }
             self.mode = Mode::Normal;

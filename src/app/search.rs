@@ -84,7 +84,13 @@ impl Search {
 
     /// A key while typing in the box.
     pub fn typing_key(&mut self, k: &KeyEvent, keymap: &Keymap, now: Instant) -> Reply {
-        match keymap.lookup_text(KeyMode::Typing, k) {
+        let action = keymap.lookup_text(KeyMode::Typing, k);
+        // Only typing and deleting act on the selection; anything else keeps the text.
+        if matches!(action, Some(a) if !matches!(a, Action::DeleteBack | Action::DeleteForward | Action::ClearLine))
+        {
+            self.input.deselect();
+        }
+        match action {
             Some(Action::Back) => Reply::Leave,
             Some(a @ (Action::Select | Action::NextPane)) => Reply::Then(a),
             Some(a) if a.is_movement() => {

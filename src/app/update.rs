@@ -14,6 +14,8 @@ impl App {
         match msg {
             Msg::Key(k) => self.on_key(k, now),
             Msg::Paste(text) => {
+                // It may be a password: wiped once it is in its field.
+                let text = zeroize::Zeroizing::new(text);
                 // A pasted UPN often carries a newline or tab: one line, trimmed.
                 if let ResetFlow::Dialog(d) = &mut self.reset {
                     if let Some(field) = d.text_field() {
@@ -210,7 +212,14 @@ impl App {
                                     &e,
                                     &format!("could not check whether you may reset {shown}"),
                                 );
-                                x.fix = format!("{} (Ctrl-r re-reads)", x.fix);
+                                x.fix = format!(
+                                    "{} ({} re-reads)",
+                                    x.fix,
+                                    self.keymap.label(
+                                        crate::keymap::KeyMode::Normal,
+                                        crate::keymap::Action::Refresh
+                                    )
+                                );
                                 x
                             }
                         };

@@ -164,7 +164,10 @@ impl Failure {
 /// stdout (exit 2, code `usage`), so that a script gets JSON from every failure.
 pub fn argument_error(e: clap::Error) -> std::process::ExitCode {
     use clap::error::ErrorKind;
-    let wants_json = std::env::args_os().any(|a| a == "--json");
+    // `--json` as an option, not as a value after `--`.
+    let wants_json = std::env::args_os()
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json" || a == "--json=true");
     if wants_json
         && !matches!(
             e.kind(),

@@ -32,7 +32,7 @@ const NORMAL: &[Binding] = &[
     b(
         Search,
         &["/"],
-        "search users (a name, UPN, mail or id); in the audit pane, filter it",
+        "search by name, UPN, mail or id (audit pane: filter)",
         Some("search"),
     ),
     b(
@@ -63,7 +63,7 @@ const NORMAL: &[Binding] = &[
     b(
         Refresh,
         &["Ctrl-r", "F5"],
-        "re-read your roles (after a PIM activation) and the open user",
+        "re-read your roles (after PIM) and the open user",
         None,
     ),
     b(Help, &["?"], "this help", Some("help")),
@@ -119,7 +119,7 @@ const DIALOG: &[Binding] = &[
     b(
         Select,
         &["Enter"],
-        "press the focused button; switch a choice; next field",
+        "press the focused button, switch a choice, next field",
         Some("activate"),
     ),
     b(Back, &["Esc"], "cancel: nothing is sent", Some("cancel")),
@@ -129,7 +129,7 @@ const PASSWORD: &[Binding] = &[
     b(
         Copy,
         &["y"],
-        "copy the password (the clipboard is cleared after the set time)",
+        "copy the password (cleared from the clipboard later)",
         Some("copy"),
     ),
     b(Reveal, &["v"], "show / hide the password", Some("show")),

@@ -209,6 +209,21 @@ impl Keymap {
                     KeyList::One(k) => vec![k.0],
                     KeyList::Many(v) => v.iter().map(|k| k.0).collect(),
                 };
+                for k in &parsed {
+                    let name = format!("keys.{}.{}", mode.name(), action.name());
+                    // Ctrl-c always quits before any keymap is read: bound, it would never act.
+                    if k.ctrl && matches!(k.code, KeyCode::Char('c' | 'C')) {
+                        return Err(format!("{name}: Ctrl-c always quits; choose another key"));
+                    }
+                    // In a text mode a plain character is text, so it could never act.
+                    if mode.is_text() && !k.ctrl && matches!(k.code, KeyCode::Char(_)) {
+                        return Err(format!(
+                            "{name}: `{}` is text in the {} mode; choose a key with Ctrl- or a named key (Enter, Esc, F2, …)",
+                            k.label(),
+                            mode.name()
+                        ));
+                    }
+                }
                 bindings.retain(|(k, a)| a != action && !parsed.contains(k));
                 bindings.extend(parsed.into_iter().map(|k| (k, *action)));
             }
@@ -452,5 +467,36 @@ mod tests {
                 .unwrap_err()
                 .contains("keys.password.back")
         );
+        // A key that could never act is refused, not silently dead.
+        assert!(
+            over("[keys.filter]\nback = \"x\"")
+                .unwrap_err()
+                .contains("is text")
+        );
+        assert!(
+            over("[keys.edit]\nline-start = \"a\"")
+                .unwrap_err()
+                .contains("is text")
+        );
+        assert!(
+            over("[keys.password]\nback = \"Ctrl-c\"")
+                .unwrap_err()
+                .contains("always quits")
+        );
+    }
+
+    /// The help box is 76 columns inside; keys take 19: every description fits in one row.
+    #[test]
+    fn every_description_fits_the_help_box() {
+        for mode in KeyMode::ALL {
+            for b in defaults::of(*mode) {
+                assert!(
+                    b.does.chars().count() <= 56,
+                    "{mode:?} {:?}: {}",
+                    b.action,
+                    b.does
+                );
+            }
+        }
     }
 }

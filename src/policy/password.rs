@@ -72,7 +72,8 @@ pub fn check(password: &str, names: &[&str]) -> Vec<Problem> {
     if n < 3 {
         problems.push(Problem::TooSimple(n));
     }
-    let lower = password.to_lowercase();
+    // A copy of the password: wiped when the check ends.
+    let lower = zeroize::Zeroizing::new(password.to_lowercase());
     for name in names {
         let name = name.trim().to_lowercase();
         if name.chars().count() >= 4 && lower.contains(&name) {

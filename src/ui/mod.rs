@@ -53,19 +53,31 @@ pub(crate) fn field_spans(
     width: usize,
     theme: &Theme,
 ) -> Vec<Span<'static>> {
-    let shown = |s: &str| -> String {
-        if masked {
-            "•".repeat(s.chars().count())
-        } else {
-            sanitize(s)
+    // A masked field is drawn from its length and cursor only: its text is never copied
+    // into a frame's strings.
+    if masked {
+        let (_, len, at) = input.window_bounds(width.saturating_sub(1));
+        if !active {
+            return vec![Span::raw("•".repeat(input.len().min(width)))];
         }
-    };
+        let mut spans = vec![Span::raw("•".repeat(at))];
+        if at < len {
+            spans.push(Span::styled(
+                "•",
+                theme.text.add_modifier(Modifier::REVERSED),
+            ));
+            spans.push(Span::raw("•".repeat(len - at - 1)));
+        } else {
+            spans.push(Span::styled("▏", theme.key));
+        }
+        return spans;
+    }
     if !active {
-        return vec![Span::raw(clean(&shown(input.text()), width))];
+        return vec![Span::raw(clean(input.text(), width))];
     }
     if input.selected() {
         return vec![
-            Span::styled(clean(&shown(input.text()), width), theme.selected),
+            Span::styled(clean(input.text(), width), theme.selected),
             Span::styled("▏", theme.key),
         ];
     }
@@ -73,15 +85,15 @@ pub(crate) fn field_spans(
     let before: String = part.chars().take(at).collect();
     let under: Option<char> = part.chars().nth(at);
     let after: String = part.chars().skip(at + 1).collect();
-    let mut spans = vec![Span::raw(shown(&before))];
+    let mut spans = vec![Span::raw(sanitize(&before))];
     match under {
         Some(c) => spans.push(Span::styled(
-            shown(&c.to_string()),
+            sanitize(&c.to_string()),
             theme.text.add_modifier(Modifier::REVERSED),
         )),
         None => spans.push(Span::styled("▏", theme.key)),
     }
-    spans.push(Span::raw(shown(&after)));
+    spans.push(Span::raw(sanitize(&after)));
     spans
 }
 

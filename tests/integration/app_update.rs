@@ -1153,7 +1153,7 @@ fn a_failed_search_or_details_load_says_what_failed_and_what_to_do() {
                 error.fix.contains("unavailable for the moment"),
                 "{error:?}"
             );
-            assert!(error.fix.contains("Ctrl-r"), "{error:?}");
+            assert!(error.fix.contains("^r/F5 re-reads"), "{error:?}");
         }
         other => panic!("{other:?}"),
     }
@@ -1201,4 +1201,32 @@ fn a_failed_search_or_details_load_says_what_failed_and_what_to_do() {
             .text
             .contains("check the connection")
     );
+}
+
+#[test]
+fn moving_in_the_list_after_slash_keeps_the_query_for_typing_on() {
+    let mut a = app();
+    let t0 = Instant::now();
+    a.update(session(), t0);
+    let t0 = answer_search(
+        &mut a,
+        "ade",
+        vec![user("1", "Adele Vance"), user("2", "Adelaide Brooks")],
+        None,
+        t0,
+    );
+    a.update(code(KeyCode::Esc), t0);
+    a.update(key('/'), t0);
+    assert!(a.search.input.selected());
+    a.update(code(KeyCode::Down), t0);
+    a.update(key('l'), t0);
+    assert_eq!(
+        a.search.query(),
+        "adel",
+        "the move dropped the selection: typing adds"
+    );
+    a.update(code(KeyCode::Esc), t0);
+    a.update(key('/'), t0);
+    a.update(code(KeyCode::Delete), t0);
+    assert_eq!(a.search.query(), "", "Delete on the selection deletes it");
 }
