@@ -316,3 +316,47 @@ fn a_guest_is_found_by_their_real_email_and_slash_replaces_the_query() {
     t.keys(&["q"]);
     assert_eq!(t.after_exit().0, 0);
 }
+
+/// `:user` names a user by the forms a ticket uses (the demo tenant's: an alias, a
+/// guest's home email and `#EXT#` UPN, a display name), and an ambiguous name puts the
+/// candidates in the list. (`&`, `$` and `'` go through the same resolver in resolve.rs,
+/// with users the demo tenant does not have.)
+#[test]
+fn colon_user_resolves_every_form_in_the_console() {
+    let t = Tmux::start("colon-user", 120, 40, &console_script(""));
+    t.wait_for("● connected");
+    t.keys(&["Escape"]);
+    for (key, shows) in [
+        ("adele@contoso.com", "adele.vance@contoso.com"),
+        (
+            "tom.baker@outlook.com",
+            "tom.baker_outlook.com#EXT#@contoso.onmicrosoft.com",
+        ),
+        ("Megan Bowen", "megan.bowen@contoso.com"),
+        (
+            "tom.baker_outlook.com#EXT#@contoso.onmicrosoft.com",
+            "homed in outlook.com",
+        ),
+    ] {
+        // Each user differs from the one before, so the wait sees the new answer.
+        t.keys(&[":"]);
+        t.type_text(&format!("user {key}"));
+        t.keys(&["Enter"]);
+        let s = t.wait(shows, |s| {
+            s.contains(shows) && (s.contains("You can reset") || s.contains("You cannot reset"))
+        });
+        assert!(!s.contains("no user matches"), "{key}: {s}");
+    }
+    t.keys(&[":"]);
+    t.type_text("user Hans Becker");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("2 users match");
+    assert!(
+        s.contains("hans.becker2@contoso.com"),
+        "the candidates are listed: {s}"
+    );
+    t.keys(&["q"]);
+    let (code, modes) = t.after_exit();
+    assert_eq!(code, 0);
+    t.assert_restored(&modes);
+}
