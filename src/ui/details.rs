@@ -90,7 +90,16 @@ fn hanging(first: Span<'static>, text: &str, width: usize) -> Vec<Line<'static>>
     let indent = crate::sanitize::width(&first.content);
     let room = width.saturating_sub(indent).max(10);
     let mut rows: Vec<String> = vec![String::new()];
-    for word in text.split(' ') {
+    // A word longer than a row (a DN, a long address) is cut into row-sized pieces.
+    let words = text.split(' ').flat_map(|w| {
+        let chars: Vec<char> = w.chars().collect();
+        chars
+            .chunks(room)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+    });
+    for word in words {
+        let word = word.as_str();
         let last = rows.last_mut().map(|r| r.as_str()).unwrap_or("");
         let w = crate::sanitize::width(last);
         if w > 0 && w + 1 + crate::sanitize::width(word) > room {
@@ -115,11 +124,10 @@ fn hanging(first: Span<'static>, text: &str, width: usize) -> Vec<Line<'static>>
         .collect()
 }
 
-fn field(label: &str, value: String, theme: &Theme) -> Line<'static> {
-    Line::from(vec![
-        styled(format!("{label:<10}"), theme.dim),
-        Span::raw(value),
-    ])
+/// A labelled value, wrapped under the value (so that every row is one line and the
+/// scroll can count them).
+fn field(label: &str, value: String, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    hanging(styled(format!("{label:<10}"), theme.dim), &value, width)
 }
 
 fn lines(a: &Assessment, read_only: bool, theme: &Theme, width: usize) -> Vec<Line<'static>> {
@@ -183,12 +191,13 @@ fn lines(a: &Assessment, read_only: bool, theme: &Theme, width: usize) -> Vec<Li
     out.push(Line::from(""));
     let acct = crate::service::account(u);
     let soa = source_of_authority(&acct);
-    out.push(Line::from(vec![
-        styled(format!("{:<10}", "Source"), theme.dim),
-        styled(format!("[{}] ", badge(soa)), theme.badge),
-        Span::raw(clean(&describe(&acct), long)),
-    ]));
-    out.push(field(
+    out.extend(field(
+        "Source",
+        format!("[{}] {}", badge(soa), clean(&describe(&acct), long)),
+        theme,
+        width,
+    ));
+    out.extend(field(
         "Account",
         match u.account_enabled {
             Some(true) => "enabled".into(),
@@ -196,6 +205,7 @@ fn lines(a: &Assessment, read_only: bool, theme: &Theme, width: usize) -> Vec<Li
             None => "unknown".into(),
         },
         theme,
+        width,
     ));
     let title = [u.job_title.as_deref(), u.department.as_deref()]
         .into_iter()
@@ -204,10 +214,10 @@ fn lines(a: &Assessment, read_only: bool, theme: &Theme, width: usize) -> Vec<Li
         .collect::<Vec<_>>()
         .join(" · ");
     if !title.is_empty() {
-        out.push(field("Title", clean(&title, width), theme));
+        out.extend(field("Title", clean(&title, width), theme, width));
     }
     if a.target.roles.is_empty() {
-        out.push(field("Roles", "none".into(), theme));
+        out.extend(field("Roles", "none".into(), theme, width));
     }
     for (i, r) in a.target.roles.iter().enumerate() {
         let mut text = r.name.clone();
@@ -220,10 +230,11 @@ fn lines(a: &Assessment, read_only: bool, theme: &Theme, width: usize) -> Vec<Li
         if let Some(g) = &r.via_group {
             text.push_str(&format!(" via {g}"));
         }
-        out.push(field(
+        out.extend(field(
             if i == 0 { "Roles" } else { "" },
             clean(&text, long),
             theme,
+            width,
         ));
     }
     let protected: Vec<String> = a
@@ -241,7 +252,12 @@ fn lines(a: &Assessment, read_only: bool, theme: &Theme, width: usize) -> Vec<Li
         )
         .collect();
     if !protected.is_empty() {
-        out.push(field("Groups", clean(&protected.join(", "), long), theme));
+        out.extend(field(
+            "Groups",
+            clean(&protected.join(", "), long),
+            theme,
+            width,
+        ));
     }
     if !a.target.administrative_units.is_empty() {
         let units: Vec<String> = a
@@ -256,7 +272,7 @@ fn lines(a: &Assessment, read_only: bool, theme: &Theme, width: usize) -> Vec<Li
                 }
             })
             .collect();
-        out.push(field("Units", clean(&units.join(", "), long), theme));
+        out.extend(field("Units", clean(&units.join(", "), long), theme, width));
     }
     // A pending invitation has no password yet, and a guest's lives at their home
     // organization: no dates that would mean nothing.
@@ -271,16 +287,16 @@ fn lines(a: &Assessment, read_only: bool, theme: &Theme, width: usize) -> Vec<Li
                 .unwrap_or_default()
         ),
     };
-    out.push(field("Password", password, theme));
+    out.extend(field("Password", password, theme, width));
     if let Some(p) = &u.password_policies {
-        out.push(field("Policies", clean(p, width), theme));
+        out.extend(field("Policies", clean(p, width), theme, width));
     }
     let signin = match (&u.sign_in_activity, &a.target.sign_in_unavailable) {
         (Some(s), _) => when(s.last_sign_in_date_time),
         (None, Some(why)) => clean(why, width),
         (None, None) => "never".into(),
     };
-    out.push(field("Sign-in", signin, theme));
+    out.extend(field("Sign-in", signin, theme, width));
     for unknown in &a.target.unknown {
         out.push(Line::from(styled(
             format!("  ? {} not readable", unknown.fact),
