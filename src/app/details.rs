@@ -34,10 +34,12 @@ impl Default for DetailsPane {
 const MAX_SCROLL: usize = 200;
 
 impl DetailsPane {
-    /// j/k, PgUp/PgDn, g/G scroll the pane.
-    pub fn handle(&mut self, a: Action) {
+    /// j/k, PgUp/PgDn, g/G scroll the pane, never past its last line (`limit`, from the
+    /// screen as drawn).
+    pub fn handle(&mut self, a: Action, limit: u16) {
         if a.is_movement() {
-            let at = super::moved(a, self.scroll.into(), super::PAGE, MAX_SCROLL);
+            let last = MAX_SCROLL.min(limit.into());
+            let at = super::moved(a, self.scroll.into(), super::PAGE, last);
             self.scroll = at as u16;
         }
     }

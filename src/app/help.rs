@@ -12,14 +12,15 @@ pub struct Help {
 }
 
 impl Help {
-    pub fn key(&mut self, k: &KeyEvent, keymap: &Keymap) -> Reply {
+    /// A key in help; the scroll stops at `limit` (from the screen as drawn).
+    pub fn key(&mut self, k: &KeyEvent, keymap: &Keymap, limit: u16) -> Reply {
         match keymap.lookup(KeyMode::Help, k) {
             Some(Action::Back) => {
                 self.scroll = 0;
                 Reply::Leave
             }
             Some(a) if a.is_movement() => {
-                let last = lines(keymap).saturating_sub(1);
+                let last = lines(keymap).saturating_sub(1).min(limit.into());
                 self.scroll = super::moved(a, self.scroll.into(), super::PAGE, last) as u16;
                 Reply::Done
             }

@@ -34,7 +34,7 @@ impl App {
                 Mode::Typing => self.search.typing_key(&k, &self.keymap, now),
                 Mode::Filtering => self.audit.filter_key(&k, &self.keymap),
                 Mode::Command => self.command.key(&k, &self.keymap),
-                Mode::Help => self.help.key(&k, &self.keymap),
+                Mode::Help => self.help.key(&k, &self.keymap, self.limits.help),
                 Mode::Normal | Mode::ConfirmQuit => {
                     return match self.keymap.lookup(KeyMode::Normal, &k) {
                         Some(a) => self.on_action(a, now),
@@ -99,7 +99,7 @@ impl App {
             _ if a.is_movement() => {
                 match self.focus {
                     Focus::Search => self.search.handle(a),
-                    Focus::Details => self.details.handle(a),
+                    Focus::Details => self.details.handle(a, self.limits.details),
                     Focus::Audit => self.audit.handle(a),
                 }
                 vec![]

@@ -33,7 +33,7 @@ pub use details::{Details, DetailsPane};
 pub use dialog::{Dialog, Field};
 pub use flash::{Flash, Level};
 pub use help::Help;
-pub use msg::{Effect, JournalNote, LoadError, Msg, Reply, SessionInfo};
+pub use msg::{Effect, JournalNote, LoadError, Msg, Reply, ScrollLimits, SessionInfo};
 pub use reset::{Otp, Refusal, ResetFlow};
 pub use search::Search;
 
@@ -143,6 +143,8 @@ pub struct App {
     /// The time of the last update: what render reads for countdowns, so that render is
     /// a pure function of the state.
     pub clock: Instant,
+    /// How far the scrolled panes can go on the screen as last drawn.
+    pub limits: ScrollLimits,
 }
 
 const SPINNER_STEP: Duration = Duration::from_millis(100);
@@ -192,6 +194,7 @@ impl App {
             dirty: true,
             spun: None,
             clock: Instant::now(),
+            limits: ScrollLimits::default(),
         }
     }
 

@@ -50,6 +50,26 @@ pub enum Msg {
     /// A signal asks the console to end (SIGINT, SIGTERM, SIGHUP): the number, so the
     /// process exits 128 + it after restoring the terminal.
     Terminate(i32),
+    /// How far the scrolled panes can scroll on the screen as drawn (sent after a draw
+    /// that changed them).
+    ScrollLimits(ScrollLimits),
+}
+
+/// The furthest each scrolled pane can go, in lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScrollLimits {
+    pub details: u16,
+    pub help: u16,
+}
+
+impl Default for ScrollLimits {
+    /// Before the first draw nothing is known: no limit but each pane's own.
+    fn default() -> Self {
+        ScrollLimits {
+            details: u16::MAX,
+            help: u16::MAX,
+        }
+    }
 }
 
 /// What the journal needs about a reset besides its outcome.

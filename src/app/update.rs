@@ -39,6 +39,12 @@ impl App {
                 self.on_reply(reply, now)
             }
             Msg::Resize => vec![],
+            Msg::ScrollLimits(l) => {
+                self.limits = l;
+                self.details.scroll = self.details.scroll.min(l.details);
+                self.help.scroll = self.help.scroll.min(l.help);
+                vec![]
+            }
             Msg::Tick => self.on_tick(now),
             Msg::Terminate(signal) => self.quit_now(128 + signal.clamp(0, 127) as u8),
             Msg::SessionLoaded(Ok(info)) => {

@@ -103,6 +103,14 @@ pub async fn run(mut app: App, theme: Theme, io: Io) -> std::io::Result<u8> {
             }
             app.dirty = false;
             last_draw = Some(now);
+            // What the screen as drawn lets the panes scroll: the app stops there.
+            if let Ok(size) = guard.terminal.size() {
+                let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+                let limits = crate::ui::scroll_limits(&app, area);
+                if limits != app.limits {
+                    app.update(Msg::ScrollLimits(limits), now);
+                }
+            }
             // Debug builds only: lets the end-to-end test prove that a panic restores the
             // terminal and exits non-zero.
             // `after-copy`: once a password has been copied, to prove the panic path

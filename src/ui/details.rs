@@ -27,9 +27,24 @@ fn when(t: Option<time::OffsetDateTime>) -> String {
     }
 }
 
-pub fn render(d: &DetailsPane, look: Look, theme: &Theme, area: Rect, buf: &mut Buffer) {
+/// The furthest the pane can scroll in `area`: its rows less the rows shown.
+pub fn max_scroll(d: &DetailsPane, read_only: bool, area: Rect) -> u16 {
+    let lines = content(d, read_only, &Theme::monochrome(), area);
+    let rows = rows(&lines, area);
+    rows.saturating_sub(area.height.saturating_sub(2) as usize) as u16
+}
+
+fn rows(lines: &[Line], area: Rect) -> usize {
     let inner_width = area.width.saturating_sub(2) as usize;
-    let lines: Vec<Line> = match &d.shown {
+    lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(inner_width.max(1)))
+        .sum()
+}
+
+fn content(d: &DetailsPane, read_only: bool, theme: &Theme, area: Rect) -> Vec<Line<'static>> {
+    let inner_width = area.width.saturating_sub(2) as usize;
+    match &d.shown {
         Details::Empty => vec![Line::from(Span::styled(
             "Select a user and press Enter to see who they are and whether you may reset them.",
             theme.dim,
@@ -49,13 +64,14 @@ pub fn render(d: &DetailsPane, look: Look, theme: &Theme, area: Rect, buf: &mut 
                 Span::raw(clean(&error.fix, 400)),
             ]),
         ],
-        Details::Loaded(a) => lines(a, look.read_only, theme, inner_width),
-    };
+        Details::Loaded(a) => lines(a, read_only, theme, inner_width),
+    }
+}
+
+pub fn render(d: &DetailsPane, look: Look, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let lines = content(d, look.read_only, theme, area);
     // The scroll stops at the last line; markers say there is more above or below.
-    let rows: usize = lines
-        .iter()
-        .map(|l| l.width().max(1).div_ceil(inner_width.max(1)))
-        .sum();
+    let rows = rows(&lines, area);
     let visible = area.height.saturating_sub(2) as usize;
     let scroll = (d.scroll as usize).min(rows.saturating_sub(visible));
     let title = if scroll > 0 {

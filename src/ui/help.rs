@@ -58,3 +58,9 @@ pub fn render(help: &Help, keymap: &Keymap, theme: &Theme, area: Rect, buf: &mut
         .scroll((scroll as u16, 0))
         .render(rect, buf);
 }
+
+/// The furthest the help can scroll on a screen of `area`.
+pub fn max_scroll(keymap: &Keymap, area: Rect) -> u16 {
+    let visible = area.height.saturating_sub(2) as usize;
+    crate::app::help::lines(keymap).saturating_sub(visible) as u16
+}

@@ -110,6 +110,64 @@ pub(crate) fn pane<'a>(title: Line<'a>, focused: bool, theme: &Theme) -> Block<'
         .title(title)
 }
 
+/// Where each part of the screen goes.
+struct Areas {
+    header: Rect,
+    search: Rect,
+    details: Rect,
+    audit: Option<Rect>,
+    bar: Rect,
+    flash: Rect,
+}
+
+fn layout(app: &App, area: Rect) -> Areas {
+    let audit_height = match area.height {
+        h if h >= 36 => 8,
+        h if h >= 22 => 5,
+        _ => 0,
+    };
+    let rows = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(6),
+        Constraint::Length(audit_height),
+        Constraint::Length(1),
+        Constraint::Length(flash_rows(app, area.width)),
+    ])
+    .split(area);
+    let wide = area.width >= 100;
+    let body = Layout::default()
+        .direction(if wide {
+            Direction::Horizontal
+        } else {
+            Direction::Vertical
+        })
+        .constraints(if wide {
+            [Constraint::Percentage(42), Constraint::Percentage(58)]
+        } else {
+            [Constraint::Percentage(45), Constraint::Percentage(55)]
+        })
+        .split(rows[1]);
+    Areas {
+        header: rows[0],
+        search: body[0],
+        details: body[1],
+        audit: (audit_height > 0).then_some(rows[2]),
+        bar: rows[3],
+        flash: rows[4],
+    }
+}
+
+/// How far the scrolled panes can scroll on a screen of `area`: measured from what a
+/// draw would show, so that the app stops its scroll at the last line (the runtime sends
+/// it after a draw as `Msg::ScrollLimits`).
+pub fn scroll_limits(app: &App, area: Rect) -> crate::app::ScrollLimits {
+    let a = layout(app, area);
+    crate::app::ScrollLimits {
+        details: details::max_scroll(&app.details, app.options.read_only, a.details),
+        help: help::max_scroll(&app.keymap, area),
+    }
+}
+
 pub fn render(app: &App, theme: &Theme, f: &mut Frame) {
     let area = f.area();
     draw(app, theme, area, f.buffer_mut());
@@ -128,33 +186,8 @@ pub fn draw(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             .render(area, buf);
         return;
     }
-    let audit_height = match area.height {
-        h if h >= 36 => 8,
-        h if h >= 22 => 5,
-        _ => 0,
-    };
-    let rows = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(6),
-        Constraint::Length(audit_height),
-        Constraint::Length(1),
-        Constraint::Length(flash_rows(app, area.width)),
-    ])
-    .split(area);
-    header(app, theme, rows[0], buf);
-    let wide = area.width >= 100;
-    let body = Layout::default()
-        .direction(if wide {
-            Direction::Horizontal
-        } else {
-            Direction::Vertical
-        })
-        .constraints(if wide {
-            [Constraint::Percentage(42), Constraint::Percentage(58)]
-        } else {
-            [Constraint::Percentage(45), Constraint::Percentage(55)]
-        })
-        .split(rows[1]);
+    let a = layout(app, area);
+    header(app, theme, a.header, buf);
     let look = |pane: Focus, typing: Mode| Look {
         focused: app.focus == pane,
         typing: app.mode == typing && !app.reset.is_open(),
@@ -164,27 +197,27 @@ pub fn draw(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         &app.search,
         look(Focus::Search, Mode::Typing),
         theme,
-        body[0],
+        a.search,
         buf,
     );
     details::render(
         &app.details,
         look(Focus::Details, Mode::Normal),
         theme,
-        body[1],
+        a.details,
         buf,
     );
-    if audit_height > 0 {
+    if let Some(area) = a.audit {
         audit::render(
             &app.audit,
             look(Focus::Audit, Mode::Filtering),
             theme,
-            rows[2],
+            area,
             buf,
         );
     }
-    command_bar(app, theme, rows[3], buf);
-    flash_line(app, theme, rows[4], buf);
+    command_bar(app, theme, a.bar, buf);
+    flash_line(app, theme, a.flash, buf);
     if app.mode == Mode::Help {
         help::render(&app.help, &app.keymap, theme, area, buf);
     }

@@ -442,3 +442,33 @@ async fn no_password_dates_for_a_pending_invite_or_a_guest() {
     assert!(text.contains("invitation is not redeemed"), "{text}");
     assert!(!text.contains("Password  changed"), "{text}");
 }
+
+/// With the limits the runtime sends after a draw, the app's scroll stops at the last
+/// line: after scrolling past the end, `k` moves at once (no dead zone).
+#[tokio::test]
+async fn the_scroll_stops_at_the_last_line_so_k_moves_at_once() {
+    let fx = fixture().await;
+    let mut a = fx.with_details("megan", "megan.bowen@contoso.com").await;
+    let area = ratatui::layout::Rect::new(0, 0, 80, 24);
+    let limits = resetdesk::ui::scroll_limits(&a, area);
+    assert!(limits.details > 0 && limits.details < 40, "{limits:?}");
+    a.update(Msg::ScrollLimits(limits), t0());
+    for _ in 0..100 {
+        a.update(console::key('j'), t0());
+    }
+    assert_eq!(a.details.scroll, limits.details);
+    a.update(console::key('k'), t0());
+    let text = format!("{}", draw(&a, &Theme::ansi(), 80, 24).backend());
+    assert!(
+        text.contains(&format!("Details ↑{} ", limits.details - 1)),
+        "{text}"
+    );
+    // Help too.
+    a.update(console::key('?'), t0());
+    let limits = resetdesk::ui::scroll_limits(&a, area);
+    a.update(Msg::ScrollLimits(limits), t0());
+    a.update(console::key('G'), t0());
+    assert_eq!(a.help.scroll, limits.help);
+    a.update(console::key('k'), t0());
+    assert_eq!(a.help.scroll, limits.help - 1);
+}
