@@ -12,11 +12,11 @@ use resetdesk::keymap::Keymap;
 use resetdesk::policy::eligibility::{
     Method, Operator, Reason, ReasonCode, Severity, TenantFacts, Verdict,
 };
-use resetdesk::secret::{ExposeSecret, secret};
+use resetdesk::secret::ExposeSecret;
 use resetdesk::service::facts::{Assessment, OperatorFacts, TargetFacts};
 use resetdesk::service::reset::{ResetOutcome, ResetStatus};
 
-use crate::support::console::{answer_search, app, code, focus, key, open, type_str};
+use crate::support::console::{answer_search, app, code, focus, key, open, outcome, type_str};
 
 fn user(id: &str, name: &str) -> User {
     User {
@@ -431,17 +431,12 @@ fn submitting_sends_one_reset_with_the_chosen_options() {
     // Keys do nothing while it is in flight: no second reset.
     assert!(a.update(code(KeyCode::Enter), t0).is_empty());
     let outcome = ResetOutcome {
-        status: ResetStatus::Succeeded,
-        method: resetdesk::policy::eligibility::Method::PasswordProfile,
-        password: Some(secret("Xy7#pQ2!mLw9zK4a".into())),
-        generated: true,
-        force_change: true,
-        force_change_with_mfa: false,
-        error: None,
-        detail: None,
         revoked: Some(Ok(())),
-        request_ids: vec![],
-        started_at: time::OffsetDateTime::now_utc(),
+        ..outcome(
+            ResetStatus::Succeeded,
+            "Xy7#pQ2!mLw9zK4a",
+            time::OffsetDateTime::now_utc(),
+        )
     };
     let fx = a.update(
         Msg::ResetDone {
@@ -562,19 +557,7 @@ fn the_audit_log_confirms_a_reset_made_in_the_console() {
         other => panic!("{other:?}"),
     };
     let started = time::OffsetDateTime::now_utc();
-    let outcome = ResetOutcome {
-        status: ResetStatus::Succeeded,
-        method: resetdesk::policy::eligibility::Method::PasswordProfile,
-        password: Some(secret("Xy7#pQ2!mLw9zK4a".into())),
-        generated: true,
-        force_change: true,
-        force_change_with_mfa: false,
-        error: None,
-        detail: None,
-        revoked: None,
-        request_ids: vec![],
-        started_at: started,
-    };
+    let outcome = outcome(ResetStatus::Succeeded, "Xy7#pQ2!mLw9zK4a", started);
     a.update(
         Msg::ResetDone {
             req,
@@ -798,19 +781,11 @@ fn otp_on_screen(t0: Instant) -> App {
     a.update(
         Msg::ResetDone {
             req,
-            outcome: Box::new(ResetOutcome {
-                status: ResetStatus::Succeeded,
-                method: Method::PasswordProfile,
-                password: Some(secret("Xy7#pQ2!mLw9zK4a".into())),
-                generated: true,
-                force_change: true,
-                force_change_with_mfa: false,
-                error: None,
-                detail: None,
-                revoked: None,
-                request_ids: vec![],
-                started_at: time::OffsetDateTime::now_utc(),
-            }),
+            outcome: Box::new(outcome(
+                ResetStatus::Succeeded,
+                "Xy7#pQ2!mLw9zK4a",
+                time::OffsetDateTime::now_utc(),
+            )),
         },
         t0,
     );
@@ -895,17 +870,9 @@ fn an_accepted_reset_is_settled_by_the_audit_log() {
             Msg::ResetDone {
                 req,
                 outcome: Box::new(ResetOutcome {
-                    status: ResetStatus::Accepted,
                     method: Method::ResetPassword,
-                    password: Some(secret("Xy7#pQ2!mLw9zK4a".into())),
-                    generated: true,
-                    force_change: true,
-                    force_change_with_mfa: false,
-                    error: None,
                     detail: Some("accepted".into()),
-                    revoked: None,
-                    request_ids: vec![],
-                    started_at: started,
+                    ..outcome(ResetStatus::Accepted, "Xy7#pQ2!mLw9zK4a", started)
                 }),
             },
             t0,

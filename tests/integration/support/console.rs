@@ -140,8 +140,25 @@ pub fn reset_with(a: &mut App, password: &str, started_at: time::OffsetDateTime,
             _ => None,
         })
         .unwrap_or_else(|| panic!("the reset is sent: {fx:?}"));
-    let outcome = ResetOutcome {
-        status: ResetStatus::Succeeded,
+    let outcome = outcome(ResetStatus::Succeeded, password, started_at);
+    a.update(
+        Msg::ResetDone {
+            req,
+            outcome: Box::new(outcome),
+        },
+        now,
+    );
+}
+
+/// A reset's outcome on the passwordProfile path with a generated password and a change
+/// at next sign-in required: the answer the executor sends, for `status`.
+pub fn outcome(
+    status: ResetStatus,
+    password: &str,
+    started_at: time::OffsetDateTime,
+) -> ResetOutcome {
+    ResetOutcome {
+        status,
         method: resetdesk::policy::eligibility::Method::PasswordProfile,
         password: Some(secret(password.into())),
         generated: true,
@@ -152,12 +169,5 @@ pub fn reset_with(a: &mut App, password: &str, started_at: time::OffsetDateTime,
         revoked: None,
         request_ids: vec![],
         started_at,
-    };
-    a.update(
-        Msg::ResetDone {
-            req,
-            outcome: Box::new(outcome),
-        },
-        now,
-    );
+    }
 }
