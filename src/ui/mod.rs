@@ -188,21 +188,22 @@ pub fn draw(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     let a = layout(app, area);
     header(app, theme, a.header, buf);
-    let look = |pane: Focus, typing: Mode| Look {
+    // `typing`: the mode in which the pane's own text field takes the keys, if it has one.
+    let look = |pane: Focus, typing: Option<Mode>| Look {
         focused: app.focus == pane,
-        typing: app.mode == typing && !app.reset.is_open(),
+        typing: typing.is_some_and(|m| app.mode == m) && !app.reset.is_open(),
         read_only: app.options.read_only,
     };
     search::render(
         &app.search,
-        look(Focus::Search, Mode::Typing),
+        look(Focus::Search, Some(Mode::Typing)),
         theme,
         a.search,
         buf,
     );
     details::render(
         &app.details,
-        look(Focus::Details, Mode::Normal),
+        look(Focus::Details, None),
         theme,
         a.details,
         buf,
@@ -210,7 +211,7 @@ pub fn draw(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if let Some(area) = a.audit {
         audit::render(
             &app.audit,
-            look(Focus::Audit, Mode::Filtering),
+            look(Focus::Audit, Some(Mode::Filtering)),
             theme,
             area,
             buf,
