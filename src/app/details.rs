@@ -63,8 +63,16 @@ impl DetailsPane {
 
 impl App {
     pub(super) fn load_details(&mut self, key: String) -> Vec<Effect> {
-        // A newer request: whatever `r` was waiting for is no longer what is shown.
+        // A newer request: whatever `r` was waiting for is no longer what is shown, and a
+        // warning about the last one (say, "2 users match") no longer applies.
         self.reset_after_load = None;
+        if self
+            .flash
+            .as_ref()
+            .is_some_and(|f| f.level == super::Level::Warn)
+        {
+            self.flash = None;
+        }
         let req = self.req();
         self.details = DetailsPane {
             shown: Details::Loading {

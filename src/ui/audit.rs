@@ -55,7 +55,9 @@ pub fn render(audit: &AuditPane, look: Look, theme: &Theme, area: Rect, buf: &mu
             text.push(Line::from(styled(clean(t, 300), *s)));
         }
         text.push(Line::from(styled(
-            if audit.rows.is_empty() {
+            if audit.status == AuditStatus::Starting {
+                "Reading recent password activity from the audit log…".into()
+            } else if audit.rows.is_empty() {
                 "No password activity yet. Resets and changes in the tenant stream here (they reach the log minutes late).".into()
             } else {
                 "Nothing matches the filter.".into()

@@ -325,10 +325,11 @@ fn command_bar(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
         Mode::ConfirmQuit => {
             Paragraph::new(Line::from(Span::styled(
+                // The keys first: on a narrow terminal the line is cut at its end.
                 format!(
-                    "{} Press {} again to quit, any other key to stay.",
+                    "{} again quits, any other key stays. {}",
+                    km.label(KeyMode::Normal, Action::Quit),
                     app.quit_warning().unwrap_or("Quit?"),
-                    km.label(KeyMode::Normal, Action::Quit)
                 ),
                 theme.warn,
             )))

@@ -954,10 +954,12 @@ fn user_naming_several_puts_the_candidates_in_the_list() {
         matches!(&a.details.shown, Details::Failed { error, .. } if error.cause.contains("2 users match"))
     );
     assert!(!a.reset.is_open(), "nothing is done with an ambiguous name");
-    // Enter opens the highlighted candidate.
+    assert!(a.flash.as_ref().unwrap().text.contains("2 users match"));
+    // Enter opens the highlighted candidate, and the warning no longer applies.
     assert!(
         matches!(&a.update(code(KeyCode::Enter), t0)[..], [Effect::LoadDetails { key, .. }] if key == "1")
     );
+    assert!(a.flash.is_none(), "{:?}", a.flash);
 }
 
 #[test]

@@ -472,3 +472,23 @@ async fn the_scroll_stops_at_the_last_line_so_k_moves_at_once() {
     a.update(console::key('k'), t0());
     assert_eq!(a.help.scroll, limits.help - 1);
 }
+
+/// At 80 columns the quit question shows its keys first, so a cut line still says how to
+/// answer.
+#[tokio::test]
+async fn the_quit_question_names_its_keys_at_80_columns() {
+    let fx = fixture().await;
+    let mut a = fx.with_details("adele", "adele.vance@contoso.com").await;
+    console::reset_with(
+        &mut a,
+        "Kq7#mT4!vRx9PwZ3",
+        time::OffsetDateTime::now_utc(),
+        t0(),
+    );
+    a.update(console::key('q'), t0());
+    let text = format!("{}", draw(&a, &Theme::ansi(), 80, 24).backend());
+    assert!(
+        text.contains("q again quits, any other key stays."),
+        "{text}"
+    );
+}
