@@ -84,6 +84,7 @@ fn simulator_search(c: &mut Criterion) {
             persona: "helpdesk".into(),
             faults: resetdesk::sim::Faults::default(),
             latency: std::time::Duration::ZERO,
+            cloud: resetdesk::cloud::Cloud::Global,
         })
         .await
         .unwrap();
@@ -93,6 +94,7 @@ fn simulator_search(c: &mut Criterion) {
                 timeout: std::time::Duration::from_secs(30),
                 max_attempts: 1,
                 max_retry_wait: std::time::Duration::from_secs(1),
+                cloud: resetdesk::cloud::Cloud::Global,
             },
             std::sync::Arc::new(resetdesk::auth::StaticToken::new(sim.token.clone())),
         )

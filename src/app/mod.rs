@@ -83,7 +83,7 @@ pub enum Connection {
 pub struct Options {
     pub read_only: bool,
     pub search_top: u32,
-    pub cloud: String,
+    pub cloud: crate::cloud::Cloud,
     pub demo: bool,
     pub password_length: usize,
     /// Clear the clipboard this long after a copy (zero: never).
@@ -96,7 +96,7 @@ impl Default for Options {
         Options {
             read_only: false,
             search_top: 25,
-            cloud: "global".into(),
+            cloud: crate::cloud::Cloud::Global,
             demo: false,
             password_length: 16,
             clipboard_clear: Duration::from_secs(30),

@@ -69,6 +69,11 @@ impl App {
                     },
                 };
                 start.extend(more);
+                if let Some(missing) = self.options.cloud.missing_features()
+                    && self.flash.is_none()
+                {
+                    self.flash(Level::Warn, missing, now);
+                }
                 start
             }
             Msg::SessionLoaded(Err(e)) => {

@@ -46,6 +46,7 @@ pub fn load_config(g: &GlobalArgs) -> Result<Config, ConfigError> {
 #[allow(clippy::type_complexity)]
 async fn start_demo(
     g: &GlobalArgs,
+    cloud: crate::cloud::Cloud,
 ) -> Result<
     (
         Arc<dyn TokenProvider>,
@@ -63,6 +64,7 @@ async fn start_demo(
         persona: g.persona.clone().unwrap_or_else(|| "helpdesk".into()),
         faults: Faults::default(),
         latency: std::time::Duration::ZERO,
+        cloud,
     })
     .await
     .map_err(|e| Failure::new(Exit::Usage, e.to_string()))?;
@@ -75,6 +77,7 @@ async fn start_demo(
 #[allow(clippy::type_complexity)]
 async fn start_demo(
     _: &GlobalArgs,
+    _: crate::cloud::Cloud,
 ) -> Result<
     (
         Arc<dyn TokenProvider>,
@@ -107,7 +110,7 @@ impl Session {
                     "--demo runs its own simulator; drop --graph-url",
                 ));
             }
-            let (tokens, running) = start_demo(g).await?;
+            let (tokens, running) = start_demo(g, config.cloud).await?;
             config.graph_url = running.0;
             (tokens, Some(running.1))
         } else {

@@ -80,6 +80,14 @@ pub async fn run(global: &GlobalArgs, args: DoctorArgs) -> Result<Exit, Failure>
         ),
         "",
     ));
+    if let Some(missing) = config.cloud.missing_features() {
+        checks.push(check(
+            "cloud",
+            Status::Warn,
+            format!("{} cloud: {missing}", config.cloud.name()),
+            "reset synced users in on-premises Active Directory",
+        ));
+    }
     match session {
         Err(f) => checks.push(check(
             "sign-in",

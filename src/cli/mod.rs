@@ -416,7 +416,7 @@ async fn console(global: &GlobalArgs) -> Result<Exit, Failure> {
         crate::app::Options {
             read_only: cfg.read_only,
             search_top: cfg.search_top,
-            cloud: cfg.cloud.name().to_string(),
+            cloud: cfg.cloud,
             demo: global.demo,
             password_length: cfg.password_length,
             clipboard_clear: cfg.clipboard_clear,

@@ -54,6 +54,15 @@ pub async fn run(global: &GlobalArgs, args: SimArgs) -> Result<Exit, Failure> {
         .add_generated_users(args.users)
         .map_err(|e| usage(e.to_string()))?;
     let users = tenant.users.len();
+    let cloud = match &global.cloud {
+        Some(c) => crate::cloud::Cloud::parse(c).ok_or_else(|| {
+            usage(format!(
+                "--cloud {c}: expected one of {}",
+                crate::cloud::Cloud::NAMES.join(", ")
+            ))
+        })?,
+        None => crate::cloud::Cloud::Global,
+    };
     let running = sim::start(SimOptions {
         operation_delay: Duration::from_millis(args.op_delay_ms),
         port: args.port,
@@ -61,6 +70,7 @@ pub async fn run(global: &GlobalArgs, args: SimArgs) -> Result<Exit, Failure> {
         persona: global.persona.clone().unwrap_or_else(|| "helpdesk".into()),
         faults,
         latency: Duration::from_millis(args.latency_ms),
+        cloud,
         audit: sim::AuditOptions {
             delay: Duration::from_millis(args.audit_delay_ms),
             activity_every: (args.audit_every_secs > 0)
@@ -85,9 +95,10 @@ pub async fn run(global: &GlobalArgs, args: SimArgs) -> Result<Exit, Failure> {
         let _ = out.flush();
     }
     eprintln!(
-        "resetdesk sim: serving {users} users on {} as persona `{}`; token endpoint {}/{{tenant}}/oauth2/v2.0/token. Ctrl-C stops.",
+        "resetdesk sim: serving {users} users on {} as persona `{}` ({} cloud); token endpoint {}/{{tenant}}/oauth2/v2.0/token. Ctrl-C stops.",
         running.base_url,
         running.state.persona,
+        cloud.name(),
         running.base_url.trim_end_matches("/v1.0"),
     );
     Ok(wait_for_shutdown().await)

@@ -55,6 +55,10 @@ pub struct SearchResult {
 /// Every Graph call the console makes. The TUI, the CLI and tests share this one trait.
 #[async_trait]
 pub trait GraphApi: Send + Sync {
+    /// The national cloud this client speaks to: some calls do not exist in every cloud.
+    fn cloud(&self) -> crate::cloud::Cloud {
+        crate::cloud::Cloud::Global
+    }
     /// `GET /me`: the signed-in operator.
     async fn me(&self) -> Result<User, GraphError>;
     /// `GET /users?$search=…`: up to `top` users, following `@odata.nextLink` as needed.

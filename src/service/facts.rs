@@ -318,6 +318,7 @@ pub async fn tenant_facts(api: &dyn GraphApi, target: &User) -> Result<TenantFac
         None => None,
     };
     Ok(TenantFacts {
+        reset_password_api: api.cloud().has_reset_password(),
         domain_federated,
         password_writeback,
     })

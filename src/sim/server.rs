@@ -21,6 +21,7 @@ use super::odata::Ctx;
 use super::routes;
 use super::tenant::Tenant;
 use super::token::{self, Claims};
+use crate::cloud::Cloud;
 use crate::secret::{SecretString, secret};
 
 pub struct SimOptions {
@@ -32,6 +33,8 @@ pub struct SimOptions {
     pub persona: String,
     pub faults: Faults,
     pub latency: Duration,
+    /// The national cloud whose Graph surface is served (`sim --cloud`).
+    pub cloud: Cloud,
 }
 
 pub struct SimState {
@@ -40,6 +43,7 @@ pub struct SimState {
     tokens: Mutex<HashMap<String, Claims>>,
     device_codes: Mutex<HashMap<String, u32>>,
     pub persona: String,
+    pub cloud: Cloud,
     faults: Faults,
     latency: Duration,
     /// Graph requests received, faulted ones included.
@@ -168,6 +172,7 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<RunningSim> {
         tokens: Mutex::new(HashMap::new()),
         device_codes: Mutex::new(HashMap::new()),
         persona: opts.persona.clone(),
+        cloud: opts.cloud,
         faults: opts.faults,
         latency: opts.latency,
         requests: AtomicU64::new(0),

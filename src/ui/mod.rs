@@ -250,7 +250,15 @@ fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
         None => parts.push((0, "signing in…".into())),
     }
-    parts.push((4, app.options.cloud.clone()));
+    let cloud = app.options.cloud;
+    parts.push((
+        4,
+        if cloud.has_reset_password() {
+            cloud.name().to_string()
+        } else {
+            format!("{} (no writeback)", cloud.name())
+        },
+    ));
     if app.options.demo {
         parts.push((2, "DEMO".into()));
     }

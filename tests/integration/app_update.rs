@@ -271,7 +271,7 @@ fn reset_explains_itself_when_not_available() {
         Options {
             read_only: true,
             search_top: 25,
-            cloud: "global".into(),
+            cloud: resetdesk::cloud::Cloud::Global,
             demo: false,
             ..Options::default()
         },
@@ -281,6 +281,24 @@ fn reset_explains_itself_when_not_available() {
     open(&mut ro, assessment(user("1", "Adele Vance"), true), t0);
     ro.update(key('r'), t0);
     assert!(ro.flash.as_ref().unwrap().text.contains("read-only"));
+}
+
+#[test]
+fn a_cloud_without_writeback_is_named_at_sign_in() {
+    let t0 = Instant::now();
+    let mut china = App::new(
+        Options {
+            cloud: resetdesk::cloud::Cloud::China,
+            ..Options::default()
+        },
+        Keymap::default(),
+    );
+    china.update(session(), t0);
+    let flash = china.flash.as_ref().expect("a note about the cloud");
+    assert!(flash.text.contains("no resetPassword"), "{}", flash.text);
+    let mut global = app();
+    global.update(session(), t0);
+    assert!(global.flash.is_none());
 }
 
 #[test]

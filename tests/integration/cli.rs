@@ -513,6 +513,54 @@ fn doctor_reports_what_works_and_what_to_fix() {
 }
 
 #[test]
+fn china_cloud_is_served_by_the_demo_and_named_by_doctor() {
+    let o = run(
+        &[
+            "--demo",
+            "--cloud",
+            "china",
+            "--as",
+            "global-admin",
+            "show",
+            "alan.steiner@contoso.com",
+            "--json",
+        ],
+        &[],
+    );
+    let doc = json(&o);
+    assert_eq!(doc["eligibility"]["allowed"], false, "{doc}");
+    assert_eq!(
+        doc["eligibility"]["reasons"][0]["code"],
+        "cloud-without-writeback"
+    );
+    let o = run(&["--demo", "--cloud", "china", "doctor", "--json"], &[]);
+    let doc = json(&o);
+    let cloud = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "cloud")
+        .expect("a cloud check in china")
+        .clone();
+    assert_eq!(cloud["status"], "warn");
+    assert!(
+        cloud["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no resetPassword")
+    );
+    // The global cloud has nothing to warn about.
+    let o = run(&["--demo", "doctor", "--json"], &[]);
+    assert!(
+        !json(&o)["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["check"] == "cloud")
+    );
+}
+
+#[test]
 fn help_lists_every_demo_persona_and_marks_unbuilt_sign_in_methods() {
     let o = run(&["--help"], &[]);
     let help = String::from_utf8_lossy(&o.stdout).into_owned();

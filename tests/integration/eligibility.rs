@@ -559,3 +559,63 @@ async fn the_client_verdict_agrees_with_the_simulators_own_decision_everywhere()
     }
     assert!(compared > 300, "compared {compared} pairs");
 }
+
+/// The China cloud's v1.0 schema has no resetPassword and no authentication operations:
+/// synced users are refused with the reason (no role helps), cloud-only users still go the
+/// passwordProfile way, and the simulator answers the missing segments as Graph answers
+/// an unknown one.
+#[tokio::test]
+async fn china_cloud_refuses_synced_users_and_has_no_reset_password() {
+    use crate::support::Cloud;
+    let env = start(Setup {
+        persona: "global-admin",
+        cloud: Cloud::China,
+        ..Setup::default()
+    })
+    .await;
+    let v = verdict(&env, "alan.steiner@contoso.com").await;
+    check(&v, false, None, "cloud-without-writeback", "china, synced");
+    assert!(v.least_privileged_role.is_none(), "no role helps");
+    assert!(v.reasons[0].fix.contains("on-premises Active Directory"));
+    check(
+        &verdict(&env, "mia.chen@contoso.com").await,
+        true,
+        PP,
+        "allowed",
+        "china, cloud-only",
+    );
+    let (status, _, body) = send(
+        &env,
+        reqwest::Method::POST,
+        &format!("/users/alan.steiner@contoso.com{RESET}"),
+        json!({"newPassword": "Vx7#mQ2!pLw9"}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["error"]["message"],
+        "Resource not found for the segment 'methods'."
+    );
+    let (status, _, _) = env
+        .raw(
+            "/users/alan.steiner@contoso.com/authentication/operations/x",
+            false,
+        )
+        .await;
+    assert_eq!(status, 400);
+
+    // The same tenant in the US Government cloud has both.
+    let gov = start(Setup {
+        persona: "global-admin",
+        cloud: Cloud::Usgov,
+        ..Setup::default()
+    })
+    .await;
+    check(
+        &verdict(&gov, "alan.steiner@contoso.com").await,
+        true,
+        RP,
+        "synced-writeback",
+        "usgov, synced",
+    );
+}

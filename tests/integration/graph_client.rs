@@ -131,6 +131,7 @@ async fn not_found_and_bad_tokens_are_typed_errors() {
             timeout: Duration::from_secs(5),
             max_attempts: 3,
             max_retry_wait: Duration::from_secs(5),
+            cloud: resetdesk::cloud::Cloud::Global,
         },
         std::sync::Arc::new(resetdesk::auth::StaticToken::new(
             resetdesk::secret::secret("eyJ0eXAiOiJKV1QifQ.e30.forged".into()),
@@ -356,6 +357,7 @@ async fn a_request_that_cannot_be_built_fails_at_once_and_a_long_retry_after_is_
             timeout: std::time::Duration::from_secs(5),
             max_attempts: 5,
             max_retry_wait: std::time::Duration::from_secs(60),
+            cloud: resetdesk::cloud::Cloud::Global,
         },
         std::sync::Arc::new(StaticToken::new(resetdesk::secret::secret(
             "bad\ntoken".into(),

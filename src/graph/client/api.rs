@@ -22,6 +22,10 @@ use crate::secret::{ExposeSecret, SecretString, secret};
 
 #[async_trait]
 impl GraphApi for GraphClient {
+    fn cloud(&self) -> crate::cloud::Cloud {
+        self.opts.cloud
+    }
+
     async fn me(&self) -> Result<User, GraphError> {
         let q = format!("$select={}", enc(query::USER_SELECT));
         self.get_json(self.url("/me", &q)?, false).await

@@ -16,7 +16,7 @@ use reqwest::Url;
 
 use super::GraphError;
 use crate::auth::TokenProvider;
-use crate::config::Config;
+use crate::config::{Cloud, Config};
 
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -26,6 +26,8 @@ pub struct ClientOptions {
     pub max_attempts: u32,
     /// A server that asks us to wait longer than this gets an error instead of a hang.
     pub max_retry_wait: Duration,
+    /// The national cloud the base URL belongs to: it decides which calls exist.
+    pub cloud: Cloud,
 }
 
 impl ClientOptions {
@@ -35,6 +37,7 @@ impl ClientOptions {
             timeout: c.timeout,
             max_attempts: c.max_attempts,
             max_retry_wait: c.max_retry_wait,
+            cloud: c.cloud,
         }
     }
 }

@@ -222,6 +222,10 @@ impl GraphClient {
                 items.truncate(limit.unwrap_or(usize::MAX));
                 break;
             }
+            // The next page is asked for with the nextLink exactly as given, its `$top`
+            // included, even when fewer items are still wanted: "include the entire URL in
+            // the @odata.nextLink property … the request might fail if you change the URL"
+            // (https://learn.microsoft.com/graph/paging). The surplus is dropped above.
             if let Some(link) = page.next_link {
                 next = Some(self.follow(&link)?);
             }

@@ -206,7 +206,12 @@ fn hybrid_feasibility(x: &Ctx, f: &mut Findings) -> Flow {
     if user.on_premises_sync_enabled != Some(true) {
         return Flow::Next;
     }
-    if x.tenant.domain_federated == Some(true) {
+    if !x.tenant.reset_password_api {
+        f.block(
+            ReasonCode::CloudWithoutWriteback,
+            wording::cloud_without_writeback(&x.who),
+        );
+    } else if x.tenant.domain_federated == Some(true) {
         f.block(
             ReasonCode::FederatedDomain,
             wording::federated_domain(&x.who),

@@ -291,6 +291,7 @@ fn synced_users_route_to_reset_password_or_are_refused() {
     let v = t.eval_with(
         &hda,
         &TenantFacts {
+            reset_password_api: true,
             domain_federated: Some(false),
             password_writeback: Some(true),
         },
@@ -301,6 +302,7 @@ fn synced_users_route_to_reset_password_or_are_refused() {
     let v = t.eval_with(
         &hda,
         &TenantFacts {
+            reset_password_api: true,
             domain_federated: Some(false),
             password_writeback: None,
         },
@@ -309,6 +311,7 @@ fn synced_users_route_to_reset_password_or_are_refused() {
     let v = t.eval_with(
         &hda,
         &TenantFacts {
+            reset_password_api: true,
             domain_federated: Some(true),
             password_writeback: Some(true),
         },
@@ -318,11 +321,24 @@ fn synced_users_route_to_reset_password_or_are_refused() {
     let v = t.eval_with(
         &hda,
         &TenantFacts {
+            reset_password_api: true,
             domain_federated: Some(false),
             password_writeback: Some(false),
         },
     );
     assert_eq!(first_code(&v), "writeback-disabled");
+    // The China cloud has no resetPassword: no writeback through Graph, and no role helps.
+    let v = t.eval_with(
+        &hda,
+        &TenantFacts {
+            reset_password_api: false,
+            domain_federated: Some(false),
+            password_writeback: Some(true),
+        },
+    );
+    assert_eq!(first_code(&v), "cloud-without-writeback");
+    assert!(!v.allowed && v.method.is_none() && v.least_privileged_role.is_none());
+    assert!(v.reasons[0].fix.contains("on-premises Active Directory"));
     // Once synced is cloud.
     t.user.on_premises_sync_enabled = Some(false);
     let v = t.eval(&hda);

@@ -27,6 +27,7 @@ pub enum ReasonCode {
     OperatorRolesFromToken,
     EligibleTargetRole,
     FederatedDomain,
+    CloudWithoutWriteback,
     WritebackDisabled,
     SyncedWriteback,
     WritebackUnverified,
@@ -57,6 +58,7 @@ impl ReasonCode {
             OperatorRolesFromToken => "operator-roles-from-token",
             EligibleTargetRole => "eligible-target-role",
             FederatedDomain => "federated-domain",
+            CloudWithoutWriteback => "cloud-without-writeback",
             WritebackDisabled => "writeback-disabled",
             SyncedWriteback => "synced-writeback",
             WritebackUnverified => "writeback-unverified",
@@ -70,7 +72,9 @@ impl ReasonCode {
     pub fn is_hybrid(self) -> bool {
         matches!(
             self,
-            ReasonCode::FederatedDomain | ReasonCode::WritebackDisabled
+            ReasonCode::FederatedDomain
+                | ReasonCode::WritebackDisabled
+                | ReasonCode::CloudWithoutWriteback
         )
     }
 
@@ -177,13 +181,26 @@ pub struct Target<'a> {
 }
 
 /// Facts about the tenant.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TenantFacts {
+    /// The tenant's cloud has Graph's `resetPassword`, the only API that writes a synced
+    /// user's password back to AD (false in the China cloud: `Cloud::has_reset_password`).
+    pub reset_password_api: bool,
     /// The target's UPN domain is federated (`None`: not known).
     pub domain_federated: Option<bool>,
     /// Password writeback as `/directory/onPremisesSynchronization` reports it (`None`:
     /// not readable with the operator's permissions).
     pub password_writeback: Option<bool>,
+}
+
+impl Default for TenantFacts {
+    fn default() -> Self {
+        TenantFacts {
+            reset_password_api: true,
+            domain_federated: None,
+            password_writeback: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -225,6 +225,15 @@ pub(super) fn federated_domain(who: &str) -> Text {
     )
 }
 
+pub(super) fn cloud_without_writeback(who: &str) -> Text {
+    t(
+        format!(
+            "{who} is synced from on-premises AD, and writeback through Graph is not available in this cloud (no resetPassword)."
+        ),
+        "Reset it in on-premises Active Directory; Entra Connect syncs the new password up.",
+    )
+}
+
 pub(super) fn writeback_disabled(who: &str) -> Text {
     t(
         format!(

@@ -38,6 +38,16 @@ pub fn dispatch(
         .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
         .collect();
     let segs: Vec<&str> = owned.iter().map(String::as_str).collect();
+    // A cloud whose schema lacks a navigation answers as Graph answers any unknown
+    // segment (`sim --cloud china`: no resetPassword, no operations).
+    if let Some(seg) = segs
+        .windows(2)
+        .find(|w| w[0] == "authentication")
+        .map(|w| w[1])
+        .filter(|s| sim.cloud.missing_authentication_segments().contains(s))
+    {
+        return Err(ctx.bad_request(&format!("Resource not found for the segment '{seg}'.")));
+    }
     if let Some(reply) = super::writes::dispatch(sim, ctx, claims, method, &segs, body) {
         return reply;
     }

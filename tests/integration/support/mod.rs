@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use resetdesk::auth::StaticToken;
+pub use resetdesk::cloud::Cloud;
 use resetdesk::graph::{ClientOptions, GraphClient};
 use resetdesk::secret::{ExposeSecret, secret};
 use resetdesk::sim::{self, Faults, RunningSim, SimOptions, Tenant};
@@ -31,6 +32,8 @@ pub struct Setup {
     pub tweak: fn(&mut Tenant),
     pub op_delay: Duration,
     pub audit: sim::AuditOptions,
+    /// The national cloud whose surface the simulator serves and the client speaks to.
+    pub cloud: Cloud,
 }
 
 impl Default for Setup {
@@ -51,6 +54,7 @@ impl Default for Setup {
                 history: 0,
                 limit: (5, Duration::from_secs(10)),
             },
+            cloud: Cloud::Global,
         }
     }
 }
@@ -67,6 +71,7 @@ pub async fn start(setup: Setup) -> Env {
         persona: setup.persona.into(),
         faults: Faults::parse(setup.faults).unwrap(),
         latency: Duration::ZERO,
+        cloud: setup.cloud,
     })
     .await
     .unwrap();
@@ -76,6 +81,7 @@ pub async fn start(setup: Setup) -> Env {
             timeout: setup.timeout,
             max_attempts: setup.max_attempts,
             max_retry_wait: setup.max_retry_wait,
+            cloud: setup.cloud,
         },
         Arc::new(StaticToken::new(sim.token.clone())),
     )
