@@ -13,6 +13,8 @@ pub struct Ctx {
     pub client_request_id: Option<String>,
     /// `ConsistencyLevel: eventual` was sent.
     pub eventual: bool,
+    /// `Prefer: legacySearch=false` was sent (the v1.0 workaround for `&` in `$search`).
+    pub new_search: bool,
     /// Decoded query parameters in order.
     pub query: Vec<(String, String)>,
     /// `http://127.0.0.1:PORT/v1.0`

@@ -263,6 +263,10 @@ async fn graph_entry(State(sim): State<Arc<SimState>>, req: Request) -> Response
         request_id: uuid::Uuid::new_v4().to_string(),
         client_request_id: header("client-request-id"),
         eventual: header("consistencylevel").is_some_and(|v| v.eq_ignore_ascii_case("eventual")),
+        new_search: header("prefer").is_some_and(|v| {
+            v.split(',')
+                .any(|p| p.trim().eq_ignore_ascii_case("legacySearch=false"))
+        }),
         query,
         base: sim.base().to_string(),
         path: path.to_string(),
@@ -323,6 +327,7 @@ fn bare_ctx(sim: &SimState, path: &str, client_request_id: Option<String>) -> Ct
         request_id: uuid::Uuid::new_v4().to_string(),
         client_request_id,
         eventual: false,
+        new_search: false,
         query: Vec::new(),
         base: sim.base().to_string(),
         path: path.to_string(),

@@ -146,3 +146,42 @@ fn the_cli_lists_candidates_for_an_ambiguous_name_and_says_what_it_tried_for_non
         "{doc}"
     );
 }
+
+/// Microsoft's known issue 18185: on v1.0 a `$search` holding an encoded `&` is a 400
+/// unless the request sends `Prefer: legacySearch=false`. The simulator enforces it, and
+/// the client's search for "R&D" finds the team.
+#[tokio::test]
+async fn a_search_with_an_ampersand_uses_the_documented_workaround() {
+    use resetdesk::graph::GraphApi;
+    let env = start(Setup {
+        tweak: |t| {
+            add(t, serde_json::json!({"displayName": "R&D Team", "userPrincipalName": "rnd.team@contoso.com"}));
+        },
+        ..Setup::default()
+    })
+    .await;
+    let (status, _, body) = env
+        .raw("/users?$search=%22displayName:R%26D%22&$select=id", true)
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["error"]["message"],
+        "Unrecognized query argument specified: ''."
+    );
+    let found = env.client.search_users("R&D", 10).await.unwrap();
+    let upns: Vec<_> = found
+        .users
+        .iter()
+        .filter_map(|u| u.user_principal_name.as_deref())
+        .collect();
+    assert!(upns.contains(&"rnd.team@contoso.com"), "{upns:?}");
+    // Searches without one are unchanged.
+    assert!(
+        !env.client
+            .search_users("adele", 10)
+            .await
+            .unwrap()
+            .users
+            .is_empty()
+    );
+}

@@ -47,6 +47,12 @@ impl GraphClient {
         max_attempts: u32,
     ) -> Result<(T, Option<Duration>), GraphError> {
         let client_request_id = uuid::Uuid::new_v4().to_string();
+        // A `$search` with an (encoded) `&` is a 400 on v1.0 unless it asks for the new
+        // search: Microsoft's known issue 18185 and its workaround 1, `Prefer:
+        // legacySearch=false` (https://developer.microsoft.com/graph/known-issues/?search=18185).
+        let new_search = url
+            .query_pairs()
+            .any(|(k, v)| k == "$search" && v.contains('&'));
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -60,6 +66,9 @@ impl GraphClient {
                 .bearer_auth(token.expose_secret());
             if eventual {
                 req = req.header("ConsistencyLevel", "eventual");
+            }
+            if new_search {
+                req = req.header("Prefer", "legacySearch=false");
             }
             let (err, retry_after) = match req.send().await {
                 Ok(resp) => {

@@ -113,6 +113,11 @@ pub(super) fn users_list(ctx: &Ctx, t: &Tenant, claims: &Claims) -> Reply {
                 "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
             ));
         }
+        // Known issue 18185: v1.0's legacy search fails on an encoded `&` unless the
+        // request says `Prefer: legacySearch=false`.
+        Some(s) if s.contains('&') && !ctx.new_search => {
+            return Err(ctx.bad_request("Unrecognized query argument specified: ''."));
+        }
         Some(s) => Some(
             search::parse(s.trim())
                 .map_err(|e| ctx.unsupported(&format!("Invalid $search query: {e}")))?,
