@@ -88,28 +88,56 @@ pub fn provider_for(config: &crate::config::Config) -> Result<Arc<dyn TokenProvi
 /// One string claim of a JWT's payload, read without verifying the signature (the token
 /// came from the login endpoint over TLS; this only checks it is for the tenant asked for).
 pub fn token_claim(token: &str, name: &str) -> Option<String> {
-    use base64::Engine;
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    claims.get(name)?.as_str().map(str::to_string)
+    payload(token)?.get(name)?.as_str().map(str::to_string)
 }
 
-/// The role template ids in a JWT's `wids` claim, read without verifying the signature:
-/// only a fallback for showing the operator their own roles when role assignments are
-/// unreadable. Graph, which does verify, decides what the token may do.
-pub fn token_wids(token: &str) -> Option<Vec<String>> {
+/// What the operator's token says of its roles and permissions, read without verifying:
+/// to explain in advance what Graph would refuse. Graph, which verifies, still decides.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenFacts {
+    /// Tenant-wide role template ids (`wids`): only a fallback for showing the operator
+    /// their own roles when role assignments are unreadable.
+    pub wids: Option<Vec<String>>,
+    /// A signed-in user's delegated scopes (`scp`, space-separated).
+    pub scopes: Option<Vec<String>>,
+    /// An app-only token's application permissions (`roles`, when there is no `scp`).
+    pub app_permissions: Option<Vec<String>>,
+}
+
+impl TokenFacts {
+    pub fn read(token: &str) -> TokenFacts {
+        let Some(claims) = payload(token) else {
+            return TokenFacts::default();
+        };
+        let scopes = claims
+            .get("scp")
+            .and_then(|v| v.as_str())
+            .map(|s| s.split_whitespace().map(str::to_string).collect());
+        TokenFacts {
+            wids: strings(&claims, "wids"),
+            app_permissions: if scopes.is_none() {
+                strings(&claims, "roles")
+            } else {
+                None
+            },
+            scopes,
+        }
+    }
+}
+
+fn payload(token: &str) -> Option<serde_json::Value> {
     use base64::Engine;
     let payload = token.split('.').nth(1)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn strings(claims: &serde_json::Value, name: &str) -> Option<Vec<String>> {
     Some(
         claims
-            .get("wids")?
+            .get(name)?
             .as_array()?
             .iter()
             .filter_map(|v| v.as_str().map(str::to_string))
@@ -128,9 +156,36 @@ mod tests {
             .encode(br#"{"wids":["62e90394-69f5-4237-9190-012177145e10"],"oid":"x"}"#);
         let jwt = format!("e30.{payload}.sig");
         assert_eq!(
-            token_wids(&jwt),
+            TokenFacts::read(&jwt).wids,
             Some(vec!["62e90394-69f5-4237-9190-012177145e10".to_string()])
         );
-        assert_eq!(token_wids("not-a-jwt"), None);
+        assert_eq!(TokenFacts::read("not-a-jwt").wids, None);
+    }
+
+    #[test]
+    fn permissions_are_the_scopes_of_a_user_or_the_roles_of_an_app() {
+        use base64::Engine;
+        let jwt = |claims: &str| {
+            let p = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims);
+            format!("e30.{p}.sig")
+        };
+        let user = TokenFacts::read(&jwt(
+            r#"{"scp":"User.Read.All  UserAuthenticationMethod.ReadWrite.All","roles":["x"]}"#,
+        ));
+        assert_eq!(
+            user.scopes,
+            Some(vec![
+                "User.Read.All".into(),
+                "UserAuthenticationMethod.ReadWrite.All".into()
+            ])
+        );
+        assert_eq!(user.app_permissions, None);
+        let app = TokenFacts::read(&jwt(r#"{"roles":["User-PasswordProfile.ReadWrite.All"]}"#));
+        assert_eq!(
+            app.app_permissions,
+            Some(vec!["User-PasswordProfile.ReadWrite.All".into()])
+        );
+        assert_eq!(app.scopes, None);
+        assert_eq!(TokenFacts::read("opaque"), TokenFacts::default());
     }
 }

@@ -280,12 +280,13 @@ impl Session {
     /// The operator's roles, read once per command.
     pub async fn operator(&self) -> Result<crate::service::facts::OperatorFacts, Failure> {
         use crate::secret::ExposeSecret;
-        let wids = self
+        let token = self
             .tokens
             .token()
             .await
             .ok()
-            .and_then(|t| auth::token_wids(t.expose_secret()));
-        Ok(crate::service::facts::operator_facts(self.graph.as_ref(), wids).await?)
+            .map(|t| auth::TokenFacts::read(t.expose_secret()))
+            .unwrap_or_default();
+        Ok(crate::service::facts::operator_facts(self.graph.as_ref(), token).await?)
     }
 }

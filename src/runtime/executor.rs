@@ -195,14 +195,15 @@ impl Executor {
                 let requested = self.requested_tenant.clone();
                 let task = tokio::spawn(async move {
                     let token = tokens.token().await.ok();
-                    let wids = token
+                    let facts = token
                         .as_ref()
-                        .and_then(|t| auth::token_wids(t.expose_secret()));
+                        .map(|t| auth::TokenFacts::read(t.expose_secret()))
+                        .unwrap_or_default();
                     let tid = token
                         .as_ref()
                         .and_then(|t| auth::token_claim(t.expose_secret(), "tid"));
                     let (org, op) =
-                        tokio::join!(graph.organization(), operator_facts(graph.as_ref(), wids));
+                        tokio::join!(graph.organization(), operator_facts(graph.as_ref(), facts));
                     let org = org.ok();
                     if let Some(j) = journal {
                         j.set_tenant(journal::TenantRef {

@@ -8,10 +8,11 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::auth::TokenFacts;
 use crate::graph::model::{DirectoryObject, Domain, RoleAssignment, ScheduleInstance, User};
 use crate::graph::{GraphApi, GraphError};
 use crate::policy::eligibility::{
-    self, Membership, Operator, RoleHolding, RoleState, Target, TenantFacts, Verdict,
+    self, Grant, Membership, Operator, RoleHolding, RoleState, Target, TenantFacts, Verdict,
 };
 use crate::policy::roles::RoleCatalog;
 
@@ -238,7 +239,7 @@ impl OperatorFacts {
 /// the token's `wids` claim stand in.
 pub async fn operator_facts(
     api: &dyn GraphApi,
-    token_wids: Option<Vec<String>>,
+    token: TokenFacts,
 ) -> Result<OperatorFacts, GraphError> {
     let user = api.me().await?;
     let catalog = RoleCatalog::builtin();
@@ -256,7 +257,8 @@ pub async fn operator_facts(
                 .collect(),
             None => {
                 roles_from_token = true;
-                token_wids
+                token
+                    .wids
                     .unwrap_or_default()
                     .iter()
                     .filter_map(|w| catalog.by_id(w))
@@ -289,6 +291,11 @@ pub async fn operator_facts(
             active,
             eligible,
             roles_from_token,
+            grant: match (token.scopes, token.app_permissions) {
+                (Some(s), _) => Some(Grant::Delegated(s)),
+                (None, Some(r)) => Some(Grant::Application(r)),
+                (None, None) => None,
+            },
         },
         user,
         unknown: unknown_facts,

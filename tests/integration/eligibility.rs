@@ -9,7 +9,9 @@ use resetdesk::service::facts::{assess, operator_facts};
 use serde_json::json;
 
 async fn verdict(env: &Env, target: &str) -> Verdict {
-    let op = operator_facts(&env.client, None).await.unwrap();
+    let op = operator_facts(&env.client, Default::default())
+        .await
+        .unwrap();
     assess(&env.client, &op, target).await.unwrap().verdict
 }
 
@@ -485,8 +487,8 @@ async fn a_federated_synced_reset_is_accepted_then_fails() {
 async fn without_role_read_consent_roles_come_from_the_token_and_nothing_is_guessed() {
     // Helpdesk Administrator whose token lacks RoleManagement.Read.Directory / Directory.Read.All.
     let env = persona("helpdesk-limited").await;
-    let wids = resetdesk::auth::token_wids(env.sim.token.expose_secret());
-    let op = operator_facts(&env.client, wids).await.unwrap();
+    let token = resetdesk::auth::TokenFacts::read(env.sim.token.expose_secret());
+    let op = operator_facts(&env.client, token).await.unwrap();
     assert!(op.operator.roles_from_token);
     assert_eq!(op.operator.active[0].name, "Helpdesk Administrator");
     let v = assess(&env.client, &op, "adele.vance@contoso.com")
@@ -520,7 +522,7 @@ async fn the_client_verdict_agrees_with_the_simulators_own_decision_everywhere()
             ..Setup::default()
         })
         .await;
-        let Ok(op) = operator_facts(&env.client, None).await else {
+        let Ok(op) = operator_facts(&env.client, Default::default()).await else {
             continue; // a persona that cannot even read itself
         };
         let (ids, op_id) = {
@@ -618,4 +620,65 @@ async fn china_cloud_refuses_synced_users_and_has_no_reset_password() {
         "synced-writeback",
         "usgov, synced",
     );
+}
+
+/// Each reset path needs its own Graph permission (resetPassword: delegated
+/// UserAuthenticationMethod.ReadWrite.All only). A sign-in without it is told so before
+/// anything is sent, with no role suggested; and the simulator, judging alone, agrees.
+#[tokio::test]
+async fn a_sign_in_without_the_paths_permission_is_refused_with_the_reason() {
+    let env = start(Setup {
+        persona: "helpdesk-password-only",
+        tweak: |t| {
+            let helpdesk = t.personas["helpdesk"].user_id.clone();
+            t.personas.insert(
+                "helpdesk-password-only".into(),
+                resetdesk::sim::tenant::Persona {
+                    user_id: helpdesk,
+                    scopes: Some(
+                        "User.Read User.Read.All User-PasswordProfile.ReadWrite.All \
+                         RoleManagement.Read.Directory Directory.Read.All"
+                            .into(),
+                    ),
+                },
+            );
+        },
+        ..Setup::default()
+    })
+    .await;
+    let token = resetdesk::auth::TokenFacts::read(env.sim.token.expose_secret());
+    assert!(token.scopes.is_some());
+    let op = operator_facts(&env.client, token).await.unwrap();
+    let v = assess(&env.client, &op, "alan.steiner@contoso.com")
+        .await
+        .unwrap()
+        .verdict;
+    check(
+        &v,
+        false,
+        None,
+        "missing-permission",
+        "synced, no methods permission",
+    );
+    assert!(
+        v.reasons[0]
+            .message
+            .contains("UserAuthenticationMethod.ReadWrite.All")
+    );
+    assert!(v.least_privileged_role.is_none(), "a role would not help");
+    // The cloud-only path's permission is there.
+    let v = assess(&env.client, &op, "adele.vance@contoso.com")
+        .await
+        .unwrap()
+        .verdict;
+    check(&v, true, PP, "allowed", "cloud, password permission");
+    // Graph (here the simulator, with its own check) refuses the same call.
+    let (status, _, _) = send(
+        &env,
+        reqwest::Method::POST,
+        &format!("/users/alan.steiner@contoso.com{RESET}"),
+        json!({"newPassword": "Vx7#mQ2!pLw9"}),
+    )
+    .await;
+    assert_eq!(status, 403);
 }

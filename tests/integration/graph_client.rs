@@ -398,7 +398,9 @@ async fn a_request_that_cannot_be_built_fails_at_once_and_a_long_retry_after_is_
 async fn a_burst_of_lookups_past_the_sign_in_budget_fails_none() {
     use resetdesk::service::facts::{assess, operator_facts};
     let env = start(Setup::default()).await;
-    let op = operator_facts(&env.client, None).await.unwrap();
+    let op = operator_facts(&env.client, Default::default())
+        .await
+        .unwrap();
     let (mut shown, mut limited) = (0, 0);
     for _ in 0..30 {
         let a = assess(&env.client, &op, "adele.vance@contoso.com")

@@ -116,7 +116,9 @@ const ALLOWED: [&str; 2] = ["adele.vance@contoso.com", "alan.steiner@contoso.com
 async fn transient_faults_while_gathering_facts_are_errors_not_refusals() {
     use resetdesk::service::facts::{assess, operator_facts};
     let clean = crate::support::start(crate::support::Setup::default()).await;
-    let op = operator_facts(&clean.client, None).await.unwrap();
+    let op = operator_facts(&clean.client, Default::default())
+        .await
+        .unwrap();
     for upn in ALLOWED {
         let a = assess(&clean.client, &op, upn).await.unwrap();
         assert!(a.verdict.allowed, "baseline: {upn} is allowed");
@@ -131,7 +133,7 @@ async fn transient_faults_while_gathering_facts_are_errors_not_refusals() {
     let (mut ok, mut failed) = (0, 0);
     for i in 0..50 {
         let upn = ALLOWED[i % 2];
-        let result = match operator_facts(&faulty.client, None).await {
+        let result = match operator_facts(&faulty.client, Default::default()).await {
             Ok(op) => assess(&faulty.client, &op, upn).await,
             Err(e) => Err(e),
         };

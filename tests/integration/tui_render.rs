@@ -22,7 +22,9 @@ struct Fixture {
 
 async fn fixture_as(persona: &'static str) -> Fixture {
     let env = crate::support::persona(persona).await;
-    let operator = operator_facts(&env.client, None).await.unwrap();
+    let operator = operator_facts(&env.client, Default::default())
+        .await
+        .unwrap();
     Fixture { env, operator }
 }
 

@@ -71,6 +71,7 @@ const RULES: &[(&str, Rule)] = &[
     ("operator-roles-from-token", operator_roles_from_token),
     ("eligible-target-role", eligible_target_role),
     ("hybrid-feasibility", hybrid_feasibility),
+    ("permission", permission),
     ("account-disabled", account_disabled),
 ];
 
@@ -249,6 +250,48 @@ fn hybrid_feasibility(x: &Ctx, f: &mut Findings) -> Flow {
     Flow::Next
 }
 
+/// Each reset path needs its own Graph permission, and resetPassword a signed-in user:
+/// - resetPassword: delegated `UserAuthenticationMethod.ReadWrite.All` only; "Application:
+///   Not supported" (https://learn.microsoft.com/graph/api/authenticationmethod-resetpassword?view=graph-rest-1.0).
+/// - passwordProfile: least `User-PasswordProfile.ReadWrite.All`, delegated or application;
+///   the older `Directory.AccessAsUser.All` and the broad write permissions are accepted
+///   too (https://learn.microsoft.com/graph/api/user-update?view=graph-rest-1.0).
+///
+/// A token whose claims cannot be read is not judged here: Graph decides.
+fn permission(x: &Ctx, f: &mut Findings) -> Flow {
+    let Some(grant) = &x.op.grant else {
+        return Flow::Next;
+    };
+    if x.t.user.on_premises_sync_enabled == Some(true) {
+        if !grant.is_delegated() {
+            f.block(
+                ReasonCode::MissingPermission,
+                wording::reset_password_needs_user(&x.who),
+            );
+        } else if !grant.has_any(RESET_PASSWORD_PERMISSIONS) {
+            f.block(
+                ReasonCode::MissingPermission,
+                wording::missing_permission("resetPassword", RESET_PASSWORD_PERMISSIONS[0]),
+            );
+        }
+    } else if !grant.has_any(PASSWORD_PROFILE_PERMISSIONS) {
+        f.block(
+            ReasonCode::MissingPermission,
+            wording::missing_permission("passwordProfile", PASSWORD_PROFILE_PERMISSIONS[0]),
+        );
+    }
+    Flow::Next
+}
+
+/// The permissions each path accepts, least privileged first.
+const RESET_PASSWORD_PERMISSIONS: &[&str] = &["UserAuthenticationMethod.ReadWrite.All"];
+const PASSWORD_PROFILE_PERMISSIONS: &[&str] = &[
+    "User-PasswordProfile.ReadWrite.All",
+    "Directory.AccessAsUser.All",
+    "User.ReadWrite.All",
+    "Directory.ReadWrite.All",
+];
+
 fn account_disabled(x: &Ctx, f: &mut Findings) -> Flow {
     if x.t.user.account_enabled == Some(false) {
         f.note(
@@ -403,7 +446,7 @@ pub fn evaluate(op: &Operator, t: &Target, tenant: &TenantFacts) -> Verdict {
     let allowed = f.blocks.is_empty();
     // No role helps when the verdict was final, or the password is not the cloud's to
     // change.
-    let least = if decided || f.blocks.iter().any(|b| b.code.is_hybrid()) {
+    let least = if decided || f.blocks.iter().any(|b| b.code.no_role_helps()) {
         None
     } else {
         x.least.clone()

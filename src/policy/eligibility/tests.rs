@@ -405,3 +405,61 @@ fn an_owner_is_named_an_owner_in_the_reason() {
     );
     assert!(!text.contains("membership"), "{text}");
 }
+
+#[test]
+fn each_path_needs_its_permission_and_reset_password_a_user() {
+    let with = |grant: Grant| Operator {
+        grant: Some(grant),
+        ..op(vec![role(USER_ADMIN, RoleState::Active, None)])
+    };
+    let d = |s: &[&str]| Grant::Delegated(s.iter().map(|s| s.to_string()).collect());
+    let a = |s: &[&str]| Grant::Application(s.iter().map(|s| s.to_string()).collect());
+    let mut cloud = T::new();
+    cloud.user.on_premises_sync_enabled = None;
+    let mut synced = T::new();
+    synced.user.on_premises_sync_enabled = Some(true);
+    let facts = TenantFacts {
+        domain_federated: Some(false),
+        password_writeback: Some(true),
+        ..TenantFacts::default()
+    };
+    // Delegated with both permissions (case as Entra writes them, or not): both paths.
+    let full = with(d(&[
+        "user-passwordprofile.readwrite.all",
+        "UserAuthenticationMethod.ReadWrite.All",
+    ]));
+    assert!(cloud.eval(&full).allowed);
+    assert!(synced.eval_with(&full, &facts).allowed);
+    // Without the methods permission: the synced path is refused, no role suggested.
+    let v = synced.eval_with(&with(d(&["User-PasswordProfile.ReadWrite.All"])), &facts);
+    assert_eq!(first_code(&v), "missing-permission");
+    assert!(
+        v.reasons[0]
+            .message
+            .contains("UserAuthenticationMethod.ReadWrite.All")
+    );
+    assert!(v.least_privileged_role.is_none());
+    // Without a password permission: the cloud path is refused.
+    let v = cloud.eval(&with(d(&["User.Read.All"])));
+    assert_eq!(first_code(&v), "missing-permission");
+    assert!(
+        cloud
+            .eval(&with(d(&["Directory.AccessAsUser.All"])))
+            .allowed
+    );
+    // App-only: resetPassword does not take it at all; passwordProfile does.
+    let app = with(a(&[
+        "User-PasswordProfile.ReadWrite.All",
+        "UserAuthenticationMethod.ReadWrite.All",
+    ]));
+    let v = synced.eval_with(&app, &facts);
+    assert_eq!(first_code(&v), "missing-permission");
+    assert!(v.reasons[0].message.contains("app-only"));
+    assert!(cloud.eval(&app).allowed);
+    // An unreadable token is not judged here.
+    assert!(
+        cloud
+            .eval(&op(vec![role(USER_ADMIN, RoleState::Active, None)]))
+            .allowed
+    );
+}

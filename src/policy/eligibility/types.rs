@@ -28,6 +28,7 @@ pub enum ReasonCode {
     EligibleTargetRole,
     FederatedDomain,
     CloudWithoutWriteback,
+    MissingPermission,
     WritebackDisabled,
     SyncedWriteback,
     WritebackUnverified,
@@ -59,6 +60,7 @@ impl ReasonCode {
             EligibleTargetRole => "eligible-target-role",
             FederatedDomain => "federated-domain",
             CloudWithoutWriteback => "cloud-without-writeback",
+            MissingPermission => "missing-permission",
             WritebackDisabled => "writeback-disabled",
             SyncedWriteback => "synced-writeback",
             WritebackUnverified => "writeback-unverified",
@@ -68,7 +70,8 @@ impl ReasonCode {
         }
     }
 
-    /// The reason is a fact the cloud cannot change, not a missing role: no role helps.
+    /// A fact of the hybrid set-up or the cloud: Graph may accept the call and fail it
+    /// later (federated, writeback off), or lacks the call (China).
     pub fn is_hybrid(self) -> bool {
         matches!(
             self,
@@ -76,6 +79,12 @@ impl ReasonCode {
                 | ReasonCode::WritebackDisabled
                 | ReasonCode::CloudWithoutWriteback
         )
+    }
+
+    /// The reason is not a missing role (a hybrid fact, or a permission the sign-in
+    /// lacks): no role helps.
+    pub fn no_role_helps(self) -> bool {
+        self.is_hybrid() || self == ReasonCode::MissingPermission
     }
 
     /// The verdict rests on something the operator could not read.
@@ -165,6 +174,31 @@ pub struct Operator {
     pub eligible: Vec<RoleHolding>,
     /// Role assignments were unreadable; `active` comes from the token's `wids` claim.
     pub roles_from_token: bool,
+    /// The Graph permissions the operator's token carries (`None`: not readable, e.g. an
+    /// opaque token; then Graph alone decides).
+    pub grant: Option<Grant>,
+}
+
+/// The Graph permissions in a token's claims.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grant {
+    /// A signed-in user's token: its `scp` scopes.
+    Delegated(Vec<String>),
+    /// An app-only token: its `roles` (application permissions).
+    Application(Vec<String>),
+}
+
+impl Grant {
+    pub fn is_delegated(&self) -> bool {
+        matches!(self, Grant::Delegated(_))
+    }
+
+    /// Holds any of these permissions (compared as Entra does, ignoring case).
+    pub fn has_any(&self, wanted: &[&str]) -> bool {
+        let (Grant::Delegated(p) | Grant::Application(p)) = self;
+        p.iter()
+            .any(|have| wanted.iter().any(|w| have.eq_ignore_ascii_case(w)))
+    }
 }
 
 /// The user to be reset, with what is known about them.

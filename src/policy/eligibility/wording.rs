@@ -225,6 +225,26 @@ pub(super) fn federated_domain(who: &str) -> Text {
     )
 }
 
+pub(super) fn missing_permission(path: &str, permission: &str) -> Text {
+    t(
+        format!(
+            "Your sign-in lacks the Graph permission {permission}, which the {path} reset needs: Graph would refuse it whatever your roles."
+        ),
+        format!(
+            "Sign in with an app that has {permission} (admin consent), e.g. after `resetdesk logout`; your roles are not the problem."
+        ),
+    )
+}
+
+pub(super) fn reset_password_needs_user(who: &str) -> Text {
+    t(
+        format!(
+            "{who} is synced from on-premises AD: resetPassword, the only API that writes back to AD, does not accept an app-only sign-in."
+        ),
+        "Sign in as an administrator (a delegated sign-in such as device-code), or reset it in on-premises AD.",
+    )
+}
+
 pub(super) fn cloud_without_writeback(who: &str) -> Text {
     t(
         format!(
