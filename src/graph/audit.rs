@@ -4,7 +4,8 @@
 //! included.
 
 use std::collections::{HashMap, VecDeque};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 use time::OffsetDateTime;
 

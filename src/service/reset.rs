@@ -2,7 +2,8 @@
 //! behind `resetPassword`, optional session revocation, and an outcome that never loses
 //! the password — when the result is unknown it says so and keeps the password.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 use serde::Serialize;
 

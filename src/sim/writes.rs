@@ -1,7 +1,7 @@
 //! The simulator's write calls: the two reset paths, the long-running operation behind
 //! `resetPassword`, and `revokeSignInSessions` — each enforcing who may reset whom.
 
-use std::time::Instant;
+use tokio::time::Instant;
 
 use axum::body::Bytes;
 use axum::http::{HeaderValue, Method, StatusCode};

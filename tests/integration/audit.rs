@@ -301,3 +301,90 @@ async fn operation_polls_and_the_audit_poller_share_one_budget() {
     let busiest = env.sim.state.reports.busiest_window();
     assert!(busiest <= limit.0, "busiest window {busiest}");
 }
+
+/// Issue 12, "done when": 30 minutes of polling on the simulator's clock (tokio's paused
+/// time drives the client, the simulator and its limit alike; no wall time passes) at
+/// Graph's own reports limit, 5 requests per 10 s: the audit stream, asked to poll far
+/// more often than the budget allows, and a reset every two minutes with its operation
+/// polls never put more than 5 requests into any 10 s, nothing is throttled, and every
+/// reset still completes.
+#[tokio::test(start_paused = true)]
+async fn half_an_hour_of_simulated_polling_never_exceeds_the_reports_budget() {
+    use resetdesk::service::reset::{ResetRequest, ResetStatus, reset};
+    use std::sync::Arc;
+    let limit = (5, Duration::from_secs(10));
+    let env = start(Setup {
+        persona: "global-admin",
+        op_delay: Duration::from_secs(5),
+        audit: AuditOptions {
+            delay: Duration::from_secs(3),
+            activity_every: Some(Duration::from_secs(20)),
+            history: 120,
+            limit,
+        },
+        ..Setup::default()
+    })
+    .await;
+    let began = tokio::time::Instant::now();
+    let client: Arc<dyn resetdesk::graph::GraphApi> = Arc::new(env.client);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let stream = tokio::spawn(audit_stream::run(
+        client.clone(),
+        AuditPoller::new(
+            PollerConfig::default(),
+            time::OffsetDateTime::now_utc() - time::Duration::hours(1),
+        ),
+        StreamTiming {
+            // Three queries every 2 s would be 15 per 10 s: only the budget holds it back.
+            interval: Duration::from_secs(2),
+            ..StreamTiming::default()
+        },
+        tx,
+    ));
+    let mut resets = 0;
+    while began.elapsed() < Duration::from_secs(30 * 60) {
+        let outcome = reset(
+            client.as_ref(),
+            ResetRequest {
+                user_id: "alan.steiner@contoso.com".into(),
+                method: resetdesk::policy::eligibility::Method::ResetPassword,
+                password: resetdesk::secret::secret(format!("Kq7#mT4!vRx9Pw{resets:02}")),
+                generated: true,
+                force_change: true,
+                force_change_with_mfa: false,
+                revoke_sessions: false,
+                operation_timeout: Duration::from_secs(120),
+            },
+        )
+        .await;
+        assert_eq!(
+            outcome.status,
+            ResetStatus::Succeeded,
+            "{:?}",
+            outcome.detail
+        );
+        resets += 1;
+        tokio::time::sleep(Duration::from_secs(120)).await;
+    }
+    stream.abort();
+    let (mut live, mut backing_off) = (0, 0);
+    while let Ok(m) = rx.try_recv() {
+        match m {
+            Msg::AuditStatus(AuditStatus::Live { .. }) => live += 1,
+            Msg::AuditStatus(AuditStatus::BackingOff { reason, .. }) => {
+                backing_off += 1;
+                eprintln!("backed off: {reason}");
+            }
+            _ => {}
+        }
+    }
+    let reports = &env.sim.state.reports;
+    assert!(resets >= 14, "{resets} resets in 30 simulated minutes");
+    assert_eq!(backing_off, 0, "never throttled");
+    // The stream kept polling all along, paced by the budget (each poll is three queries),
+    // and the operation polls found their slots.
+    assert!(live > 100, "{live} polls");
+    assert!(reports.total() > 400, "{} report requests", reports.total());
+    let busiest = reports.busiest_window();
+    assert!(busiest <= limit.0, "busiest window {busiest}");
+}
