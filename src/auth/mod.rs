@@ -1,6 +1,7 @@
 //! Credentials. Every method yields a bearer token for Graph as a `SecretString`; the
 //! token never travels on the command line and is never logged.
 
+pub mod azure;
 pub mod device_code;
 
 // Plain data, defined with the configuration; re-exported where sign-in uses them.
@@ -81,6 +82,10 @@ pub fn provider_for(config: &crate::config::Config) -> Result<Arc<dyn TokenProvi
                 |m| eprintln!("{m}"),
             )?))
         }
+        AuthMethod::AzureCli => Ok(Arc::new(azure::AzureCredential::azure_cli(
+            config.tenant.as_deref(),
+            config.cloud.graph_scope(),
+        )?)),
         other => Err(AuthError::Unsupported(other.name())),
     }
 }

@@ -255,9 +255,9 @@ pub struct GlobalArgs {
     /// Graph base URL, e.g. http://127.0.0.1:PORT/v1.0 for the simulator.
     #[arg(long, global = true, value_name = "URL")]
     pub graph_url: Option<String>,
-    /// Sign-in method: device-code (default) or access-token (from RESETDESK_ACCESS_TOKEN);
-    /// not built yet: azure-cli, client-secret, client-certificate, managed-identity,
-    /// workload-identity.
+    /// Sign-in method: device-code (default), azure-cli (reuses `az login`) or access-token
+    /// (from RESETDESK_ACCESS_TOKEN); not built yet: client-secret, client-certificate,
+    /// managed-identity, workload-identity.
     #[arg(long, global = true, value_name = "METHOD")]
     pub auth: Option<String>,
     /// Tenant id or domain.

@@ -568,7 +568,8 @@ fn help_lists_every_demo_persona_and_marks_unbuilt_sign_in_methods() {
     for p in tenant.personas.keys() {
         assert!(help.contains(p.as_str()), "--help lacks persona {p}");
     }
-    assert!(help.contains("not built yet: azure-cli"), "{help}");
+    assert!(help.contains("azure-cli (reuses `az login`)"), "{help}");
+    assert!(help.contains("not built yet: client-secret"), "{help}");
 }
 
 /// Every command's failure paths give the one failure shape with `--json`:

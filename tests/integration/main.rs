@@ -15,5 +15,6 @@ mod graph_client;
 mod layering;
 mod reset;
 mod resolve;
+mod sign_in;
 mod trust;
 mod tui_render;
