@@ -79,10 +79,7 @@ pub fn explain_read(e: &GraphError, what: &str) -> Explanation {
 }
 
 pub fn explain(e: &GraphError, cx: &Context) -> Explanation {
-    let permission = match cx.method {
-        Method::PasswordProfile => "User-PasswordProfile.ReadWrite.All",
-        Method::ResetPassword => "UserAuthenticationMethod.ReadWrite.All",
-    };
+    let permission = cx.method.permissions()[0];
     let (cause, fix) = match e {
         GraphError::Request(why) => (
             format!("the request could not be built ({why}); nothing was sent"),

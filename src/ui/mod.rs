@@ -236,6 +236,13 @@ pub fn draw(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
 fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     // Parts in order of importance; the least important go first when space runs out.
     let mut parts: Vec<(u8, String)> = Vec::new();
+    let cloud = app.options.cloud;
+    // A cloud that lacks a reset path outranks the roles summary.
+    let (roles_rank, cloud_rank) = if cloud.has_reset_password() {
+        (3, 4)
+    } else {
+        (4, 3)
+    };
     match &app.session {
         Some(s) => {
             parts.push((1, clean(&s.tenant, 30)));
@@ -246,13 +253,12 @@ fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 .as_deref()
                 .unwrap_or("?");
             parts.push((0, clean(upn, 40)));
-            parts.push((3, clean(&s.operator.active_roles_summary(), 60)));
+            parts.push((roles_rank, clean(&s.operator.active_roles_summary(), 60)));
         }
         None => parts.push((0, "signing in…".into())),
     }
-    let cloud = app.options.cloud;
     parts.push((
-        4,
+        cloud_rank,
         if cloud.has_reset_password() {
             cloud.name().to_string()
         } else {

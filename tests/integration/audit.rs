@@ -11,6 +11,20 @@ use resetdesk::runtime::audit_stream::{self, StreamTiming};
 use resetdesk::secret::ExposeSecret;
 use resetdesk::sim::AuditOptions;
 
+/// A resetPassword reset of the synced demo user, as the console sends it.
+fn synced_reset(password: String, timeout: Duration) -> resetdesk::service::reset::ResetRequest {
+    resetdesk::service::reset::ResetRequest {
+        user_id: "alan.steiner@contoso.com".into(),
+        method: resetdesk::policy::eligibility::Method::ResetPassword,
+        password: resetdesk::secret::secret(password),
+        generated: true,
+        force_change: true,
+        force_change_with_mfa: false,
+        revoke_sessions: false,
+        operation_timeout: timeout,
+    }
+}
+
 async fn reset_over_http(env: &Env, upn: &str) {
     let status = reqwest::Client::new()
         .patch(format!("{}/users/{upn}", env.sim.base_url))
@@ -279,16 +293,7 @@ async fn operation_polls_and_the_audit_poller_share_one_budget() {
     });
     let outcome = resetdesk::service::reset::reset(
         client.as_ref(),
-        resetdesk::service::reset::ResetRequest {
-            user_id: "alan.steiner@contoso.com".into(),
-            method: resetdesk::policy::eligibility::Method::ResetPassword,
-            password: resetdesk::secret::secret("Kq7#mT4!vRx9PwZ3".into()),
-            generated: true,
-            force_change: true,
-            force_change_with_mfa: false,
-            revoke_sessions: false,
-            operation_timeout: Duration::from_secs(60),
-        },
+        synced_reset("Kq7#mT4!vRx9PwZ3".into(), Duration::from_secs(60)),
     )
     .await;
     poller.await.unwrap();
@@ -310,7 +315,7 @@ async fn operation_polls_and_the_audit_poller_share_one_budget() {
 /// reset still completes.
 #[tokio::test(start_paused = true)]
 async fn half_an_hour_of_simulated_polling_never_exceeds_the_reports_budget() {
-    use resetdesk::service::reset::{ResetRequest, ResetStatus, reset};
+    use resetdesk::service::reset::{ResetStatus, reset};
     use std::sync::Arc;
     let limit = (5, Duration::from_secs(10));
     let env = start(Setup {
@@ -345,16 +350,10 @@ async fn half_an_hour_of_simulated_polling_never_exceeds_the_reports_budget() {
     while began.elapsed() < Duration::from_secs(30 * 60) {
         let outcome = reset(
             client.as_ref(),
-            ResetRequest {
-                user_id: "alan.steiner@contoso.com".into(),
-                method: resetdesk::policy::eligibility::Method::ResetPassword,
-                password: resetdesk::secret::secret(format!("Kq7#mT4!vRx9Pw{resets:02}")),
-                generated: true,
-                force_change: true,
-                force_change_with_mfa: false,
-                revoke_sessions: false,
-                operation_timeout: Duration::from_secs(120),
-            },
+            synced_reset(
+                format!("Kq7#mT4!vRx9Pw{resets:02}"),
+                Duration::from_secs(120),
+            ),
         )
         .await;
         assert_eq!(

@@ -494,3 +494,35 @@ async fn the_quit_question_names_its_keys_at_80_columns() {
         "{text}"
     );
 }
+
+/// In a cloud without resetPassword the header names it in place of the roles summary
+/// where there is room, and at sign-in the console says what that means.
+#[tokio::test]
+async fn the_china_cloud_is_named_in_the_header_and_at_sign_in() {
+    let fx = fixture().await;
+    let mut a = App::new(
+        resetdesk::app::Options {
+            cloud: resetdesk::cloud::Cloud::China,
+            demo: true,
+            ..Default::default()
+        },
+        resetdesk::keymap::Keymap::default(),
+    );
+    a.update(
+        console::session_of("Contoso Ltd", fx.operator.clone()),
+        t0(),
+    );
+    let wide = format!("{}", draw(&a, &Theme::ansi(), 120, 30).backend());
+    let header = wide.lines().next().unwrap();
+    assert!(header.contains("china (no writeback)"), "{header}");
+    assert!(header.contains("Contoso Ltd"), "{header}");
+    let narrow = format!("{}", draw(&a, &Theme::ansi(), 80, 24).backend());
+    assert!(
+        narrow.contains("no resetPassword"),
+        "the sign-in note: {narrow}"
+    );
+    // The global cloud keeps its roles summary and says nothing more.
+    let g = fx.app();
+    let header = format!("{}", draw(&g, &Theme::ansi(), 120, 30).backend());
+    assert!(!header.contains("no writeback"));
+}

@@ -250,47 +250,28 @@ fn hybrid_feasibility(x: &Ctx, f: &mut Findings) -> Flow {
     Flow::Next
 }
 
-/// Each reset path needs its own Graph permission, and resetPassword a signed-in user:
-/// - resetPassword: delegated `UserAuthenticationMethod.ReadWrite.All` only; "Application:
-///   Not supported" (https://learn.microsoft.com/graph/api/authenticationmethod-resetpassword?view=graph-rest-1.0).
-/// - passwordProfile: least `User-PasswordProfile.ReadWrite.All`, delegated or application;
-///   the older `Directory.AccessAsUser.All` and the broad write permissions are accepted
-///   too (https://learn.microsoft.com/graph/api/user-update?view=graph-rest-1.0).
-///
+/// Each reset path needs its own Graph permission (`Method::permissions`), and
+/// resetPassword a signed-in user: "Application: Not supported"
+/// (https://learn.microsoft.com/graph/api/authenticationmethod-resetpassword?view=graph-rest-1.0).
 /// A token whose claims cannot be read is not judged here: Graph decides.
 fn permission(x: &Ctx, f: &mut Findings) -> Flow {
     let Some(grant) = &x.op.grant else {
         return Flow::Next;
     };
-    if x.t.user.on_premises_sync_enabled == Some(true) {
-        if !grant.is_delegated() {
-            f.block(
-                ReasonCode::MissingPermission,
-                wording::reset_password_needs_user(&x.who),
-            );
-        } else if !grant.has_any(RESET_PASSWORD_PERMISSIONS) {
-            f.block(
-                ReasonCode::MissingPermission,
-                wording::missing_permission("resetPassword", RESET_PASSWORD_PERMISSIONS[0]),
-            );
-        }
-    } else if !grant.has_any(PASSWORD_PROFILE_PERMISSIONS) {
+    let method = Method::for_account(x.t.user);
+    if method == Method::ResetPassword && !grant.is_delegated() {
         f.block(
             ReasonCode::MissingPermission,
-            wording::missing_permission("passwordProfile", PASSWORD_PROFILE_PERMISSIONS[0]),
+            wording::reset_password_needs_user(&x.who),
+        );
+    } else if !grant.has_any(method.permissions()) {
+        f.block(
+            ReasonCode::MissingPermission,
+            wording::missing_permission(method.name(), method.permissions()[0]),
         );
     }
     Flow::Next
 }
-
-/// The permissions each path accepts, least privileged first.
-const RESET_PASSWORD_PERMISSIONS: &[&str] = &["UserAuthenticationMethod.ReadWrite.All"];
-const PASSWORD_PROFILE_PERMISSIONS: &[&str] = &[
-    "User-PasswordProfile.ReadWrite.All",
-    "Directory.AccessAsUser.All",
-    "User.ReadWrite.All",
-    "Directory.ReadWrite.All",
-];
 
 fn account_disabled(x: &Ctx, f: &mut Findings) -> Flow {
     if x.t.user.account_enabled == Some(false) {
@@ -444,9 +425,11 @@ pub fn evaluate(op: &Operator, t: &Target, tenant: &TenantFacts) -> Verdict {
         }
     }
     let allowed = f.blocks.is_empty();
-    // No role helps when the verdict was final, or the password is not the cloud's to
-    // change.
-    let least = if decided || f.blocks.iter().any(|b| b.code.no_role_helps()) {
+    // No role helps when the verdict was final, when the password is not the cloud's to
+    // change, or when nothing but a permission of the sign-in is missing.
+    let no_role_helps = f.blocks.iter().any(|b| b.code.is_hybrid())
+        || (!f.blocks.is_empty() && f.blocks.iter().all(|b| b.code.no_role_helps()));
+    let least = if decided || no_role_helps {
         None
     } else {
         x.least.clone()
@@ -470,14 +453,9 @@ pub fn evaluate(op: &Operator, t: &Target, tenant: &TenantFacts) -> Verdict {
     }
     reasons.extend(f.notes);
     reasons.sort_by_key(|r| r.severity);
-    let synced = t.user.on_premises_sync_enabled == Some(true);
     Verdict {
         allowed,
-        method: allowed.then_some(if synced {
-            Method::ResetPassword
-        } else {
-            Method::PasswordProfile
-        }),
+        method: allowed.then_some(Method::for_account(t.user)),
         reasons,
         least_privileged_role: least,
     }

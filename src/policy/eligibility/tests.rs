@@ -456,6 +456,14 @@ fn each_path_needs_its_permission_and_reset_password_a_user() {
     assert_eq!(first_code(&v), "missing-permission");
     assert!(v.reasons[0].message.contains("app-only"));
     assert!(cloud.eval(&app).allowed);
+    // Missing a role too: the role that would help is still named.
+    let neither = Operator {
+        grant: Some(d(&["User.Read.All"])),
+        ..op(vec![])
+    };
+    let v = cloud.eval(&neither);
+    assert!(v.reasons.iter().any(|r| r.code == "missing-permission"));
+    assert!(v.least_privileged_role.is_some(), "{v:?}");
     // An unreadable token is not judged here.
     assert!(
         cloud

@@ -249,6 +249,33 @@ pub enum Method {
 }
 
 impl Method {
+    /// The path for this account: synced users go the way that writes back to AD.
+    pub fn for_account(user: &crate::policy::account::Account) -> Method {
+        if user.on_premises_sync_enabled == Some(true) {
+            Method::ResetPassword
+        } else {
+            Method::PasswordProfile
+        }
+    }
+
+    /// The Graph permissions this path accepts, least privileged first.
+    /// - resetPassword: delegated `UserAuthenticationMethod.ReadWrite.All` only
+    ///   (https://learn.microsoft.com/graph/api/authenticationmethod-resetpassword?view=graph-rest-1.0).
+    /// - passwordProfile: least `User-PasswordProfile.ReadWrite.All`; the older
+    ///   `Directory.AccessAsUser.All` and the broad write permissions are accepted too
+    ///   (https://learn.microsoft.com/graph/api/user-update?view=graph-rest-1.0).
+    pub fn permissions(self) -> &'static [&'static str] {
+        match self {
+            Method::ResetPassword => &["UserAuthenticationMethod.ReadWrite.All"],
+            Method::PasswordProfile => &[
+                "User-PasswordProfile.ReadWrite.All",
+                "Directory.AccessAsUser.All",
+                "User.ReadWrite.All",
+                "Directory.ReadWrite.All",
+            ],
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Method::PasswordProfile => "passwordProfile",

@@ -231,7 +231,7 @@ pub(super) fn missing_permission(path: &str, permission: &str) -> Text {
             "Your sign-in lacks the Graph permission {permission}, which the {path} reset needs: Graph would refuse it whatever your roles."
         ),
         format!(
-            "Sign in with an app that has {permission} (admin consent), e.g. after `resetdesk logout`; your roles are not the problem."
+            "Sign in with an app that has {permission} (admin consent), e.g. after `resetdesk logout`."
         ),
     )
 }
