@@ -85,6 +85,7 @@ fn simulator_search(c: &mut Criterion) {
             faults: resetdesk::sim::Faults::default(),
             latency: std::time::Duration::ZERO,
             cloud: resetdesk::cloud::Cloud::Global,
+            token_lifetime: std::time::Duration::from_secs(3599),
         })
         .await
         .unwrap();

@@ -19,6 +19,14 @@ pub struct Config {
     pub auth: AuthMethod,
     pub cloud: Cloud,
     pub client_id: Option<String>,
+    /// `client-secret`: a file (mode 0600) holding the secret, when it is not in
+    /// `RESETDESK_CLIENT_SECRET`.
+    pub client_secret_file: Option<PathBuf>,
+    /// `client-certificate`: a PEM file (mode 0600) with the certificate and its key.
+    pub client_certificate_file: Option<PathBuf>,
+    /// `browser-paste`: the port of the `http://localhost` redirect (and of the listener
+    /// that an `ssh -L` forward reaches).
+    pub redirect_port: u16,
     /// Graph base URL including the version segment, e.g. `https://graph.microsoft.com/v1.0`.
     pub graph_url: String,
     pub authority_url: String,
@@ -51,6 +59,9 @@ pub struct Layer {
     pub auth: Option<AuthMethod>,
     pub cloud: Option<Cloud>,
     pub client_id: Option<NonEmpty>,
+    pub client_secret_file: Option<NonEmpty>,
+    pub client_certificate_file: Option<NonEmpty>,
+    pub redirect_port: Option<Ranged<1024, 65535>>,
     pub graph_url: Option<BaseUrl>,
     pub authority_url: Option<BaseUrl>,
     pub timeout_secs: Option<Ranged<1, 600>>,
@@ -89,6 +100,9 @@ pub const KEYS: &[&str] = &[
     "auth",
     "cloud",
     "client_id",
+    "client_secret_file",
+    "client_certificate_file",
+    "redirect_port",
     "graph_url",
     "authority_url",
     "timeout_secs",
@@ -156,6 +170,9 @@ impl Layer {
             "auth" => self.auth = Some(parse(raw)?),
             "cloud" => self.cloud = Some(parse(raw)?),
             "client_id" => self.client_id = Some(parse(raw)?),
+            "client_secret_file" => self.client_secret_file = Some(parse(raw)?),
+            "client_certificate_file" => self.client_certificate_file = Some(parse(raw)?),
+            "redirect_port" => self.redirect_port = Some(Ranged::parse_str(raw)?),
             "graph_url" => self.graph_url = Some(parse(raw)?),
             "authority_url" => self.authority_url = Some(parse(raw)?),
             "timeout_secs" => self.timeout_secs = Some(Ranged::parse_str(raw)?),
@@ -214,6 +231,9 @@ impl Layer {
             auth,
             cloud,
             client_id,
+            client_secret_file,
+            client_certificate_file,
+            redirect_port,
             graph_url,
             authority_url,
             timeout_secs,
@@ -243,6 +263,9 @@ impl Layer {
             auth: self.auth.unwrap_or_default(),
             cloud,
             client_id: self.client_id.map(|c| c.0),
+            client_secret_file: self.client_secret_file.map(|p| PathBuf::from(p.0)),
+            client_certificate_file: self.client_certificate_file.map(|p| PathBuf::from(p.0)),
+            redirect_port: self.redirect_port.map_or(8400, |p| p.0 as u16),
             graph_url: self
                 .graph_url
                 .map(|u| u.0)
@@ -443,6 +466,7 @@ pub enum AuthMethod {
     /// The default: it works over SSH with no browser on the machine.
     #[default]
     DeviceCode,
+    BrowserPaste,
     ClientSecret,
     ClientCertificate,
     ManagedIdentity,
@@ -455,6 +479,7 @@ impl AuthMethod {
         match self {
             AuthMethod::AzureCli => "azure-cli",
             AuthMethod::DeviceCode => "device-code",
+            AuthMethod::BrowserPaste => "browser-paste",
             AuthMethod::ClientSecret => "client-secret",
             AuthMethod::ClientCertificate => "client-certificate",
             AuthMethod::ManagedIdentity => "managed-identity",

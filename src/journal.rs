@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 pub struct Person {
     pub id: String,
     pub user_principal_name: Option<String>,
+    /// An application operator's application (client) id; `id` is its service principal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -177,31 +180,20 @@ impl Journal {
     }
 }
 
-fn person(u: &crate::graph::model::User) -> Person {
-    Person {
-        id: u.id.clone(),
-        user_principal_name: u.user_principal_name.clone(),
-    }
-}
-
 impl Entry {
     /// An entry about `target` with nothing else known yet; the builders below fill in
     /// what their action knows.
-    fn about(
-        action: &str,
-        operator: &crate::graph::model::User,
-        target_id: &str,
-        target_upn: Option<&str>,
-    ) -> Entry {
+    fn about(action: &str, operator: &Person, target_id: &str, target_upn: Option<&str>) -> Entry {
         Entry {
             time: now(),
             tenant: None,
             demo: false,
             action: action.into(),
-            operator: person(operator),
+            operator: operator.clone(),
             target: Person {
                 id: target_id.to_string(),
                 user_principal_name: target_upn.map(str::to_string),
+                app_id: None,
             },
             method: String::new(),
             options: Options {
@@ -223,7 +215,7 @@ impl Entry {
 
 /// The journal entry for a reset (the CLI and the console write the same thing).
 pub fn reset_entry(
-    operator: &crate::graph::model::User,
+    operator: &Person,
     target_id: &str,
     target_upn: Option<&str>,
     o: &crate::service::reset::ResetOutcome,
@@ -273,11 +265,7 @@ pub fn reset_entry(
 }
 
 /// The entry recording that the audit log showed a reset made earlier.
-pub fn confirmed_entry(
-    operator: &crate::graph::model::User,
-    target_id: &str,
-    target_upn: &str,
-) -> Entry {
+pub fn confirmed_entry(operator: &Person, target_id: &str, target_upn: &str) -> Entry {
     Entry {
         method: "audit".into(),
         outcome: "confirmed".into(),
@@ -288,7 +276,7 @@ pub fn confirmed_entry(
 /// A reset that was sent when the console had to exit (a signal, Ctrl-C) before its
 /// outcome came back: unconfirmed, to be verified.
 pub fn interrupted_entry(
-    operator: &crate::graph::model::User,
+    operator: &Person,
     target_id: &str,
     target_upn: &str,
     method: &str,
@@ -346,10 +334,12 @@ mod tests {
             operator: Person {
                 id: "op".into(),
                 user_principal_name: Some("op@x".into()),
+                app_id: None,
             },
             target: Person {
                 id: "t".into(),
                 user_principal_name: Some("t@x".into()),
+                app_id: None,
             },
             method: "passwordProfile".into(),
             options: Options {
@@ -414,9 +404,10 @@ mod stamp_tests {
             requested: None,
             name: Some("Contoso".into()),
         });
-        let op = crate::graph::model::User {
+        let op = Person {
             id: "op".into(),
-            ..Default::default()
+            user_principal_name: None,
+            app_id: None,
         };
         j.append(&confirmed_entry(&op, "t", "t@x")).unwrap();
         let (entries, _) = j.read().unwrap();

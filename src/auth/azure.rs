@@ -1,8 +1,9 @@
-//! Sign-in through azure_identity's credentials (`azure-cli` today). They hand out tokens
-//! for a scope; this wraps one as a `TokenProvider`: the token is reused until shortly
-//! before it expires (AzureCliCredential keeps none and would start `az` for every Graph
-//! request), and every acquisition has a short time budget so that a hung `az` or a dead
-//! network fails in seconds with a message, not minutes later.
+//! Sign-in through azure_identity's credentials (`azure-cli` and the app credentials of
+//! `app.rs`). They hand out tokens for a scope; this wraps one as a `TokenProvider`: the
+//! token is reused until shortly before it expires (AzureCliCredential keeps none and
+//! would start `az` for every Graph request), every acquisition has a short time budget
+//! so that a hung `az` or a dead network fails in seconds with a message, not minutes
+//! later, and a token Graph refuses is replaced by one from a new credential.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,13 +14,17 @@ use time::OffsetDateTime;
 use tokio::sync::Mutex;
 
 use super::{AuthError, TokenProvider};
-use crate::secret::{SecretString, secret};
+use crate::secret::{ExposeSecret, SecretString, secret};
 
 /// A token this close to expiry is renewed before use.
 const RENEW_BEFORE: time::Duration = time::Duration::minutes(5);
 
+type Make = Box<dyn Fn() -> Result<Arc<dyn TokenCredential>, AuthError> + Send + Sync>;
+
 pub struct AzureCredential {
-    credential: Arc<dyn TokenCredential>,
+    /// Makes the credential; called again to replace a token Graph refused.
+    make: Make,
+    credential: Mutex<Arc<dyn TokenCredential>>,
     /// `https://graph.microsoft.com/.default`, or the national cloud's.
     scope: String,
     /// The `--auth` name, for messages.
@@ -33,20 +38,51 @@ pub struct AzureCredential {
 
 impl AzureCredential {
     pub fn new(
-        credential: Arc<dyn TokenCredential>,
+        make: Make,
         scope: String,
         method: &'static str,
         budget: Duration,
         fix: &'static str,
-    ) -> Self {
-        AzureCredential {
-            credential,
+    ) -> Result<Self, AuthError> {
+        let credential = make()?;
+        Ok(AzureCredential {
+            make,
+            credential: Mutex::new(credential),
             scope,
             method,
             budget,
             fix,
             held: Mutex::new(None),
-        }
+        })
+    }
+
+    /// An application's sign-in (`app.rs`).
+    pub fn app(
+        app: super::app::AppCredential,
+        method: &'static str,
+        scope: String,
+    ) -> Result<Self, AuthError> {
+        let fix = match method {
+            "client-secret" => {
+                "check tenant, client_id and the secret (a client secret's value, not its id, and not expired) in the app registration"
+            }
+            "client-certificate" => {
+                "check tenant, client_id and that this certificate is uploaded to the app registration"
+            }
+            "managed-identity" => {
+                "run on an Azure resource with a managed identity (IDENTITY_ENDPOINT and IDENTITY_HEADER set, or the instance metadata service reachable); set client_id for a user-assigned identity"
+            }
+            _ => {
+                "check AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID and AZURE_TENANT_ID (or client_id and tenant), and the app's federated credential"
+            }
+        };
+        AzureCredential::new(
+            Box::new(move || app.build()),
+            scope,
+            method,
+            Duration::from_secs(20),
+            fix,
+        )
     }
 
     /// `azure-cli`: the account `az login` signed in (zero registration: Azure CLI's own
@@ -56,15 +92,17 @@ impl AzureCredential {
             tenant_id: tenant.map(str::to_string),
             ..Default::default()
         };
-        let credential = azure_identity::AzureCliCredential::new(Some(options))
-            .map_err(|e| AuthError::NeedsConfig(format!("azure-cli sign-in: {e}")))?;
-        Ok(AzureCredential::new(
-            credential,
+        AzureCredential::new(
+            Box::new(move || {
+                azure_identity::AzureCliCredential::new(Some(options.clone()))
+                    .map(|c| c as Arc<dyn TokenCredential>)
+                    .map_err(|e| AuthError::NeedsConfig(format!("azure-cli sign-in: {e}")))
+            }),
             scope,
             "azure-cli",
             Duration::from_secs(20),
             "sign in with `az login` (`az login --tenant T` for another tenant; install the Azure CLI first if it is missing), or choose another --auth method",
-        ))
+        )
     }
 }
 
@@ -77,9 +115,10 @@ impl TokenProvider for AzureCredential {
         {
             return Ok(secret(t.token.secret().to_string()));
         }
+        let credential = self.credential.lock().await.clone();
         let got = tokio::time::timeout(
             self.budget,
-            self.credential.get_token(&[self.scope.as_str()], None),
+            credential.get_token(&[self.scope.as_str()], None),
         )
         .await
         .map_err(|_| {
@@ -103,6 +142,21 @@ impl TokenProvider for AzureCredential {
         let token = secret(got.token.secret().to_string());
         *held = Some(got);
         Ok(token)
+    }
+
+    async fn renew(&self, rejected: &SecretString) -> Result<SecretString, AuthError> {
+        {
+            let mut held = self.held.lock().await;
+            if held
+                .as_ref()
+                .is_some_and(|t| t.token.secret() == rejected.expose_secret())
+            {
+                *held = None;
+                // azure_identity would hand out its cached copy of the refused token.
+                *self.credential.lock().await = (self.make)()?;
+            }
+        }
+        self.token().await
     }
 }
 

@@ -1,8 +1,10 @@
 //! Credentials. Every method yields a bearer token for Graph as a `SecretString`; the
 //! token never travels on the command line and is never logged.
 
+pub mod app;
 pub mod azure;
-pub mod device_code;
+pub mod browser_paste;
+pub mod delegated;
 
 // Plain data, defined with the configuration; re-exported where sign-in uses them.
 pub use crate::cloud::Cloud;
@@ -24,16 +26,21 @@ pub enum AuthError {
     /// The method is not configured well enough to try.
     #[error("{0}")]
     NeedsConfig(String),
-    #[error(
-        "sign-in method `{0}` is not available in this build yet; use --auth access-token (token in {ACCESS_TOKEN_VAR}) or --demo"
-    )]
-    Unsupported(&'static str),
 }
 
 /// Something that can hand out a Graph bearer token.
 #[async_trait]
 pub trait TokenProvider: Send + Sync {
     async fn token(&self) -> Result<SecretString, AuthError>;
+
+    /// Graph answered 401 to `rejected` (expired early, revoked): a new token, other than
+    /// the refused one. A method that cannot get another says why.
+    async fn renew(&self, rejected: &SecretString) -> Result<SecretString, AuthError> {
+        let _ = rejected;
+        Err(AuthError::Missing(
+            "Microsoft Graph refused the token and this sign-in method cannot renew it; sign in again".into(),
+        ))
+    }
 }
 
 /// A token supplied from outside (environment variable, or the in-process simulator).
@@ -66,28 +73,92 @@ impl TokenProvider for StaticToken {
 pub fn provider_for(config: &crate::config::Config) -> Result<Arc<dyn TokenProvider>, AuthError> {
     match config.auth {
         AuthMethod::AccessToken => Ok(Arc::new(StaticToken::from_env()?)),
-        AuthMethod::DeviceCode => {
+        AuthMethod::DeviceCode | AuthMethod::BrowserPaste => {
             let client_id = config.client_id.as_deref().ok_or_else(|| {
-                AuthError::NeedsConfig(
-                    "device-code sign-in needs client_id: the application id of an app registration that allows public client flows (config file or RESETDESK_CLIENT_ID)".into(),
-                )
+                AuthError::NeedsConfig(format!(
+                    "{} sign-in needs client_id: the application id of an app registration that allows public client flows, with the redirect URI http://localhost (config file or RESETDESK_CLIENT_ID)",
+                    config.auth.name()
+                ))
             })?;
+            let flow = match config.auth {
+                AuthMethod::BrowserPaste => {
+                    delegated::Flow::BrowserPaste(browser_paste::Paste::terminal(
+                        config.redirect_port,
+                        config.clipboard != crate::config::ClipboardMode::Off,
+                    ))
+                }
+                _ => delegated::Flow::DeviceCode,
+            };
             let root = config.graph_url.trim_end_matches("/v1.0");
-            Ok(Arc::new(device_code::DeviceCode::new(
+            Ok(Arc::new(delegated::Delegated::new(
                 &config.authority_url,
                 config.tenant.as_deref().unwrap_or("organizations"),
                 client_id,
                 vec![format!("{root}/.default"), "offline_access".into()],
-                device_code::default_cache_dir(),
-                |m| eprintln!("{m}"),
+                delegated::default_cache_dir(),
+                flow,
+                Arc::new(|m: &str| eprintln!("{m}")),
             )?))
         }
         AuthMethod::AzureCli => Ok(Arc::new(azure::AzureCredential::azure_cli(
             config.tenant.as_deref(),
-            config.cloud.graph_scope(),
+            graph_scope(config),
         )?)),
-        other => Err(AuthError::Unsupported(other.name())),
+        AuthMethod::ClientSecret => {
+            let app = app::AppCredential::client_secret(
+                config.tenant.as_deref(),
+                config.client_id.as_deref(),
+                config.client_secret_file.as_deref(),
+                &config.authority_url,
+            )?;
+            Ok(Arc::new(azure::AzureCredential::app(
+                app,
+                "client-secret",
+                graph_scope(config),
+            )?))
+        }
+        AuthMethod::ClientCertificate => {
+            let app = app::AppCredential::client_certificate(
+                config.tenant.as_deref(),
+                config.client_id.as_deref(),
+                config.client_certificate_file.as_deref(),
+                &config.authority_url,
+            )?;
+            Ok(Arc::new(azure::AzureCredential::app(
+                app,
+                "client-certificate",
+                graph_scope(config),
+            )?))
+        }
+        AuthMethod::ManagedIdentity => {
+            let app = app::AppCredential::ManagedIdentity {
+                client_id: config.client_id.clone(),
+                authority: config.authority_url.clone(),
+            };
+            Ok(Arc::new(azure::AzureCredential::app(
+                app,
+                "managed-identity",
+                graph_scope(config),
+            )?))
+        }
+        AuthMethod::WorkloadIdentity => {
+            let app = app::AppCredential::WorkloadIdentity {
+                tenant: config.tenant.clone(),
+                client_id: config.client_id.clone(),
+                authority: config.authority_url.clone(),
+            };
+            Ok(Arc::new(azure::AzureCredential::app(
+                app,
+                "workload-identity",
+                graph_scope(config),
+            )?))
+        }
     }
+}
+
+/// `https://graph.microsoft.com/.default`, or the national cloud's.
+fn graph_scope(config: &crate::config::Config) -> String {
+    config.cloud.graph_scope()
 }
 
 /// One string claim of a JWT's payload, read without verifying the signature (the token
@@ -107,6 +178,21 @@ pub struct TokenFacts {
     pub scopes: Option<Vec<String>>,
     /// An app-only token's application permissions (`roles`, when there is no `scp`).
     pub app_permissions: Option<Vec<String>>,
+    /// The application, when the token is app-only (`idtyp: app`, or no `scp` and no
+    /// user): the operator is then its service principal.
+    pub app: Option<AppIdentity>,
+}
+
+/// An application operator, from an app-only token's claims
+/// (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppIdentity {
+    /// `appid` (v1 tokens) or `azp` (v2).
+    pub app_id: String,
+    /// `oid`: the service principal's object id.
+    pub object_id: String,
+    /// `app_displayname`, else the app id.
+    pub display_name: String,
 }
 
 impl TokenFacts {
@@ -118,7 +204,21 @@ impl TokenFacts {
             .get("scp")
             .and_then(|v| v.as_str())
             .map(|s| s.split_whitespace().map(str::to_string).collect());
+        let text = |k: &str| claims.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let app_only = text("idtyp").as_deref() == Some("app")
+            || (scopes.is_none() && text("upn").is_none() && claims.get("roles").is_some());
+        let app = app_only
+            .then(|| {
+                let app_id = text("appid").or_else(|| text("azp"))?;
+                Some(AppIdentity {
+                    display_name: text("app_displayname").unwrap_or_else(|| app_id.clone()),
+                    object_id: text("oid")?,
+                    app_id,
+                })
+            })
+            .flatten();
         TokenFacts {
+            app,
             wids: strings(&claims, "wids"),
             app_permissions: if scopes.is_none() {
                 strings(&claims, "roles")

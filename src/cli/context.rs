@@ -65,6 +65,7 @@ async fn start_demo(
         faults: Faults::default(),
         latency: std::time::Duration::ZERO,
         cloud,
+        token_lifetime: std::time::Duration::from_secs(3599),
     })
     .await
     .map_err(|e| Failure::new(Exit::Usage, e.to_string()))?;

@@ -223,9 +223,7 @@ impl From<crate::config::ConfigError> for Failure {
 impl From<crate::auth::AuthError> for Failure {
     fn from(e: crate::auth::AuthError) -> Failure {
         let exit = match e {
-            crate::auth::AuthError::Unsupported(_) | crate::auth::AuthError::NeedsConfig(_) => {
-                Exit::Usage
-            }
+            crate::auth::AuthError::NeedsConfig(_) => Exit::Usage,
             _ => Exit::AuthFailed,
         };
         Failure::new(exit, e.to_string())
@@ -362,7 +360,7 @@ fn remove(path: &std::path::Path, removed: &mut Vec<String>) -> Result<(), Failu
 /// Forgets the cached device-code sign-in of the configured cloud, tenant and client id
 /// (`--all`: of every one), and the single shared cache of earlier versions.
 fn logout(global: &GlobalArgs, args: LogoutArgs) -> Result<Exit, Failure> {
-    use crate::auth::device_code::{CacheKey, default_cache_dir, legacy_cache_path};
+    use crate::auth::delegated::{CacheKey, default_cache_dir, legacy_cache_path};
     let mut removed = Vec::new();
     if let Some(legacy) = legacy_cache_path() {
         remove(&legacy, &mut removed)?;

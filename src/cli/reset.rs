@@ -355,7 +355,7 @@ pub async fn record(
     };
     let u = &a.target.user;
     let entry = journal::reset_entry(
-        &op.user,
+        &op.person(),
         &u.id,
         u.user_principal_name.as_deref(),
         o,

@@ -88,6 +88,8 @@ pub fn document(a: &Assessment, op: &OperatorFacts) -> Value {
         "operator": {
             "id": op.user.id,
             "userPrincipalName": op.user.user_principal_name,
+            "displayName": op.user.display_name,
+            "appId": op.app.as_ref().map(|a| &a.app_id),
             "activeRoles": op.operator.active,
             "eligibleRoles": op.operator.eligible,
             "rolesFromToken": op.operator.roles_from_token,

@@ -40,6 +40,9 @@ pub struct SimArgs {
     /// Audit entries of history at start.
     #[arg(long, default_value_t = 30, value_name = "N")]
     pub audit_history: usize,
+    /// How long the tokens it issues last, in seconds (Entra's: about an hour).
+    #[arg(long, default_value_t = 3599, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub token_lifetime_secs: u64,
 }
 
 pub async fn run(global: &GlobalArgs, args: SimArgs) -> Result<Exit, Failure> {
@@ -71,6 +74,7 @@ pub async fn run(global: &GlobalArgs, args: SimArgs) -> Result<Exit, Failure> {
         faults,
         latency: Duration::from_millis(args.latency_ms),
         cloud,
+        token_lifetime: Duration::from_secs(args.token_lifetime_secs),
         audit: sim::AuditOptions {
             delay: Duration::from_millis(args.audit_delay_ms),
             activity_every: (args.audit_every_secs > 0)
@@ -94,12 +98,14 @@ pub async fn run(global: &GlobalArgs, args: SimArgs) -> Result<Exit, Failure> {
         );
         let _ = out.flush();
     }
+    let root = running.base_url.trim_end_matches("/v1.0");
     eprintln!(
-        "resetdesk sim: serving {users} users on {} as persona `{}` ({} cloud); token endpoint {}/{{tenant}}/oauth2/v2.0/token. Ctrl-C stops.",
+        "resetdesk sim: serving {users} users on {} as persona `{}` ({} cloud); sign-in at {root} (authority_url), managed identity at IDENTITY_ENDPOINT={root}{} with IDENTITY_HEADER={}. Ctrl-C stops.",
         running.base_url,
         running.state.persona,
         cloud.name(),
-        running.base_url.trim_end_matches("/v1.0"),
+        sim::login::IDENTITY_PATH,
+        sim::login::IDENTITY_HEADER_VALUE,
     );
     Ok(wait_for_shutdown().await)
 }

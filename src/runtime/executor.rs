@@ -70,7 +70,7 @@ impl Executor {
             Effect::Reset { req, request, note } => {
                 let journal = self.journal.clone();
                 let pending = journal::interrupted_entry(
-                    &note.operator.user,
+                    &note.operator.person(),
                     &note.target_id,
                     &note.target_upn,
                     request.method.name(),
@@ -100,7 +100,7 @@ impl Executor {
                         .is_some();
                     if let (true, Some(j)) = (mine, journal) {
                         let entry = journal::reset_entry(
-                            &note.operator.user,
+                            &note.operator.person(),
                             &note.target_id,
                             Some(&note.target_upn),
                             &outcome,
@@ -145,7 +145,8 @@ impl Executor {
             } => {
                 // A file write: off the event loop.
                 if let Some(j) = self.journal.clone() {
-                    let entry = journal::confirmed_entry(&operator.user, &target_id, &target_upn);
+                    let entry =
+                        journal::confirmed_entry(&operator.person(), &target_id, &target_upn);
                     tokio::task::spawn_blocking(move || {
                         if let Err(e) = j.append(&entry) {
                             tracing::warn!(error = %e, "journal write failed");

@@ -212,12 +212,36 @@ pub async fn target_facts(api: &dyn GraphApi, key: &str) -> Result<TargetFacts, 
 /// on demand (after a PIM activation).
 #[derive(Debug, Clone)]
 pub struct OperatorFacts {
+    /// The signed-in user; for an application, its service principal's id and name.
     pub user: User,
     pub operator: Operator,
     pub unknown: Vec<UnknownFact>,
+    /// Set when the operator is an application (an app-only token).
+    pub app: Option<crate::auth::AppIdentity>,
 }
 
 impl OperatorFacts {
+    /// Who acted, for the journal.
+    pub fn person(&self) -> crate::journal::Person {
+        crate::journal::Person {
+            id: self.user.id.clone(),
+            user_principal_name: self.user.user_principal_name.clone(),
+            app_id: self.app.as_ref().map(|a| a.app_id.clone()),
+        }
+    }
+
+    /// The operator's name for headers and messages: a UPN, or an app's name and id.
+    pub fn who(&self) -> String {
+        match &self.app {
+            Some(a) => format!("{} (app {})", a.display_name, a.app_id),
+            None => self
+                .user
+                .user_principal_name
+                .clone()
+                .unwrap_or_else(|| self.user.id.clone()),
+        }
+    }
+
     /// "Helpdesk Administrator, Reports Reader", or "no active role".
     pub fn active_roles_summary(&self) -> String {
         let roles: Vec<String> = self
@@ -241,6 +265,9 @@ pub async fn operator_facts(
     api: &dyn GraphApi,
     token: TokenFacts,
 ) -> Result<OperatorFacts, GraphError> {
+    if let Some(app) = token.app.clone() {
+        return app_operator_facts(api, token, app).await;
+    }
     let user = api.me().await?;
     let catalog = RoleCatalog::builtin();
     let mut unknown_facts = Vec::new();
@@ -257,22 +284,7 @@ pub async fn operator_facts(
                 .collect(),
             None => {
                 roles_from_token = true;
-                token
-                    .wids
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|w| catalog.by_id(w))
-                    .map(|d| RoleHolding {
-                        name: d.display_name.clone(),
-                        template_id: d.template_id.clone(),
-                        scope: "/".into(),
-                        scope_name: "tenant".into(),
-                        scope_restricted: false,
-                        state: RoleState::Active,
-                        via_group: None,
-                        built_in: true,
-                    })
-                    .collect()
+                roles_in_token(&token, &catalog)
             }
         };
     let mut eligible: Vec<RoleHolding> = readable("eligibleRoles", eligible, &mut unknown_facts)?
@@ -299,7 +311,77 @@ pub async fn operator_facts(
         },
         user,
         unknown: unknown_facts,
+        app: None,
     })
+}
+
+/// An application operator (app-only token): its service principal's directory roles,
+/// assigned directly (`principalId eq` the token's `oid`), feed the verdict. There is no
+/// `/me` for an app (user-get.md: `/me` needs a signed-in user) and no PIM view of its
+/// own eligibilities (`filterByCurrentUser` is for signed-in users).
+async fn app_operator_facts(
+    api: &dyn GraphApi,
+    token: TokenFacts,
+    app: crate::auth::AppIdentity,
+) -> Result<OperatorFacts, GraphError> {
+    let catalog = RoleCatalog::builtin();
+    let mut unknown_facts = Vec::new();
+    let mut roles_from_token = false;
+    let assignments = api
+        .role_assignments(std::slice::from_ref(&app.object_id))
+        .await;
+    let mut active: Vec<RoleHolding> =
+        match readable("activeRoles", assignments, &mut unknown_facts)? {
+            Some(list) => list
+                .iter()
+                .map(|a| from_assignment(a, &catalog, &[]))
+                .collect(),
+            None => {
+                roles_from_token = true;
+                roles_in_token(&token, &catalog)
+            }
+        };
+    let mut cache = UnitCache::new();
+    resolve_scopes(api, &mut active, &mut cache, None).await?;
+    let user = User {
+        id: app.object_id.clone(),
+        display_name: Some(app.display_name.clone()),
+        ..User::default()
+    };
+    Ok(OperatorFacts {
+        operator: Operator {
+            id: app.object_id.clone(),
+            active,
+            eligible: Vec::new(),
+            roles_from_token,
+            grant: token.app_permissions.map(Grant::Application),
+        },
+        user,
+        unknown: unknown_facts,
+        app: Some(app),
+    })
+}
+
+/// The tenant-wide roles named in the token's `wids`: the stand-in when role
+/// assignments are unreadable.
+fn roles_in_token(token: &TokenFacts, catalog: &RoleCatalog) -> Vec<RoleHolding> {
+    token
+        .wids
+        .clone()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|w| catalog.by_id(w))
+        .map(|d| RoleHolding {
+            name: d.display_name.clone(),
+            template_id: d.template_id.clone(),
+            scope: "/".into(),
+            scope_name: "tenant".into(),
+            scope_restricted: false,
+            state: RoleState::Active,
+            via_group: None,
+            built_in: true,
+        })
+        .collect()
 }
 
 /// The tenant facts that matter for one target: is its UPN domain federated, and is

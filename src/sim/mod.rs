@@ -10,6 +10,7 @@ pub mod audit;
 pub mod authorize;
 pub mod faults;
 mod filter;
+pub mod login;
 mod odata;
 mod routes;
 mod search;

@@ -9,10 +9,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::response::Response;
 use serde_json::json;
 
 use super::audit::ReportLimit;
@@ -35,13 +34,16 @@ pub struct SimOptions {
     pub latency: Duration,
     /// The national cloud whose Graph surface is served (`sim --cloud`).
     pub cloud: Cloud,
+    /// How long the tokens it issues last (Entra's: about an hour).
+    pub token_lifetime: Duration,
 }
 
 pub struct SimState {
     pub tenant: RwLock<Tenant>,
     pub base_url: OnceLock<String>,
     tokens: Mutex<HashMap<String, Claims>>,
-    device_codes: Mutex<HashMap<String, u32>>,
+    /// The identity platform's state: codes, refresh tokens, token lifetime.
+    pub login: super::login::Login,
     pub persona: String,
     pub cloud: Cloud,
     faults: Faults,
@@ -88,30 +90,75 @@ pub struct RunningSim {
 impl SimState {
     /// Mints a token for a persona (or for any user by UPN).
     pub fn mint_token(&self, persona: &str) -> anyhow::Result<String> {
+        let (user_id, scopes) = {
+            let t = self.tenant.read().unwrap_or_else(|e| e.into_inner());
+            match t.personas.get(persona) {
+                Some(p) => (p.user_id.clone(), p.scopes.clone()),
+                None => match t.user_by_key(persona) {
+                    Some(u) => (u.id.clone(), None),
+                    None => anyhow::bail!(
+                        "unknown persona `{persona}`; known: {}",
+                        t.personas.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                },
+            }
+        };
+        self.mint_user(&user_id, scopes, token::PUBLIC_CLIENT_ID)
+    }
+
+    /// A delegated token for a user, issued to `client_id`.
+    pub fn mint_user(
+        &self,
+        user_id: &str,
+        scopes: Option<String>,
+        client_id: &str,
+    ) -> anyhow::Result<String> {
         let t = self.tenant.read().unwrap_or_else(|e| e.into_inner());
-        let (user_id, scopes) = match t.personas.get(persona) {
-            Some(p) => (p.user_id.clone(), p.scopes.clone()),
-            None => match t.user_by_key(persona) {
-                Some(u) => (u.id.clone(), None),
-                None => anyhow::bail!(
-                    "unknown persona `{persona}`; known: {}",
-                    t.personas.keys().cloned().collect::<Vec<_>>().join(", ")
-                ),
-            },
+        let Some(user) = t.user_by_key(user_id) else {
+            anyhow::bail!("no user {user_id} in the tenant");
         };
-        let Some(user) = t.user_by_key(&user_id) else {
-            anyhow::bail!("persona `{persona}` names no user of the tenant");
-        };
-        let mut wids: Vec<String> = t
-            .active_roles_of(&user_id)
-            .iter()
-            .filter(|a| a.directory_scope_id == "/")
-            .filter_map(|a| t.roles.by_id(&a.role_definition_id))
-            .filter(|d| d.built_in)
-            .map(|d| d.template_id.clone())
-            .collect();
+        let mut wids = tenant_role_templates(&t, user_id);
         // Every member user's token carries the "User" role template, as Entra's do.
         wids.push("b79fbf4d-3ef9-4689-8143-76b194e85509".into());
+        let claims = Claims {
+            oid: user.id.clone(),
+            appid: client_id.to_string(),
+            idtyp: None,
+            upn: user.str("userPrincipalName").unwrap_or_default().into(),
+            name: user.display_name().into(),
+            scp: Some(scopes.unwrap_or_else(|| token::DEFAULT_SCOPES.into())),
+            roles: Vec::new(),
+            wids,
+            ..self.base_claims(&t)
+        };
+        drop(t);
+        Ok(self.issue(claims))
+    }
+
+    /// An app-only token for an application's service principal: its consented
+    /// application permissions as `roles`, its directory roles as `wids`, no `scp`.
+    pub fn mint_app(&self, app_id: &str) -> anyhow::Result<String> {
+        let t = self.tenant.read().unwrap_or_else(|e| e.into_inner());
+        let Some(app) = t.app_by_id(app_id) else {
+            anyhow::bail!("no application {app_id} in the tenant");
+        };
+        let claims = Claims {
+            oid: app.sp_id.clone(),
+            appid: app.app_id.clone(),
+            idtyp: Some("app".into()),
+            upn: String::new(),
+            name: app.display_name.clone(),
+            scp: None,
+            roles: app.permissions.clone(),
+            wids: tenant_role_templates(&t, &app.sp_id),
+            app_displayname: app.display_name.clone(),
+            ..self.base_claims(&t)
+        };
+        drop(t);
+        Ok(self.issue(claims))
+    }
+
+    fn base_claims(&self, t: &Tenant) -> Claims {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let tid = t
             .organization
@@ -119,37 +166,57 @@ impl SimState {
             .and_then(|v| v.as_str())
             .unwrap_or_default()
             .to_string();
-        let claims = Claims {
+        Claims {
             aud: "https://graph.microsoft.com".into(),
             iss: format!("https://sts.windows.net/{tid}/"),
             tid,
-            oid: user_id.clone(),
-            upn: user.str("userPrincipalName").unwrap_or_default().into(),
-            name: user.display_name().into(),
-            scp: scopes.unwrap_or_else(|| token::DEFAULT_SCOPES.into()),
-            wids,
+            oid: String::new(),
+            appid: String::new(),
+            idtyp: None,
+            upn: String::new(),
+            name: String::new(),
+            scp: None,
+            roles: Vec::new(),
+            wids: Vec::new(),
             iat: now,
             nbf: now,
-            exp: now + 3600,
+            exp: now + self.login.token_lifetime.as_secs() as i64,
             app_displayname: "resetdesk".into(),
             ver: "1.0".into(),
-        };
+        }
+    }
+
+    fn issue(&self, claims: Claims) -> String {
         let jwt = token::encode(&claims);
         self.tokens
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(jwt.clone(), claims);
-        Ok(jwt)
+        jwt
     }
 
-    fn claims_for(&self, bearer: &str) -> Option<Claims> {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    /// Every token issued so far stops working (as after a revocation): the next Graph
+    /// call with one is a 401.
+    pub fn revoke_tokens(&self) {
         self.tokens
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// The claims of a token the simulator issued; an expired one is `Err(true)`.
+    fn claims_for(&self, bearer: &str) -> Result<Claims, bool> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        match self
+            .tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .get(bearer)
-            .filter(|c| c.exp > now)
-            .cloned()
+        {
+            Some(c) if c.exp > now => Ok(c.clone()),
+            Some(_) => Err(true),
+            None => Err(false),
+        }
     }
 
     pub fn request_count(&self) -> u64 {
@@ -170,7 +237,7 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<RunningSim> {
         tenant: RwLock::new(tenant),
         base_url: OnceLock::new(),
         tokens: Mutex::new(HashMap::new()),
-        device_codes: Mutex::new(HashMap::new()),
+        login: super::login::Login::new(opts.token_lifetime),
         persona: opts.persona.clone(),
         cloud: opts.cloud,
         faults: opts.faults,
@@ -201,11 +268,7 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<RunningSim> {
     let base_url = format!("http://{addr}/v1.0");
     let _ = state.base_url.set(base_url.clone());
     let app = Router::new()
-        .route("/{tenant}/oauth2/v2.0/token", post(token_endpoint))
-        .route(
-            "/{tenant}/oauth2/v2.0/devicecode",
-            post(devicecode_endpoint),
-        )
+        .merge(super::login::routes())
         .fallback(graph_entry)
         .with_state(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -296,16 +359,17 @@ async fn graph_entry(State(sim): State<Arc<SimState>>, req: Request) -> Response
                 "Access token is empty.",
             );
         }
-        Some(a) => match a
-            .strip_prefix("Bearer ")
-            .and_then(|t| sim.claims_for(t.trim()))
-        {
-            Some(c) => c,
-            None => {
+        Some(a) => match sim.claims_for(a.strip_prefix("Bearer ").unwrap_or_default().trim()) {
+            Ok(c) => c,
+            Err(expired) => {
                 return ctx.error(
                     StatusCode::UNAUTHORIZED,
                     "InvalidAuthenticationToken",
-                    "Access token validation failure. Invalid audience.",
+                    if expired {
+                        "Lifetime validation failed, the token is expired."
+                    } else {
+                        "Access token validation failure. Invalid audience."
+                    },
                 );
             }
         },
@@ -391,96 +455,13 @@ async fn truncate_body(resp: Response) -> Response {
     Response::from_parts(parts, Body::from(cut))
 }
 
-#[derive(serde::Deserialize)]
-struct TokenForm {
-    grant_type: Option<String>,
-    device_code: Option<String>,
-    #[serde(default)]
-    scope: Option<String>,
-}
-
-fn oauth_error(code: &str, description: &str) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        axum::Json(json!({"error": code, "error_description": description,
-            "error_codes": [], "timestamp": time::OffsetDateTime::now_utc().unix_timestamp(),
-            "trace_id": uuid::Uuid::new_v4(), "correlation_id": uuid::Uuid::new_v4()})),
-    )
-        .into_response()
-}
-
-/// `/{tenant}/oauth2/v2.0/token`: device code (pending once, then a token),
-/// client credentials and refresh token grants, each answered with a token for the
-/// simulator's persona.
-async fn token_endpoint(
-    State(sim): State<Arc<SimState>>,
-    Path(_tenant): Path<String>,
-    axum::Form(form): axum::Form<TokenForm>,
-) -> Response {
-    let grant = form.grant_type.unwrap_or_default();
-    match grant.as_str() {
-        "urn:ietf:params:oauth:grant-type:device_code" => {
-            let code = form.device_code.unwrap_or_default();
-            let mut codes = sim.device_codes.lock().unwrap_or_else(|e| e.into_inner());
-            match codes.get_mut(&code) {
-                None => {
-                    return oauth_error(
-                        "expired_token",
-                        "AADSTS70020: The provided value for the input parameter 'device_code' is not valid.",
-                    );
-                }
-                Some(polls) if *polls == 0 => {
-                    *polls += 1;
-                    return oauth_error(
-                        "authorization_pending",
-                        "AADSTS70016: OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
-                    );
-                }
-                Some(_) => {
-                    codes.remove(&code);
-                }
-            }
-        }
-        "client_credentials" | "refresh_token" => {}
-        _ => {
-            return oauth_error(
-                "unsupported_grant_type",
-                "AADSTS70003: The app requested an unsupported grant type.",
-            );
-        }
-    }
-    match sim.mint_token(&sim.persona) {
-        Ok(access) => axum::Json(json!({
-            "token_type": "Bearer",
-            "scope": form.scope.unwrap_or_else(|| token::DEFAULT_SCOPES.to_string()),
-            "expires_in": 3599,
-            "ext_expires_in": 3599,
-            "access_token": access,
-            "refresh_token": format!("sim-refresh-{}", uuid::Uuid::new_v4()),
-        }))
-        .into_response(),
-        Err(e) => oauth_error("invalid_grant", &e.to_string()),
-    }
-}
-
-async fn devicecode_endpoint(
-    State(sim): State<Arc<SimState>>,
-    Path(_tenant): Path<String>,
-) -> Response {
-    let device_code = format!("sim-device-{}", uuid::Uuid::new_v4());
-    let n: u32 = rand::random::<u32>() % 10_000;
-    let user_code = format!("SIM{n:04}");
-    sim.device_codes
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(device_code.clone(), 0);
-    axum::Json(json!({
-        "device_code": device_code,
-        "user_code": user_code,
-        "verification_uri": "https://microsoft.com/devicelogin",
-        "expires_in": 900,
-        "interval": 1,
-        "message": format!("To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code {user_code} to authenticate."),
-    }))
-    .into_response()
+/// Template ids of the built-in roles a principal holds actively at tenant scope.
+fn tenant_role_templates(t: &Tenant, principal: &str) -> Vec<String> {
+    t.active_roles_of(principal)
+        .iter()
+        .filter(|a| a.directory_scope_id == "/")
+        .filter_map(|a| t.roles.by_id(&a.role_definition_id))
+        .filter(|d| d.built_in)
+        .map(|d| d.template_id.clone())
+        .collect()
 }

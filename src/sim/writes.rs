@@ -288,7 +288,8 @@ fn reset_password(
     method_id: &str,
     body: &Bytes,
 ) -> Reply {
-    if !claims.has_scope(&["UserAuthenticationMethod.ReadWrite.All"]) {
+    // Delegated only: "Application: Not supported" (authenticationmethod-resetpassword.md).
+    if claims.is_app() || !claims.has_scope(&["UserAuthenticationMethod.ReadWrite.All"]) {
         return Err(ctx.denied());
     }
     let index = target(t, ctx, key)?;
@@ -445,8 +446,14 @@ fn revoke(t: &mut Tenant, ctx: &Ctx, claims: &Claims, key: &str) -> Reply {
     ctx.ok(json!({"@odata.context": ctx.context("Edm.Boolean"), "value": true}))
 }
 
-/// `initiatedBy.user` for the caller.
+/// `initiatedBy` for the caller: a user, or an app (directoryaudit.md, initiatedBy:
+/// auditActivityInitiator with `user` or `app`).
 fn actor(t: &Tenant, claims: &Claims) -> Value {
+    if claims.is_app() {
+        return json!({"user": null,
+            "app": {"appId": claims.appid, "displayName": claims.name,
+                    "servicePrincipalId": claims.oid, "servicePrincipalName": claims.name}});
+    }
     let upn = t
         .user_by_key(&claims.oid)
         .and_then(|u| u.str("userPrincipalName"))

@@ -37,6 +37,7 @@ fn session() -> Msg {
             user: user("op", "Henrietta Mueller"),
             operator: Operator::default(),
             unknown: vec![],
+            app: None,
         },
     })))
 }

@@ -3,7 +3,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::support::home::{Home, assert_clean_failure, json, spawn_sim, stderr};
+use crate::support::home::{Home, Sim, assert_clean_failure, json, spawn_sim, stderr};
 
 /// A fake `az` on PATH: it logs its arguments and prints what `az account
 /// get-access-token -o json` prints, or fails as az does when nobody is signed in.
@@ -118,5 +118,286 @@ fn azure_cli_failures_say_what_to_do_and_exit_4() {
             .as_str()
             .unwrap()
             .contains("az login")
+    );
+}
+
+// The demo tenant's applications (assets/demo-tenant.json).
+const AUTOMATION_APP: &str = "7c1f3a52-9d04-4b1e-a6c2-3e8f5b0d9a11";
+const AUTOMATION_SP: &str = "d2b6e8f0-4a13-4c57-9e21-0b7c3d5f8a26";
+const AUTOMATION_SECRET: &str = "sim-helpdesk-automation-secret";
+const RUNNER_APP: &str = "3f9e2d1c-6b5a-4e8d-9c7f-1a2b3c4d5e6f";
+
+/// The options every app sign-in against `sim` takes: its Graph, its login endpoint, the
+/// tenant, the app.
+fn app_args<'a>(sim: &'a Sim, tid: &'a str, auth: &'a str) -> Vec<&'a str> {
+    vec![
+        "--graph-url",
+        &sim.base_url,
+        "--auth",
+        auth,
+        "--tenant",
+        tid,
+    ]
+}
+
+fn authority(sim: &Sim) -> String {
+    sim.base_url.trim_end_matches("/v1.0").to_string()
+}
+
+fn private_copy(home: &Home, fixture: &str, mode: u32) -> std::path::PathBuf {
+    let path = home.path(fixture);
+    std::fs::copy(
+        format!("{}/tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR")),
+        &path,
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    path
+}
+
+#[test]
+fn client_secret_signs_in_as_the_app_whose_service_principal_roles_decide() {
+    let home = Home::new();
+    let sim = spawn_sim(&home, &[]);
+    let tid = resetdesk::auth::token_claim(&sim.token, "tid").unwrap();
+    let auth = authority(&sim);
+    let env = [
+        ("RESETDESK_AUTHORITY_URL", auth.as_str()),
+        ("RESETDESK_CLIENT_ID", AUTOMATION_APP),
+        ("RESETDESK_CLIENT_SECRET", AUTOMATION_SECRET),
+    ];
+    let show = |user: &str| {
+        let mut args = app_args(&sim, &tid, "client-secret");
+        args.extend(["show", user, "--json"]);
+        home.run(&args, &env)
+    };
+    // A cloud-only user without roles: the app's Helpdesk Administrator role suffices,
+    // by passwordProfile (the path an app may take).
+    let o = show("adele.vance@contoso.com");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc = json(&o);
+    assert_eq!(doc["operator"]["id"], AUTOMATION_SP, "{doc}");
+    assert_eq!(doc["operator"]["appId"], AUTOMATION_APP);
+    assert_eq!(
+        doc["operator"]["activeRoles"][0]["name"],
+        "Helpdesk Administrator"
+    );
+    assert_eq!(doc["eligibility"]["allowed"], true, "{doc}");
+    assert_eq!(doc["eligibility"]["method"], "passwordProfile");
+    // A Global Administrator is beyond a Helpdesk Administrator, app or not.
+    let o = show("megan.bowen@contoso.com");
+    assert_eq!(json(&o)["eligibility"]["allowed"], false);
+    // A synced user needs resetPassword, which takes no app-only token: refused, and
+    // the reason says so.
+    let o = show("alan.steiner@contoso.com");
+    let doc = json(&o);
+    assert_eq!(doc["eligibility"]["allowed"], false, "{doc}");
+    let reasons = doc["eligibility"]["reasons"].to_string();
+    assert!(
+        reasons.contains("missing-permission") && reasons.contains("app-only"),
+        "{reasons}"
+    );
+}
+
+#[test]
+fn an_app_resets_by_password_profile_and_the_journal_names_the_app() {
+    let home = Home::new();
+    let sim = spawn_sim(&home, &[]);
+    let tid = resetdesk::auth::token_claim(&sim.token, "tid").unwrap();
+    let auth = authority(&sim);
+    let env = [
+        ("RESETDESK_AUTHORITY_URL", auth.as_str()),
+        ("RESETDESK_CLIENT_ID", AUTOMATION_APP),
+        ("RESETDESK_CLIENT_SECRET", AUTOMATION_SECRET),
+    ];
+    let mut args = app_args(&sim, &tid, "client-secret");
+    args.extend(["reset", "mia.chen@contoso.com", "--yes", "--json"]);
+    let o = home.run(&args, &env);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(json(&o)["status"], "succeeded", "{}", json(&o));
+    let mut args = app_args(&sim, &tid, "client-secret");
+    args.extend(["journal", "--json"]);
+    let o = home.run(&args, &env);
+    let entries = json(&o);
+    let entry = &entries[0];
+    assert_eq!(entry["operator"]["id"], AUTOMATION_SP, "{entries}");
+    assert_eq!(entry["operator"]["appId"], AUTOMATION_APP, "{entries}");
+}
+
+#[test]
+fn a_client_secret_comes_from_a_private_file_or_not_at_all() {
+    let home = Home::new();
+    let sim = spawn_sim(&home, &[]);
+    let tid = resetdesk::auth::token_claim(&sim.token, "tid").unwrap();
+    let auth = authority(&sim);
+    let file = home.path("secret");
+    std::fs::write(&file, format!("{AUTOMATION_SECRET}\n")).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let file_s = file.to_str().unwrap();
+    let env = [
+        ("RESETDESK_AUTHORITY_URL", auth.as_str()),
+        ("RESETDESK_CLIENT_ID", AUTOMATION_APP),
+        ("RESETDESK_CLIENT_SECRET_FILE", file_s),
+    ];
+    let mut args = app_args(&sim, &tid, "client-secret");
+    args.extend(["search", "adele"]);
+    // Readable by others: refused before it is used, with the fix.
+    let o = home.run(&args, &env);
+    assert_clean_failure(&o, 2);
+    assert!(stderr(&o).contains("chmod 600"), "{}", stderr(&o));
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let o = home.run(&args, &env);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A wrong secret: Entra's reason, exit 4.
+    std::fs::write(&file, "not-the-secret").unwrap();
+    let o = home.run(&args, &env);
+    assert_clean_failure(&o, 4);
+    assert!(stderr(&o).contains("AADSTS7000215"), "{}", stderr(&o));
+    // No secret anywhere.
+    let o = home.run(&args, &env[..2]);
+    assert_clean_failure(&o, 2);
+    assert!(
+        stderr(&o).contains("RESETDESK_CLIENT_SECRET"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn client_certificate_signs_a_client_assertion_the_simulator_verifies() {
+    let home = Home::new();
+    let sim = spawn_sim(&home, &[]);
+    let tid = resetdesk::auth::token_claim(&sim.token, "tid").unwrap();
+    let auth = authority(&sim);
+    let run = |pem: &std::path::Path| {
+        let mut args = app_args(&sim, &tid, "client-certificate");
+        args.extend(["show", "adele.vance@contoso.com", "--json"]);
+        home.run(
+            &args,
+            &[
+                ("RESETDESK_AUTHORITY_URL", auth.as_str()),
+                ("RESETDESK_CLIENT_ID", AUTOMATION_APP),
+                ("RESETDESK_CLIENT_CERTIFICATE_FILE", pem.to_str().unwrap()),
+            ],
+        )
+    };
+    let registered = private_copy(&home, "app-certificate.pem", 0o600);
+    let o = run(&registered);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(json(&o)["operator"]["appId"], AUTOMATION_APP);
+    // A certificate the app registration does not hold: Entra refuses the assertion.
+    let other = private_copy(&home, "other-certificate.pem", 0o600);
+    let o = run(&other);
+    assert_clean_failure(&o, 4);
+    assert!(stderr(&o).contains("not registered"), "{}", stderr(&o));
+    // The key file must be private.
+    let loose = private_copy(&home, "app-certificate.pem", 0o640);
+    assert_clean_failure(&run(&loose), 2);
+}
+
+#[test]
+fn managed_identity_takes_its_endpoint_from_the_environment() {
+    let home = Home::new();
+    let sim = spawn_sim(&home, &[]);
+    let tid = resetdesk::auth::token_claim(&sim.token, "tid").unwrap();
+    let endpoint = format!(
+        "{}{}",
+        authority(&sim),
+        resetdesk::sim::login::IDENTITY_PATH
+    );
+    let mut args = app_args(&sim, &tid, "managed-identity");
+    args.extend(["show", "adele.vance@contoso.com", "--json"]);
+    let env = [
+        ("IDENTITY_ENDPOINT", endpoint.as_str()),
+        (
+            "IDENTITY_HEADER",
+            resetdesk::sim::login::IDENTITY_HEADER_VALUE,
+        ),
+    ];
+    let o = home.run(&args, &env);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(json(&o)["operator"]["appId"], RUNNER_APP);
+    // A wrong identity header: refused, exit 4 (and still no metadata-service call:
+    // the endpoint comes from the environment).
+    let o = home.run(
+        &args,
+        &[
+            ("IDENTITY_ENDPOINT", endpoint.as_str()),
+            ("IDENTITY_HEADER", "wrong"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("managed-identity sign-in failed"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+fn federated_token(subject: &str) -> String {
+    use base64::Engine;
+    let b64 = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let exp = time::OffsetDateTime::now_utc().unix_timestamp() + 3600;
+    format!(
+        "{}.{}.c2ln",
+        b64(serde_json::json!({"alg": "RS256", "kid": "k8s"})),
+        b64(
+            serde_json::json!({"iss": "https://oidc.example/cluster", "sub": subject,
+            "aud": ["api://AzureADTokenExchange"], "exp": exp})
+        )
+    )
+}
+
+#[test]
+fn workload_identity_presents_the_federated_token_file() {
+    let home = Home::new();
+    let sim = spawn_sim(&home, &[]);
+    let tid = resetdesk::auth::token_claim(&sim.token, "tid").unwrap();
+    let auth = authority(&sim);
+    let file = home.path("federated-token");
+    let mut args = app_args(&sim, &tid, "workload-identity");
+    args.extend(["show", "adele.vance@contoso.com", "--json"]);
+    let run = |subject: &str| {
+        std::fs::write(&file, federated_token(subject)).unwrap();
+        home.run(
+            &args,
+            &[
+                ("RESETDESK_AUTHORITY_URL", auth.as_str()),
+                ("AZURE_CLIENT_ID", AUTOMATION_APP),
+                ("AZURE_FEDERATED_TOKEN_FILE", file.to_str().unwrap()),
+            ],
+        )
+    };
+    let o = run("system:serviceaccount:helpdesk:resetdesk");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(json(&o)["operator"]["appId"], AUTOMATION_APP);
+    let o = run("system:serviceaccount:default:intruder");
+    assert_clean_failure(&o, 4);
+    assert!(stderr(&o).contains("AADSTS70021"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_dead_login_endpoint_fails_at_once_with_exit_4() {
+    let home = Home::new();
+    let sim = spawn_sim(&home, &[]);
+    let tid = resetdesk::auth::token_claim(&sim.token, "tid").unwrap();
+    // Nothing listens on port 9 of loopback: connection refused, no retries.
+    let mut args = app_args(&sim, &tid, "client-secret");
+    args.extend(["search", "adele"]);
+    let o = home.run(
+        &args,
+        &[
+            ("RESETDESK_AUTHORITY_URL", "http://127.0.0.1:9"),
+            ("RESETDESK_CLIENT_ID", AUTOMATION_APP),
+            ("RESETDESK_CLIENT_SECRET", AUTOMATION_SECRET),
+        ],
+    );
+    assert_clean_failure(&o, 4);
+    assert!(
+        stderr(&o).contains("client-secret sign-in failed"),
+        "{}",
+        stderr(&o)
     );
 }

@@ -54,6 +54,7 @@ impl GraphClient {
             .query_pairs()
             .any(|(k, v)| k == "$search" && v.contains('&'));
         let mut attempt = 0;
+        let mut renewed = false;
         loop {
             attempt += 1;
             let last = attempt >= max_attempts.max(1);
@@ -114,6 +115,15 @@ impl GraphClient {
                                 request_id,
                                 retry_after,
                             );
+                            // A refused token (expired early, revoked) is renewed once
+                            // and the request asked again; it is not an attempt.
+                            if status.as_u16() == 401 && !renewed {
+                                renewed = true;
+                                if self.renew(&token).await {
+                                    attempt -= 1;
+                                    continue;
+                                }
+                            }
                             if !retry::is_retryable_status(status.as_u16()) {
                                 return Err(err);
                             }
@@ -150,8 +160,43 @@ impl GraphClient {
         url: Url,
         body: Option<Vec<u8>>,
     ) -> Result<WriteResponse, GraphError> {
+        match self
+            .write_once(method.clone(), url.clone(), body.clone())
+            .await
+        {
+            // Graph authenticates before it does anything: a 401 changed nothing, so
+            // the write is sent again, once, with a renewed token.
+            Err((e, Some(token))) if e.status() == Some(401) => {
+                if self.renew(&token).await {
+                    self.write_once(method, url, body).await.map_err(|(e, _)| e)
+                } else {
+                    Err(e)
+                }
+            }
+            other => other.map_err(|(e, _)| e),
+        }
+    }
+
+    /// Asks the credential for a token other than the refused one; false if it has none.
+    async fn renew(&self, refused: &crate::secret::SecretString) -> bool {
+        match self.tokens.renew(refused).await {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::debug!(error = %e, "the refused token could not be renewed");
+                false
+            }
+        }
+    }
+
+    /// One write; a 401 comes back with the token that was refused.
+    async fn write_once(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+    ) -> Result<WriteResponse, (GraphError, Option<crate::secret::SecretString>)> {
         let client_request_id = uuid::Uuid::new_v4().to_string();
-        let token = self.tokens.token().await?;
+        let token = self.tokens.token().await.map_err(|e| (e.into(), None))?;
         let mut req = self
             .http
             .request(method.clone(), url.clone())
@@ -164,9 +209,9 @@ impl GraphClient {
         // A request that could not be built never left: certainly not sent.
         let resp = req.send().await.map_err(|e| {
             if e.is_builder() {
-                request_error(e)
+                (request_error(e), None)
             } else {
-                transport(e)
+                (transport(e), None)
             }
         })?;
         let status = resp.status();
@@ -187,13 +232,11 @@ impl GraphClient {
             client_request_id = client_request_id.as_str(),
             "graph write"
         );
-        let body = resp.bytes().await.map_err(transport)?;
+        let body = resp.bytes().await.map_err(|e| (transport(e), None))?;
         if !status.is_success() {
-            return Err(GraphError::from_response(
-                status.as_u16(),
-                &body,
-                request_id,
-                retry_after,
+            return Err((
+                GraphError::from_response(status.as_u16(), &body, request_id, retry_after),
+                (status.as_u16() == 401).then_some(token),
             ));
         }
         Ok(WriteResponse {

@@ -48,6 +48,13 @@ pub fn dispatch(
     {
         return Err(ctx.bad_request(&format!("Resource not found for the segment '{seg}'.")));
     }
+    // `/me` is the signed-in user: an app-only token has none (user-get.md: "Calling the
+    // /me endpoint requires a signed-in user and therefore a delegated permission").
+    if claims.is_app() && segs.first() == Some(&"me") {
+        return Err(
+            ctx.bad_request("/me request is only valid with delegated authentication flow.")
+        );
+    }
     if let Some(reply) = super::writes::dispatch(sim, ctx, claims, method, &segs, body) {
         return reply;
     }

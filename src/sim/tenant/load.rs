@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{Persona, SimAssignment, SimAu, SimGroup, SimUser, Tenant};
+use super::{Persona, SimApp, SimAssignment, SimAu, SimGroup, SimUser, Tenant};
 use crate::policy::roles::{RoleCatalog, RoleDef};
 use crate::sim::audit::ReportLimit;
 
@@ -34,6 +34,28 @@ struct TenantFile {
     roles: Vec<RoleFile>,
     personas: BTreeMap<String, PersonaFile>,
     users: Vec<Map<String, Value>>,
+    #[serde(default)]
+    applications: Vec<AppFile>,
+}
+
+/// An app registration and its service principal (see `SimApp`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct AppFile {
+    app_id: String,
+    service_principal_id: String,
+    display_name: String,
+    #[serde(default)]
+    permissions: Vec<String>,
+    #[serde(default)]
+    client_secret: Option<String>,
+    /// PEM text of the certificate, or a path to it relative to the working directory.
+    #[serde(default)]
+    certificate: Option<String>,
+    #[serde(default)]
+    federated_subject: Option<String>,
+    #[serde(default)]
+    managed_identity: bool,
 }
 
 /// A persona: a user's UPN, or the UPN with the delegated scopes its token carries
@@ -133,6 +155,7 @@ impl Tenant {
             roles,
             assignments: Vec::new(),
             personas: BTreeMap::new(),
+            apps: Vec::new(),
             operations: HashMap::new(),
             operation_delay: std::time::Duration::from_millis(1200),
             signin_limit: ReportLimit::new(10, std::time::Duration::from_secs(10)),
@@ -181,17 +204,37 @@ impl Tenant {
                 members,
             });
         }
+        for a in file.applications {
+            let certificate_pem = match a.certificate {
+                Some(c) if c.contains("-----BEGIN") => Some(c),
+                Some(path) => Some(
+                    std::fs::read_to_string(&path)
+                        .with_context(|| format!("certificate of {}: {path}", a.display_name))?,
+                ),
+                None => None,
+            };
+            t.apps.push(SimApp {
+                app_id: a.app_id,
+                sp_id: a.service_principal_id,
+                display_name: a.display_name,
+                permissions: a.permissions,
+                secret: a.client_secret,
+                certificate_pem,
+                federated_subject: a.federated_subject,
+                managed_identity: a.managed_identity,
+            });
+        }
         for (n, r) in file.roles.into_iter().enumerate() {
-            let principal_id = match t.user_by_key(&r.principal) {
-                Some(u) => u.id.clone(),
-                None => t
-                    .groups
-                    .iter()
-                    .find(|g| g.display_name == r.principal)
-                    .map(|g| g.id.clone())
-                    .with_context(|| {
-                        format!("role holder {} is neither user nor group", r.principal)
-                    })?,
+            let group = t.groups.iter().find(|g| g.display_name == r.principal);
+            let app = t.apps.iter().find(|a| a.display_name == r.principal);
+            let principal_id = match (t.user_by_key(&r.principal), group, app) {
+                (Some(u), _, _) => u.id.clone(),
+                (None, Some(g), _) => g.id.clone(),
+                (None, None, Some(a)) => a.sp_id.clone(),
+                (None, None, None) => bail!(
+                    "role holder {} is neither user, group nor application",
+                    r.principal
+                ),
             };
             let def = t
                 .roles

@@ -42,6 +42,28 @@ pub struct SimAu {
     pub members: Vec<String>,
 }
 
+/// An application registration with its service principal: a client that signs in as
+/// itself (client credentials, managed identity, workload identity).
+#[derive(Debug, Clone, Default)]
+pub struct SimApp {
+    /// The application (client) id.
+    pub app_id: String,
+    /// The service principal's object id: role assignments name it.
+    pub sp_id: String,
+    pub display_name: String,
+    /// Application permissions consented for it (the token's `roles`).
+    pub permissions: Vec<String>,
+    /// A client secret it signs in with.
+    pub secret: Option<String>,
+    /// A certificate (PEM) whose key signs its client assertions.
+    pub certificate_pem: Option<String>,
+    /// The `sub` of a federated credential (workload identity): a token whose subject
+    /// this is may stand in as the client assertion.
+    pub federated_subject: Option<String>,
+    /// A managed identity: the App Service identity endpoint hands out its tokens.
+    pub managed_identity: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct SimAssignment {
     pub id: String,
@@ -64,6 +86,7 @@ pub struct Tenant {
     pub roles: RoleCatalog,
     pub assignments: Vec<SimAssignment>,
     pub personas: BTreeMap<String, Persona>,
+    pub apps: Vec<SimApp>,
     /// Long-running `resetPassword` operations by id.
     pub operations: HashMap<String, super::writes::SimOperation>,
     /// How long a `resetPassword` operation takes.
@@ -130,6 +153,12 @@ impl Tenant {
         let mut ids = vec![user_id.to_string()];
         ids.extend(self.groups_of(user_id).map(|g| g.id.clone()));
         ids
+    }
+
+    pub fn app_by_id(&self, app_id: &str) -> Option<&SimApp> {
+        self.apps
+            .iter()
+            .find(|a| a.app_id.eq_ignore_ascii_case(app_id))
     }
 
     /// Active role assignments that apply to a user, direct or through a group.

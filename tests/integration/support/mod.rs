@@ -34,6 +34,8 @@ pub struct Setup {
     pub audit: sim::AuditOptions,
     /// The national cloud whose surface the simulator serves and the client speaks to.
     pub cloud: Cloud,
+    /// How long the simulator's tokens last.
+    pub token_lifetime: Duration,
 }
 
 impl Default for Setup {
@@ -55,6 +57,7 @@ impl Default for Setup {
                 limit: (5, Duration::from_secs(10)),
             },
             cloud: Cloud::Global,
+            token_lifetime: Duration::from_secs(3599),
         }
     }
 }
@@ -72,6 +75,7 @@ pub async fn start(setup: Setup) -> Env {
         faults: Faults::parse(setup.faults).unwrap(),
         latency: Duration::ZERO,
         cloud: setup.cloud,
+        token_lifetime: setup.token_lifetime,
     })
     .await
     .unwrap();

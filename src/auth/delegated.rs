@@ -1,7 +1,9 @@
-//! Device-code sign-in, the method that works over SSH with no browser on the server: the
-//! admin opens the verification page on their own machine and types the code. The tokens
-//! are cached for the session and, with the refresh token, in a file only the admin can
-//! read (mode 0600) so the next start needs no sign-in; `resetdesk logout` deletes it.
+//! A user's own sign-in (delegated tokens), by device code or by browser-paste — both work
+//! over SSH with no browser on the server: the admin signs in on their own machine. The
+//! tokens are cached for the session and, with the refresh token, in a file only the
+//! admin can read (mode 0600) so the next start needs no sign-in; the access token is
+//! refreshed before it expires and when Graph refuses it; `resetdesk logout` deletes the
+//! file.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,8 +11,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use oauth2::basic::BasicClient;
 use oauth2::{
-    AuthType, ClientId, DeviceAuthorizationUrl, EndpointNotSet, EndpointSet, RefreshToken, Scope,
-    StandardDeviceAuthorizationResponse, TokenResponse, TokenUrl,
+    AuthType, AuthUrl, ClientId, DeviceAuthorizationUrl, EndpointNotSet, EndpointSet, RefreshToken,
+    Scope, StandardDeviceAuthorizationResponse, TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -19,19 +21,29 @@ use tokio::sync::Mutex;
 use super::{AuthError, TokenProvider};
 use crate::secret::{ExposeSecret, SecretString, secret};
 
-type DeviceClient =
-    BasicClient<EndpointNotSet, EndpointSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+pub(super) type UserClient =
+    BasicClient<EndpointSet, EndpointSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
-pub struct DeviceCode {
-    client: DeviceClient,
+/// How the user signs in when there is no usable cached sign-in.
+pub enum Flow {
+    DeviceCode,
+    BrowserPaste(super::browser_paste::Paste),
+}
+
+pub struct Delegated {
+    client: UserClient,
     http: reqwest::Client,
     scopes: Vec<String>,
     key: CacheKey,
     cache_path: Option<PathBuf>,
     state: Mutex<Option<Cached>>,
-    /// Where the "open this page, enter this code" message goes.
-    prompt: fn(&str),
+    flow: Flow,
+    /// Where the "open this page" messages go.
+    prompt: Prompt,
 }
+
+/// Shows the admin a sign-in instruction (stderr, before any screen is drawn).
+pub type Prompt = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
 
 /// What is kept between runs, with what it was issued for: a cache file is only ever used
 /// for the same authority (cloud), tenant and client id it was written for.
@@ -129,7 +141,7 @@ struct Cached {
     refresh: Option<SecretString>,
 }
 
-fn auth_err(context: &str, e: impl std::fmt::Display) -> AuthError {
+pub(super) fn auth_err(context: &str, e: impl std::fmt::Display) -> AuthError {
     AuthError::Missing(format!(
         "{context}: {}",
         crate::sanitize::sanitize_line(&e.to_string(), 300)
@@ -138,7 +150,7 @@ fn auth_err(context: &str, e: impl std::fmt::Display) -> AuthError {
 
 /// oauth2's HTTP hook, on our one reqwest client (no second HTTP stack). The returned
 /// future owns its client clone so it is `Send` for any caller.
-fn hook(
+pub(super) fn hook(
     http: &reqwest::Client,
 ) -> impl Fn(
     oauth2::HttpRequest,
@@ -171,20 +183,25 @@ async fn send(
     Ok(b.body(body).unwrap_or_default())
 }
 
-impl DeviceCode {
+impl Delegated {
     pub fn new(
         authority: &str,
         tenant: &str,
         client_id: &str,
         scopes: Vec<String>,
         cache_dir: Option<PathBuf>,
-        prompt: fn(&str),
-    ) -> Result<DeviceCode, AuthError> {
+        flow: Flow,
+        prompt: Prompt,
+    ) -> Result<Delegated, AuthError> {
         let key = CacheKey::new(authority, tenant, client_id);
         let cache_path = cache_dir.map(|d| key.file_in(&d));
         let base = format!("{}/{tenant}/oauth2/v2.0", authority.trim_end_matches('/'));
         let client = BasicClient::new(ClientId::new(client_id.to_string()))
             .set_auth_type(AuthType::RequestBody)
+            .set_auth_uri(
+                AuthUrl::new(format!("{base}/authorize"))
+                    .map_err(|e| auth_err("authorize URL", e))?,
+            )
             .set_device_authorization_url(
                 DeviceAuthorizationUrl::new(format!("{base}/devicecode"))
                     .map_err(|e| auth_err("device-code URL", e))?,
@@ -199,13 +216,14 @@ impl DeviceCode {
             .build()
             .map_err(|e| auth_err("HTTP client", e))?;
         let cached = cache_path.as_ref().and_then(|p| load(p, &key));
-        Ok(DeviceCode {
+        Ok(Delegated {
             client,
             http,
             scopes,
             key,
             cache_path,
             state: Mutex::new(cached),
+            flow,
             prompt,
         })
     }
@@ -266,6 +284,17 @@ impl DeviceCode {
     }
 
     async fn sign_in(&self) -> Result<Cached, AuthError> {
+        if let Flow::BrowserPaste(paste) = &self.flow {
+            let tok = super::browser_paste::sign_in(
+                &self.client,
+                &self.http,
+                &self.scopes,
+                paste,
+                self.prompt.as_ref(),
+            )
+            .await?;
+            return Ok(self.cached_from(&tok, None));
+        }
         let http_fn = hook(&self.http);
         let details: StandardDeviceAuthorizationResponse = self
             .client
@@ -306,7 +335,21 @@ fn load(path: &PathBuf, key: &CacheKey) -> Option<Cached> {
 }
 
 #[async_trait]
-impl TokenProvider for DeviceCode {
+impl TokenProvider for Delegated {
+    async fn renew(&self, rejected: &SecretString) -> Result<SecretString, AuthError> {
+        {
+            let mut state = self.state.lock().await;
+            if let Some(c) = state.as_mut()
+                && c.access.expose_secret() == rejected.expose_secret()
+            {
+                // Refused: treat it as expired, so the refresh token (or a new sign-in)
+                // replaces it.
+                c.expires_at = OffsetDateTime::UNIX_EPOCH;
+            }
+        }
+        self.token().await
+    }
+
     async fn token(&self) -> Result<SecretString, AuthError> {
         let mut state = self.state.lock().await;
         let soon = OffsetDateTime::now_utc() + time::Duration::minutes(5);
