@@ -253,9 +253,11 @@ pub struct GlobalArgs {
     /// Graph base URL, e.g. http://127.0.0.1:PORT/v1.0 for the simulator.
     #[arg(long, global = true, value_name = "URL")]
     pub graph_url: Option<String>,
-    /// Sign-in method: device-code (default), azure-cli (reuses `az login`) or access-token
-    /// (from RESETDESK_ACCESS_TOKEN); not built yet: client-secret, client-certificate,
-    /// managed-identity, workload-identity.
+    /// Sign-in method. As yourself: device-code (default), browser-paste (sign in in your
+    /// own browser, paste back the address it ends on), azure-cli (reuses `az login`).
+    /// As an application: client-secret (RESETDESK_CLIENT_SECRET or client_secret_file),
+    /// client-certificate (client_certificate_file), managed-identity, workload-identity.
+    /// Or access-token (from RESETDESK_ACCESS_TOKEN).
     #[arg(long, global = true, value_name = "METHOD")]
     pub auth: Option<String>,
     /// Tenant id or domain.

@@ -561,15 +561,26 @@ fn china_cloud_is_served_by_the_demo_and_named_by_doctor() {
 }
 
 #[test]
-fn help_lists_every_demo_persona_and_marks_unbuilt_sign_in_methods() {
+fn help_lists_every_demo_persona_and_every_sign_in_method() {
     let o = run(&["--help"], &[]);
     let help = String::from_utf8_lossy(&o.stdout).into_owned();
     let tenant = resetdesk::sim::Tenant::demo().unwrap();
     for p in tenant.personas.keys() {
         assert!(help.contains(p.as_str()), "--help lacks persona {p}");
     }
-    assert!(help.contains("azure-cli (reuses `az login`)"), "{help}");
-    assert!(help.contains("not built yet: client-secret"), "{help}");
+    for method in [
+        "device-code",
+        "browser-paste",
+        "azure-cli",
+        "client-secret",
+        "client-certificate",
+        "managed-identity",
+        "workload-identity",
+        "access-token",
+    ] {
+        assert!(help.contains(method), "--help lacks {method}: {help}");
+    }
+    assert!(!help.contains("not built"), "{help}");
 }
 
 /// Every command's failure paths give the one failure shape with `--json`:

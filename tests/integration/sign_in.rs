@@ -401,3 +401,304 @@ fn a_dead_login_endpoint_fails_at_once_with_exit_4() {
         stderr(&o)
     );
 }
+
+// In-process: the credentials themselves against the simulator's identity platform.
+
+mod in_process {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use resetdesk::auth::TokenProvider;
+    use resetdesk::auth::browser_paste::Paste;
+    use resetdesk::auth::delegated::{Delegated, Flow, Prompt};
+    use resetdesk::graph::GraphApi;
+    use resetdesk::secret::ExposeSecret;
+
+    use crate::support::{self, Env, Setup};
+
+    const CLIENT: &str = "0c4e2a8f-resetdesk-public-client";
+
+    struct BrowserPaste {
+        credential: Arc<Delegated>,
+        paste: tokio::sync::mpsc::Sender<String>,
+        prompts: tokio::sync::mpsc::UnboundedReceiver<String>,
+        port: u16,
+    }
+
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    fn browser_paste(env: &Env) -> BrowserPaste {
+        let (paste, lines) = tokio::sync::mpsc::channel(1);
+        let (tx, prompts) = tokio::sync::mpsc::unbounded_channel();
+        let prompt: Prompt = Arc::new(move |m: &str| {
+            let _ = tx.send(m.to_string());
+        });
+        let port = free_port();
+        let root = env.authority();
+        let credential = Delegated::new(
+            &root,
+            "organizations",
+            CLIENT,
+            vec![format!("{root}/.default"), "offline_access".into()],
+            None,
+            Flow::BrowserPaste(Paste::lines(port, lines)),
+            prompt,
+        )
+        .unwrap();
+        BrowserPaste {
+            credential: Arc::new(credential),
+            paste,
+            prompts,
+            port,
+        }
+    }
+
+    /// The admin's browser: opens the printed address and ends on the redirect, which
+    /// it does not follow (nothing listens on the admin's laptop).
+    async fn browser(prompt: &str) -> String {
+        let url = prompt
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("http"))
+            .unwrap_or_else(|| panic!("no address in {prompt:?}"));
+        assert!(url.contains("code_challenge_method=S256"), "{url}");
+        let resp = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(url)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 302);
+        resp.headers()["location"].to_str().unwrap().to_string()
+    }
+
+    async fn sign_in(b: &mut BrowserPaste) -> resetdesk::secret::SecretString {
+        let c = b.credential.clone();
+        let task = tokio::spawn(async move { c.token().await });
+        let landed = browser(&b.prompts.recv().await.unwrap()).await;
+        assert!(
+            landed.starts_with(&format!("http://localhost:{}/?code=", b.port)),
+            "{landed}"
+        );
+        b.paste.send(landed).await.unwrap();
+        task.await.unwrap().unwrap()
+    }
+
+    #[tokio::test]
+    async fn browser_paste_signs_in_with_the_pasted_address_and_its_token_works() {
+        let env = support::start(Setup::default()).await;
+        let mut b = browser_paste(&env);
+        let token = sign_in(&mut b).await;
+        let upn = resetdesk::auth::token_claim(token.expose_secret(), "upn").unwrap();
+        assert_eq!(upn, "henrietta.mueller@contoso.com");
+        let client = env.client_with(b.credential.clone());
+        assert!(
+            !client
+                .search_users("adele", 5)
+                .await
+                .unwrap()
+                .users
+                .is_empty()
+        );
+        assert_eq!(env.sim.state.login.served(), ["authorization_code"]);
+    }
+
+    #[tokio::test]
+    async fn browser_paste_refuses_an_address_of_another_sign_in() {
+        let env = support::start(Setup::default()).await;
+        let mut b = browser_paste(&env);
+        let c = b.credential.clone();
+        let task = tokio::spawn(async move { c.token().await });
+        let landed = browser(&b.prompts.recv().await.unwrap()).await;
+        let (before, _) = landed.split_once("&state=").unwrap();
+        b.paste
+            .send(format!("{before}&state=someone-elses"))
+            .await
+            .unwrap();
+        let err = task.await.unwrap().unwrap_err().to_string();
+        assert!(err.contains("state does not match"), "{err}");
+        // The code was never redeemed.
+        assert!(env.sim.state.login.served().is_empty());
+    }
+
+    #[tokio::test]
+    async fn browser_paste_takes_the_redirect_on_a_forwarded_port() {
+        let env = support::start(Setup::default()).await;
+        let mut b = browser_paste(&env);
+        let c = b.credential.clone();
+        let task = tokio::spawn(async move { c.token().await });
+        let landed = browser(&b.prompts.recv().await.unwrap()).await;
+        // What `ssh -L` delivers: the browser's request for the redirect, on the port.
+        let forwarded = landed.replacen("localhost", "127.0.0.1", 1);
+        let page = reqwest::get(&forwarded).await.unwrap();
+        assert_eq!(page.status().as_u16(), 200);
+        assert!(page.text().await.unwrap().contains("close this tab"));
+        assert!(task.await.unwrap().is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_token_near_its_expiry_is_refreshed_before_use() {
+        let env = support::start(Setup {
+            // Less than the five minutes before expiry at which a token is renewed.
+            token_lifetime: Duration::from_secs(120),
+            ..Setup::default()
+        })
+        .await;
+        let mut b = browser_paste(&env);
+        let first = sign_in(&mut b).await;
+        let second = b.credential.token().await.unwrap();
+        assert_ne!(first.expose_secret(), second.expose_secret());
+        assert_eq!(
+            env.sim.state.login.served(),
+            ["authorization_code", "refresh_token"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_token_is_refreshed_once_and_the_request_asked_again() {
+        let env = support::start(Setup::default()).await;
+        let mut b = browser_paste(&env);
+        sign_in(&mut b).await;
+        let client = env.client_with(b.credential.clone());
+        // Revoked on the service side: the next call is a 401.
+        env.sim.state.revoke_tokens();
+        let found = client.search_users("adele", 5).await.unwrap();
+        assert!(!found.users.is_empty());
+        assert_eq!(
+            env.sim.state.login.served(),
+            ["authorization_code", "refresh_token"]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_app_token_refused_mid_session_is_replaced_by_a_new_one() {
+        let env = support::start(Setup::default()).await;
+        let tid = resetdesk::auth::token_claim(env.sim.token.expose_secret(), "tid").unwrap();
+        let app = resetdesk::auth::app::AppCredential::Secret {
+            tenant: tid,
+            client_id: super::AUTOMATION_APP.into(),
+            secret: resetdesk::secret::secret(super::AUTOMATION_SECRET.into()),
+            authority: env.authority(),
+        };
+        let credential = Arc::new(
+            resetdesk::auth::azure::AzureCredential::app(
+                app,
+                "client-secret",
+                "https://graph.microsoft.com/.default".into(),
+            )
+            .unwrap(),
+        );
+        let client = env.client_with(credential);
+        let adele = client.get_user("adele.vance@contoso.com").await.unwrap();
+        env.sim.state.revoke_tokens();
+        // A write refused with 401 changed nothing: it is sent again with a new token,
+        // and lands once.
+        let password = resetdesk::secret::secret("Kq7#vLm2!xTz9pRwB4".into());
+        let update = resetdesk::graph::PasswordProfileUpdate {
+            password: &password,
+            force_change: true,
+            force_change_with_mfa: false,
+        };
+        client
+            .update_password_profile(&adele.id, &update)
+            .await
+            .unwrap();
+        assert_eq!(
+            env.sim.state.login.served(),
+            ["client_credentials", "client_credentials"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_token_that_cannot_be_renewed_is_reported_as_the_401() {
+        let env = support::start(Setup::default()).await;
+        env.sim.state.revoke_tokens();
+        let err = env.client.search_users("adele", 5).await.unwrap_err();
+        assert!(err.is_unauthenticated(), "{err}");
+    }
+}
+
+/// The real binary: the address printed on stderr, opened by a "browser", the address it
+/// ends on pasted into stdin; the sign-in is then cached for the next run.
+#[tokio::test]
+async fn browser_paste_through_the_binary_prints_the_address_and_reads_the_paste() {
+    use std::io::{BufRead, Write};
+    let home = Home::new();
+    let sim = spawn_sim(&home, &[]);
+    let auth = authority(&sim);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let args = [
+        "--graph-url",
+        &sim.base_url,
+        "--auth",
+        "browser-paste",
+        "search",
+        "adele",
+        "--json",
+    ];
+    let env = [
+        ("RESETDESK_AUTHORITY_URL", auth.as_str()),
+        ("RESETDESK_CLIENT_ID", "0c4e2a8f-resetdesk-public-client"),
+        ("RESETDESK_REDIRECT_PORT", port.as_str()),
+    ];
+    let mut child = home
+        .command(&args, &env)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let err = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let url = loop {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("no sign-in address on stderr");
+        if let Some(u) = line.trim().strip_prefix("http") {
+            break format!("http{u}");
+        }
+    };
+    let landed = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{landed}").unwrap();
+    drop(stdin);
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc.to_string().contains("adele.vance@contoso.com"), "{doc}");
+    // The next run is signed in from the cache: no prompt, stdin never read.
+    let o = home.run(&args, &env);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("To sign in"), "{}", stderr(&o));
+}

@@ -143,6 +143,26 @@ impl Env {
         (status, headers, body)
     }
 
+    /// The real client on this simulator with another credential.
+    pub fn client_with(&self, tokens: Arc<dyn resetdesk::auth::TokenProvider>) -> GraphClient {
+        GraphClient::new(
+            ClientOptions {
+                base_url: self.sim.base_url.clone(),
+                timeout: Duration::from_secs(10),
+                max_attempts: 3,
+                max_retry_wait: Duration::from_secs(5),
+                cloud: Cloud::Global,
+            },
+            tokens,
+        )
+        .unwrap()
+    }
+
+    /// The login root (`authority_url`) of this simulator.
+    pub fn authority(&self) -> String {
+        self.sim.base_url.trim_end_matches("/v1.0").to_string()
+    }
+
     pub fn token_for(&self, persona: &str) -> String {
         secret(self.sim.state.mint_token(persona).unwrap())
             .expose_secret()
