@@ -215,7 +215,16 @@ impl Delegated {
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| auth_err("HTTP client", e))?;
-        let cached = cache_path.as_ref().and_then(|p| load(p, &key));
+        let cached = cache_path.as_ref().and_then(|p| {
+            if loose(p) {
+                prompt(&format!(
+                    "! the token cache {} is readable by others; it was not used (sign in again; it is rewritten for you alone)",
+                    p.display()
+                ));
+                return None;
+            }
+            load(p, &key)
+        });
         Ok(Delegated {
             client,
             http,
@@ -241,6 +250,10 @@ impl Delegated {
         let text = zeroize::Zeroizing::new(serde_json::to_string(&file).unwrap_or_default());
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
+        }
+        // A file others could read is replaced, not reused: its mode would stay.
+        if loose(path) {
+            let _ = std::fs::remove_file(path);
         }
         let mut opts = std::fs::OpenOptions::new();
         opts.create(true).write(true).truncate(true);
@@ -315,6 +328,20 @@ impl Delegated {
             .await
             .map_err(|e| auth_err("device-code sign-in", e))?;
         Ok(self.cached_from(&tok, None))
+    }
+}
+
+/// Readable or writable by anyone but its owner.
+fn loose(path: &std::path::Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
     }
 }
 

@@ -135,14 +135,17 @@ async fn graph_checks(session: &Session, checks: &mut Vec<Check>) {
         "sign-in",
         Status::Ok,
         format!(
-            "signed in as {}",
-            op.user
-                .user_principal_name
-                .as_deref()
-                .unwrap_or(&op.user.id)
+            "signed in as {} ({})",
+            op.who(),
+            if session.sim.is_some() {
+                "demo"
+            } else {
+                session.config.auth.name()
+            }
         ),
         "",
     ));
+    checks.push(permissions_check(&op));
     let m = Matrix::get();
     let resetting = op
         .operator
@@ -232,6 +235,71 @@ async fn graph_checks(session: &Session, checks: &mut Vec<Check>) {
             "",
         ),
     });
+}
+
+/// What the token may do, per reset path, and what to consent to when it may not
+/// (the documented permission of each path: `Method::permissions`).
+fn permissions_check(op: &crate::service::facts::OperatorFacts) -> Check {
+    use crate::policy::eligibility::{Grant, Method};
+    let Some(grant) = &op.operator.grant else {
+        return check(
+            "permissions",
+            Status::Warn,
+            "the token's permissions cannot be read; Microsoft Graph will decide each call",
+            "",
+        );
+    };
+    let path = |m: Method| {
+        let ok =
+            grant.has_any(m.permissions()) && (m != Method::ResetPassword || grant.is_delegated());
+        (m, ok)
+    };
+    let (cloud, synced) = (path(Method::PasswordProfile), path(Method::ResetPassword));
+    let mut missing = Vec::new();
+    let mut fixes = Vec::new();
+    if !cloud.1 {
+        missing.push("cloud-only users (passwordProfile)");
+        fixes.push(format!(
+            "consent to {} ({} permission) for resetting cloud-only users",
+            Method::PasswordProfile.permissions()[0],
+            if grant.is_delegated() {
+                "delegated"
+            } else {
+                "application"
+            }
+        ));
+    }
+    if !synced.1 {
+        missing.push("synced users (resetPassword)");
+        fixes.push(if let Grant::Application(_) = grant {
+            "resetPassword takes only a signed-in user: reset synced users with a delegated sign-in (device-code, browser-paste or azure-cli)".to_string()
+        } else {
+            format!(
+                "consent to {} (delegated) for resetting synced users with writeback",
+                Method::ResetPassword.permissions()[0]
+            )
+        });
+    }
+    let kind = if grant.is_delegated() {
+        "delegated"
+    } else {
+        "application"
+    };
+    if missing.is_empty() {
+        check(
+            "permissions",
+            Status::Ok,
+            format!("{kind}: both reset paths are permitted"),
+            "",
+        )
+    } else {
+        check(
+            "permissions",
+            Status::Warn,
+            format!("{kind}: this sign-in cannot reset {}", missing.join(" or ")),
+            fixes.join("; "),
+        )
+    }
 }
 
 fn clipboard_check(mode: crate::config::ClipboardMode) -> Check {

@@ -442,6 +442,23 @@ fn device_code_sign_in_prompts_once_caches_and_logout_forgets() {
     let o = run(&args, &env);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stderr(&o).contains("enter the code"), "{}", stderr(&o));
+    // A cache others can read is not used, and is rewritten for its owner alone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let o = run(&args, &env);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("readable by others") && stderr(&o).contains("enter the code"),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(
+            std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
     let o = run(&["logout"], &env);
     assert_eq!(o.status.code(), Some(0));
     assert!(!cache.exists());

@@ -197,6 +197,39 @@ fn client_secret_signs_in_as_the_app_whose_service_principal_roles_decide() {
         reasons.contains("missing-permission") && reasons.contains("app-only"),
         "{reasons}"
     );
+    // doctor says the same before anyone tries: who, how, and the path it cannot take.
+    let mut args = app_args(&sim, &tid, "client-secret");
+    args.extend(["doctor", "--json"]);
+    let doc = json(&home.run(&args, &env));
+    let find = |name: &str| {
+        doc["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} check: {doc}"))
+    };
+    let sign_in = find("sign-in");
+    assert!(
+        sign_in["detail"].as_str().unwrap().contains(&format!(
+            "Helpdesk Automation (app {AUTOMATION_APP}) (client-secret)"
+        )),
+        "{sign_in}"
+    );
+    let permissions = find("permissions");
+    assert_eq!(permissions["status"], "warn", "{permissions}");
+    assert!(
+        permissions["detail"]
+            .as_str()
+            .unwrap()
+            .contains("cannot reset synced users (resetPassword)")
+            && permissions["fix"]
+                .as_str()
+                .unwrap()
+                .contains("delegated sign-in"),
+        "{permissions}"
+    );
 }
 
 #[test]
