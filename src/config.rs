@@ -49,6 +49,10 @@ pub struct Config {
     pub audit_activities: Vec<String>,
     /// Where the file layer came from, if any (for messages and `doctor`).
     pub source_file: Option<PathBuf>,
+    /// The `[profiles.NAME]` section in use (`--profile`, `:profile`).
+    pub profile: Option<String>,
+    /// Every profile the file defines.
+    pub profiles: Vec<String>,
 }
 
 /// One layer of settings; `None` means "not set here".
@@ -80,6 +84,9 @@ pub struct Layer {
     pub audit_poll_secs: Option<Ranged<1, 3600>>,
     pub audit_lookback_secs: Option<Ranged<0, 86400>>,
     pub audit_activities: Option<Vec<NonEmpty>>,
+    /// `[profiles.NAME]`: settings for one tenant (or one way of signing in), laid over
+    /// the file's top level by `--profile NAME`.
+    pub profiles: Option<std::collections::BTreeMap<String, Layer>>,
 }
 
 /// How a password reaches the admin's clipboard.
@@ -256,6 +263,43 @@ impl Layer {
         self
     }
 
+    /// The file's top level with profile `name` laid over it (no profile: the top level
+    /// alone). An unknown name is an error that lists the known ones.
+    pub fn with_profile(
+        mut self,
+        name: Option<&str>,
+        file: Option<&Path>,
+    ) -> Result<(Layer, Option<String>, Vec<String>), ConfigError> {
+        let profiles = self.profiles.take().unwrap_or_default();
+        let names: Vec<String> = profiles.keys().cloned().collect();
+        if let Some((n, p)) = profiles.iter().find(|(_, p)| p.profiles.is_some()) {
+            let _ = p;
+            return Err(ConfigError::Read {
+                file: file.map(Path::to_path_buf).unwrap_or_default(),
+                message: format!("profile `{n}` holds profiles of its own; profiles do not nest"),
+            });
+        }
+        let Some(name) = name else {
+            return Ok((self, None, names));
+        };
+        match profiles.get(name) {
+            Some(p) => Ok((self.merge(p.clone()), Some(name.to_string()), names)),
+            None => Err(ConfigError::Cli {
+                option: "profile".into(),
+                message: format!(
+                    "no profile `{name}` in {}; {}",
+                    file.map(|f| f.display().to_string())
+                        .unwrap_or_else(|| "the configuration (there is no config file)".into()),
+                    if names.is_empty() {
+                        "add a [profiles.NAME] section (README: Profiles)".to_string()
+                    } else {
+                        format!("known: {}", names.join(", "))
+                    }
+                ),
+            }),
+        }
+    }
+
     pub fn resolve(self, source_file: Option<PathBuf>) -> Config {
         let cloud = self.cloud.unwrap_or_default();
         Config {
@@ -299,6 +343,8 @@ impl Layer {
                     .collect(),
             },
             source_file,
+            profile: None,
+            profiles: Vec::new(),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The `:` command line: its text and keys (`command` mode), and what its commands do:
-//! `:user`, `:audit`, `:whoami`, `:help`, `:q`.
+//! `:user`, `:audit`, `:profile`, `:whoami`, `:help`, `:q`.
 
 use std::time::Instant;
 
@@ -78,19 +78,20 @@ impl App {
                 self.focus = Focus::Audit;
                 vec![]
             }
+            "profile" => self.switch_profile(arg, now),
             "as" | "whoami" => {
                 let text = match &self.session {
                     Some(s) => {
                         format!(
-                            "signed in as {} in {} — active roles: {}",
-                            crate::sanitize::sanitize(
-                                s.operator
-                                    .user
-                                    .user_principal_name
-                                    .as_deref()
-                                    .unwrap_or("?")
-                            ),
+                            "signed in as {} by {} in {}{} — active roles: {}",
+                            crate::sanitize::sanitize(&s.operator.who()),
+                            self.options.auth,
                             crate::sanitize::sanitize(&s.tenant),
+                            self.options
+                                .profile
+                                .as_deref()
+                                .map(|p| format!(" (profile {p})"))
+                                .unwrap_or_default(),
                             crate::sanitize::sanitize(&s.operator.active_roles_summary())
                         )
                     }
@@ -109,7 +110,7 @@ impl App {
                 self.flash(
                     Level::Warn,
                     format!(
-                        "unknown command :{} (try :user UPN, :audit, :whoami, :q)",
+                        "unknown command :{} (try :user UPN, :audit, :profile NAME, :whoami, :q)",
                         crate::sanitize::sanitize_line(other, 40)
                     ),
                     now,

@@ -27,6 +27,10 @@ impl App {
             self.mode = Mode::Normal;
             return vec![];
         }
+        // A sign-in waiting for the admin is over everything else.
+        if self.sign_in.is_some() {
+            return self.sign_in_key(&k, now);
+        }
         let reply = if self.reset.is_open() {
             self.reset.key(&k, &self.keymap)
         } else {

@@ -16,8 +16,10 @@ pub mod help;
 pub mod input;
 mod keys;
 mod msg;
+mod profile;
 pub mod reset;
 pub mod search;
+pub mod sign_in;
 mod update;
 
 use std::sync::Arc;
@@ -33,7 +35,7 @@ pub use details::{Details, DetailsPane};
 pub use dialog::{Dialog, Field};
 pub use flash::{Flash, Level};
 pub use help::Help;
-pub use msg::{Effect, JournalNote, LoadError, Msg, Reply, ScrollLimits, SessionInfo};
+pub use msg::{Effect, JournalNote, LoadError, Msg, ProfileInfo, Reply, ScrollLimits, SessionInfo};
 pub use reset::{Otp, Refusal, ResetFlow};
 pub use search::Search;
 
@@ -89,6 +91,11 @@ pub struct Options {
     /// Clear the clipboard this long after a copy (zero: never).
     pub clipboard_clear: Duration,
     pub operation_timeout: Duration,
+    /// The config profile in use, and every profile `:profile` can switch to.
+    pub profile: Option<String>,
+    pub profiles: Vec<String>,
+    /// How this session signed in (`device-code`, `client-secret`, …; `demo`).
+    pub auth: String,
 }
 
 impl Default for Options {
@@ -101,6 +108,9 @@ impl Default for Options {
             password_length: 16,
             clipboard_clear: Duration::from_secs(30),
             operation_timeout: Duration::from_secs(120),
+            profile: None,
+            profiles: Vec::new(),
+            auth: "device-code".into(),
         }
     }
 }
@@ -145,6 +155,10 @@ pub struct App {
     pub clock: Instant,
     /// How far the scrolled panes can go on the screen as last drawn.
     pub limits: ScrollLimits,
+    /// A sign-in waiting for the admin.
+    pub sign_in: Option<sign_in::SignInWindow>,
+    /// `:profile NAME` is signing in to this profile.
+    pub switching: Option<String>,
 }
 
 const SPINNER_STEP: Duration = Duration::from_millis(100);
@@ -195,6 +209,8 @@ impl App {
             spun: None,
             clock: Instant::now(),
             limits: ScrollLimits::default(),
+            sign_in: None,
+            switching: None,
         }
     }
 

@@ -53,6 +53,26 @@ pub enum Msg {
     /// How far the scrolled panes can scroll on the screen as drawn (sent after a draw
     /// that changed them).
     ScrollLimits(ScrollLimits),
+    /// A sign-in needs the admin: its instruction, and whether an address is to be
+    /// pasted (browser-paste).
+    SignInPrompt {
+        text: String,
+        paste: bool,
+    },
+    /// That sign-in succeeded.
+    SignedIn,
+    /// `:profile NAME` signed in to the profile (or could not).
+    ProfileSwitched(Result<Box<ProfileInfo>, String>),
+}
+
+/// The profile a `:profile` switch signed in to.
+#[derive(Debug, Clone)]
+pub struct ProfileInfo {
+    pub name: String,
+    pub read_only: bool,
+    pub cloud: crate::cloud::Cloud,
+    /// How it signs in (`device-code`, …).
+    pub auth: String,
 }
 
 /// The furthest each scrolled pane can go, in lines.
@@ -122,6 +142,13 @@ pub enum Effect {
     ClearClipboard(SecretString),
     /// Start following the audit log (once, after sign-in).
     StartAudit,
+    /// Sign in to another profile (`:profile NAME`); the old session stays in use until
+    /// `AdoptProfile`.
+    SwitchProfile(String),
+    /// Act on the session `SwitchProfile` signed in to, from now on.
+    AdoptProfile,
+    /// The address the browser ended on, pasted into the sign-in window.
+    SignInPaste(SecretString),
     /// The audit log showed one of this session's resets.
     JournalConfirm {
         operator: Arc<OperatorFacts>,

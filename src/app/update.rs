@@ -16,6 +16,9 @@ impl App {
             Msg::Paste(text) => {
                 // It may be a password: wiped once it is in its field.
                 let text = zeroize::Zeroizing::new(text);
+                if self.sign_in_paste(&text) {
+                    return vec![];
+                }
                 // A pasted UPN often carries a newline or tab: one line, trimmed.
                 if let ResetFlow::Dialog(d) = &mut self.reset {
                     if let Some(field) = d.text_field() {
@@ -76,6 +79,9 @@ impl App {
                 }
                 start
             }
+            Msg::SignInPrompt { text, paste } => self.on_sign_in_prompt(text, paste),
+            Msg::SignedIn => self.on_signed_in(now),
+            Msg::ProfileSwitched(result) => self.on_profile_switched(result, now),
             Msg::SessionLoaded(Err(e)) => {
                 self.connection = Connection::Failed(e.clone());
                 self.flash(

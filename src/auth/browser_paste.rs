@@ -29,7 +29,7 @@ pub struct Paste {
     pub port: u16,
     /// Copy the sign-in address to the admin's clipboard through the terminal (OSC 52).
     pub copy: bool,
-    source: Source,
+    source: std::sync::Mutex<Option<std::sync::Arc<Source>>>,
 }
 
 enum Source {
@@ -44,21 +44,44 @@ impl Paste {
         Paste {
             port,
             copy,
-            source: Source::Terminal,
+            source: std::sync::Mutex::new(Some(std::sync::Arc::new(Source::Terminal))),
         }
     }
 
-    /// For tests: pasted lines arrive on `lines`.
+    /// Pasted lines arrive on `lines` (the console's sign-in window, or a test).
     pub fn lines(port: u16, lines: tokio::sync::mpsc::Receiver<String>) -> Paste {
-        Paste {
-            port,
-            copy: false,
-            source: Source::Lines(Mutex::new(lines)),
+        let p = Paste::terminal(port, false);
+        p.read_from(lines);
+        p
+    }
+
+    /// From now on the pasted address comes from `lines`.
+    pub fn read_from(&self, lines: tokio::sync::mpsc::Receiver<String>) {
+        *self.source.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(std::sync::Arc::new(Source::Lines(Mutex::new(lines))));
+    }
+
+    /// Drops addresses pasted before this sign-in asked for one (they belong to none).
+    fn discard_stale(&self) {
+        let source = self
+            .source
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(Source::Lines(rx)) = source.as_deref()
+            && let Ok(mut rx) = rx.try_lock()
+        {
+            while rx.try_recv().is_ok() {}
         }
     }
 
     async fn next_line(&self) -> Option<SecretString> {
-        match &self.source {
+        let source = self
+            .source
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()?;
+        match source.as_ref() {
             Source::Lines(rx) => rx.lock().await.recv().await.map(secret),
             Source::Terminal => read_terminal_line().await,
         }
@@ -117,8 +140,9 @@ pub async fn sign_in(
     http: &reqwest::Client,
     scopes: &[String],
     paste: &Paste,
-    prompt: &(dyn Fn(&str) + Send + Sync),
+    prompt: &(dyn Fn(&str, bool) + Send + Sync),
 ) -> Result<BasicTokenResponse, AuthError> {
+    paste.discard_stale();
     let redirect = format!("http://localhost:{}", paste.port);
     let client = client.clone().set_redirect_uri(
         RedirectUrl::new(redirect.clone()).map_err(|e| auth_err("redirect URI", e))?,
@@ -134,22 +158,25 @@ pub async fn sign_in(
         .await
         .ok();
     let copied = paste.copy && copy_to_terminal_clipboard(url.as_str());
-    prompt(&format!(
-        "To sign in, open this address in a browser on your own computer{}:\n\n  {url}\n\nAfter signing in, the browser ends on a {redirect}/?code=… page that does not load. Copy that whole address from the address bar and paste it here, then press Enter.{}",
-        if copied {
-            " (it is on your clipboard)"
-        } else {
-            ""
-        },
-        if listener.is_some() {
-            format!(
-                " (With the port forwarded, `ssh -L {0}:localhost:{0} this-host`, the browser delivers it by itself.)",
-                paste.port
-            )
-        } else {
-            String::new()
-        }
-    ));
+    prompt(
+        &format!(
+            "To sign in, open this address in a browser on your own computer{}:\n\n  {url}\n\nAfter signing in, the browser ends on a {redirect}/?code=… page that does not load. Copy that whole address from the address bar and paste it here, then press Enter.{}",
+            if copied {
+                " (it is on your clipboard)"
+            } else {
+                ""
+            },
+            if listener.is_some() {
+                format!(
+                    " (With the port forwarded, `ssh -L {0}:localhost:{0} this-host`, the browser delivers it by itself.)",
+                    paste.port
+                )
+            } else {
+                String::new()
+            }
+        ),
+        true,
+    );
     let answer = tokio::time::timeout(WAIT, async {
         tokio::select! {
             line = paste.next_line() => line,

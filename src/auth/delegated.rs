@@ -38,12 +38,15 @@ pub struct Delegated {
     cache_path: Option<PathBuf>,
     state: Mutex<Option<Cached>>,
     flow: Flow,
-    /// Where the "open this page" messages go.
-    prompt: Prompt,
+    /// Where the "open this page" messages go, and who hears that sign-in succeeded.
+    prompt: std::sync::Mutex<(Prompt, Option<Done>)>,
 }
 
-/// Shows the admin a sign-in instruction (stderr, before any screen is drawn).
-pub type Prompt = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+type Done = std::sync::Arc<dyn Fn() + Send + Sync>;
+
+/// Shows the admin a sign-in instruction (stderr before any screen is drawn, the
+/// console's sign-in window after); the flag says whether an answer is to be pasted.
+pub type Prompt = std::sync::Arc<dyn Fn(&str, bool) + Send + Sync>;
 
 /// What is kept between runs, with what it was issued for: a cache file is only ever used
 /// for the same authority (cloud), tenant and client id it was written for.
@@ -217,10 +220,13 @@ impl Delegated {
             .map_err(|e| auth_err("HTTP client", e))?;
         let cached = cache_path.as_ref().and_then(|p| {
             if loose(p) {
-                prompt(&format!(
-                    "! the token cache {} is readable by others; it was not used (sign in again; it is rewritten for you alone)",
-                    p.display()
-                ));
+                prompt(
+                    &format!(
+                        "! the token cache {} is readable by others; it was not used (sign in again; it is rewritten for you alone)",
+                        p.display()
+                    ),
+                    false,
+                );
                 return None;
             }
             load(p, &key)
@@ -233,7 +239,7 @@ impl Delegated {
             cache_path,
             state: Mutex::new(cached),
             flow,
-            prompt,
+            prompt: std::sync::Mutex::new((prompt, None)),
         })
     }
 
@@ -296,14 +302,33 @@ impl Delegated {
         Ok(self.cached_from(&tok, Some(refresh)))
     }
 
+    fn prompter(&self) -> (Prompt, Option<Done>) {
+        self.prompt
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     async fn sign_in(&self) -> Result<Cached, AuthError> {
+        let (prompt, done) = self.prompter();
+        let signed = self.interactive(prompt.as_ref()).await?;
+        if let Some(done) = done {
+            done();
+        }
+        Ok(signed)
+    }
+
+    async fn interactive(
+        &self,
+        prompt: &(dyn Fn(&str, bool) + Send + Sync),
+    ) -> Result<Cached, AuthError> {
         if let Flow::BrowserPaste(paste) = &self.flow {
             let tok = super::browser_paste::sign_in(
                 &self.client,
                 &self.http,
                 &self.scopes,
                 paste,
-                self.prompt.as_ref(),
+                prompt,
             )
             .await?;
             return Ok(self.cached_from(&tok, None));
@@ -316,11 +341,14 @@ impl Delegated {
             .request_async(&http_fn)
             .await
             .map_err(|e| auth_err("starting device-code sign-in", e))?;
-        (self.prompt)(&format!(
-            "To sign in, open {} on any device and enter the code {}",
-            details.verification_uri().as_str(),
-            details.user_code().secret()
-        ));
+        prompt(
+            &format!(
+                "To sign in, open {} on any device and enter the code {}",
+                details.verification_uri().as_str(),
+                details.user_code().secret()
+            ),
+            false,
+        );
         let tok = self
             .client
             .exchange_device_access_token(&details)
@@ -363,6 +391,13 @@ fn load(path: &PathBuf, key: &CacheKey) -> Option<Cached> {
 
 #[async_trait]
 impl TokenProvider for Delegated {
+    fn interact_via(&self, i: super::Interaction) {
+        *self.prompt.lock().unwrap_or_else(|e| e.into_inner()) = (i.prompt, Some(i.done));
+        if let Flow::BrowserPaste(paste) = &self.flow {
+            paste.read_from(i.paste);
+        }
+    }
+
     async fn renew(&self, rejected: &SecretString) -> Result<SecretString, AuthError> {
         {
             let mut state = self.state.lock().await;

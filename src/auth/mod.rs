@@ -28,9 +28,26 @@ pub enum AuthError {
     NeedsConfig(String),
 }
 
+/// Where a sign-in that needs the admin talks to them. Before the console starts: stderr
+/// and stdin. Once it runs: its sign-in window (a prompt message, the pasted address).
+pub struct Interaction {
+    /// Shows a sign-in instruction.
+    pub prompt: delegated::Prompt,
+    /// browser-paste: the addresses the admin pastes.
+    pub paste: tokio::sync::mpsc::Receiver<String>,
+    /// Called once an interactive sign-in has succeeded.
+    pub done: std::sync::Arc<dyn Fn() + Send + Sync>,
+}
+
 /// Something that can hand out a Graph bearer token.
 #[async_trait]
 pub trait TokenProvider: Send + Sync {
+    /// From now on, a sign-in that needs the admin goes through `i` (methods that never
+    /// ask the admin anything ignore it).
+    fn interact_via(&self, i: Interaction) {
+        let _ = i;
+    }
+
     async fn token(&self) -> Result<SecretString, AuthError>;
 
     /// Graph answered 401 to `rejected` (expired early, revoked): a new token, other than
@@ -97,7 +114,7 @@ pub fn provider_for(config: &crate::config::Config) -> Result<Arc<dyn TokenProvi
                 vec![format!("{root}/.default"), "offline_access".into()],
                 delegated::default_cache_dir(),
                 flow,
-                Arc::new(|m: &str| eprintln!("{m}")),
+                Arc::new(|m: &str, _| eprintln!("{m}")),
             )?))
         }
         AuthMethod::AzureCli => Ok(Arc::new(azure::AzureCredential::azure_cli(

@@ -36,9 +36,18 @@ pub fn cli_layer(g: &GlobalArgs) -> Result<Layer, ConfigError> {
 }
 
 pub fn load_config(g: &GlobalArgs) -> Result<Config, ConfigError> {
+    load_config_with(g, g.profile.as_deref())
+}
+
+/// The configuration with profile `profile` (the console's `:profile` switches with it).
+pub fn load_config_with(g: &GlobalArgs, profile: Option<&str>) -> Result<Config, ConfigError> {
     let (file, source) = load_file(g.config.as_deref())?;
+    let (file, profile, profiles) = file.with_profile(profile, source.as_deref())?;
     let env = Layer::from_env(|k| std::env::var(k).ok())?;
-    Ok(file.merge(env).merge(cli_layer(g)?).resolve(source))
+    let mut config = file.merge(env).merge(cli_layer(g)?).resolve(source);
+    config.profile = profile;
+    config.profiles = profiles;
+    Ok(config)
 }
 
 /// The embedded demo tenant in-process: its base URL and the handle that keeps it alive.
@@ -94,7 +103,17 @@ async fn start_demo(
 
 impl Session {
     pub async fn open(g: &GlobalArgs) -> Result<Session, Failure> {
-        let mut config = load_config(g)?;
+        Session::open_with(g, g.profile.as_deref(), None).await
+    }
+
+    /// A session with profile `profile`; a sign-in that needs the admin goes through
+    /// `interaction` when given (the console), else stderr and stdin.
+    pub async fn open_with(
+        g: &GlobalArgs,
+        profile: Option<&str>,
+        interaction: Option<auth::Interaction>,
+    ) -> Result<Session, Failure> {
+        let mut config = load_config_with(g, profile)?;
         if g.persona.is_some() && !g.demo {
             return Err(Failure::new(
                 Exit::Usage,
@@ -116,6 +135,9 @@ impl Session {
             (tokens, Some(running.1))
         } else {
             let provider = auth::provider_for(&config)?;
+            if let Some(i) = interaction {
+                provider.interact_via(i);
+            }
             // Sign in now, before any screen is drawn: a device-code prompt goes to stderr.
             let token = provider.token().await?;
             // Whatever the method, a token from another tenant than the one asked for (by

@@ -266,6 +266,10 @@ pub struct GlobalArgs {
     /// global | usgov | usgov-dod | china
     #[arg(long, global = true, value_name = "CLOUD")]
     pub cloud: Option<String>,
+    /// A `[profiles.NAME]` section of the config: one customer tenant (tenant, cloud, sign-in,
+    /// client id, …) laid over the file's top level.
+    #[arg(long, global = true, value_name = "NAME", env = "RESETDESK_PROFILE")]
+    pub profile: Option<String>,
     /// Use the built-in simulated tenant (no credentials, nothing leaves this machine).
     #[arg(long, global = true)]
     pub demo: bool,
@@ -398,6 +402,42 @@ fn logout(global: &GlobalArgs, args: LogoutArgs) -> Result<Exit, Failure> {
     Ok(Exit::Ok)
 }
 
+fn auth_name(global: &GlobalArgs, cfg: &crate::config::Config) -> String {
+    if global.demo {
+        "demo".into()
+    } else {
+        cfg.auth.name().into()
+    }
+}
+
+/// `:profile NAME`: a session opened as `--profile NAME` would open it, its sign-in
+/// talking to the admin through the console's sign-in window.
+fn switcher(global: &GlobalArgs) -> crate::runtime::Switcher {
+    let global = global.clone();
+    std::sync::Arc::new(move |name: String, interaction| {
+        let global = global.clone();
+        Box::pin(async move {
+            let session = Session::open_with(&global, Some(&name), Some(interaction))
+                .await
+                .map_err(|f| f.message)?;
+            let cfg = &session.config;
+            Ok(crate::runtime::SessionIo {
+                info: crate::app::ProfileInfo {
+                    name,
+                    read_only: cfg.read_only,
+                    cloud: cfg.cloud,
+                    auth: auth_name(&global, cfg),
+                },
+                journal: crate::journal::open(cfg.journal_path.as_deref(), global.demo),
+                tenant: cfg.tenant.clone(),
+                graph: session.graph,
+                tokens: session.tokens,
+                keep: session.sim,
+            })
+        })
+    })
+}
+
 /// The console. It needs a terminal on stdin and stdout.
 async fn console(global: &GlobalArgs) -> Result<Exit, Failure> {
     use std::io::IsTerminal;
@@ -421,6 +461,9 @@ async fn console(global: &GlobalArgs) -> Result<Exit, Failure> {
             password_length: cfg.password_length,
             clipboard_clear: cfg.clipboard_clear,
             operation_timeout: cfg.operation_timeout,
+            profile: cfg.profile.clone(),
+            profiles: cfg.profiles.clone(),
+            auth: auth_name(global, cfg),
         },
         keymap,
     );
@@ -444,6 +487,7 @@ async fn console(global: &GlobalArgs) -> Result<Exit, Failure> {
             },
             ..Default::default()
         },
+        switcher: (!cfg.profiles.is_empty()).then(|| switcher(global)),
     };
     let status = crate::runtime::run(app, theme, io)
         .await

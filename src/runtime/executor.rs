@@ -35,10 +35,43 @@ pub struct Executor {
     /// Resets sent whose outcome has not come back, so that an exit in the meantime
     /// journals them as unconfirmed.
     in_flight: Arc<std::sync::Mutex<HashMap<u64, journal::Entry>>>,
+    switcher: Option<super::Switcher>,
+    /// The session a `:profile` switch signed in to, until the app adopts it.
+    pending: Arc<std::sync::Mutex<Option<super::SessionIo>>>,
+    /// Where the sign-in window's pasted address goes: every credential that may be
+    /// waiting for one (the current one, one being switched to).
+    pastes: Vec<tokio::sync::mpsc::Sender<String>>,
+    /// What keeps the session's resources alive (the demo's simulator).
+    keep: Option<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+/// A sign-in that needs the admin talks to them through the console's sign-in window.
+fn interaction(
+    tx: &UnboundedSender<Msg>,
+) -> (auth::Interaction, tokio::sync::mpsc::Sender<String>) {
+    let (paste_tx, paste) = tokio::sync::mpsc::channel(4);
+    let (prompt_tx, done_tx) = (tx.clone(), tx.clone());
+    let i = auth::Interaction {
+        prompt: Arc::new(move |text: &str, paste: bool| {
+            let _ = prompt_tx.send(Msg::SignInPrompt {
+                text: text.to_string(),
+                paste,
+            });
+        }),
+        paste,
+        done: Arc::new(move || {
+            let _ = done_tx.send(Msg::SignedIn);
+        }),
+    };
+    (i, paste_tx)
 }
 
 impl Executor {
     pub fn new(io: super::Io, tx: UnboundedSender<Msg>) -> Executor {
+        // Once the console runs, a sign-in the admin must complete (a refresh that
+        // failed) opens the sign-in window instead of writing under the screen.
+        let (i, paste) = interaction(&tx);
+        io.tokens.interact_via(i);
         Executor {
             graph: io.graph,
             tokens: io.tokens,
@@ -53,6 +86,10 @@ impl Executor {
             session: None,
             requested_tenant: io.tenant,
             in_flight: Arc::default(),
+            switcher: io.switcher,
+            pending: Arc::default(),
+            pastes: vec![paste],
+            keep: None,
         }
     }
 
@@ -190,6 +227,49 @@ impl Executor {
                 });
                 Self::replace(&mut self.details, task);
             }
+            Effect::SwitchProfile(name) => {
+                // Nothing of the old tenant goes on arriving.
+                self.abort_tasks();
+                let Some(switcher) = self.switcher.clone() else {
+                    let _ = tx.send(Msg::ProfileSwitched(Err(
+                        "this console has no profiles".into()
+                    )));
+                    return;
+                };
+                let (i, paste) = interaction(&tx);
+                self.pastes.retain(|p| !p.is_closed());
+                self.pastes.push(paste);
+                let pending = self.pending.clone();
+                let task = tokio::spawn(async move {
+                    let result = switcher(name, i).await.map(|sio| {
+                        let info = Box::new(sio.info.clone());
+                        *pending.lock().unwrap_or_else(|e| e.into_inner()) = Some(sio);
+                        info
+                    });
+                    let _ = tx.send(Msg::ProfileSwitched(result));
+                });
+                Self::replace(&mut self.session, task);
+            }
+            Effect::AdoptProfile => {
+                let adopted = self
+                    .pending
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take();
+                if let Some(sio) = adopted {
+                    self.graph = sio.graph;
+                    self.tokens = sio.tokens;
+                    self.journal = sio.journal.map(Arc::new);
+                    self.requested_tenant = sio.tenant;
+                    self.keep = sio.keep;
+                }
+            }
+            Effect::SignInPaste(pasted) => {
+                self.pastes.retain(|p| !p.is_closed());
+                for p in &self.pastes {
+                    let _ = p.try_send(pasted.expose_secret().to_string());
+                }
+            }
             Effect::LoadSession => {
                 let tokens = self.tokens.clone();
                 let journal = self.journal.clone();
@@ -252,6 +332,11 @@ impl Executor {
                 }
             }
         }
+        self.abort_tasks();
+    }
+
+    /// Stops the reads in flight (a reset is never aborted: it runs to its outcome).
+    fn abort_tasks(&mut self) {
         for t in [
             self.search.take(),
             self.details.take(),

@@ -68,6 +68,27 @@ fn spawn_signals(tx: mpsc::UnboundedSender<Msg>) -> std::io::Result<tokio::task:
     }))
 }
 
+/// A fresh session for a profile: what the effects act on after `:profile`.
+pub struct SessionIo {
+    pub graph: std::sync::Arc<dyn GraphApi>,
+    pub tokens: std::sync::Arc<dyn TokenProvider>,
+    pub journal: Option<crate::journal::Journal>,
+    pub tenant: Option<String>,
+    pub info: crate::app::ProfileInfo,
+    /// Kept alive as long as the session (the demo's simulator).
+    pub keep: Option<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+/// Signs in to a profile, its sign-in talking to the admin through the interaction.
+pub type Switcher = std::sync::Arc<
+    dyn Fn(
+            String,
+            crate::auth::Interaction,
+        ) -> futures::future::BoxFuture<'static, Result<SessionIo, String>>
+        + Send
+        + Sync,
+>;
+
 /// What the console's effects act on.
 pub struct Io {
     pub graph: std::sync::Arc<dyn GraphApi>,
@@ -78,6 +99,8 @@ pub struct Io {
     pub tenant: Option<String>,
     pub audit: crate::graph::audit::PollerConfig,
     pub audit_timing: audit_stream::StreamTiming,
+    /// `:profile NAME` (None: the console has no profiles to switch to).
+    pub switcher: Option<Switcher>,
 }
 
 /// Runs the console until it quits; returns the process's exit status (0, or 128 + the

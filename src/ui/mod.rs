@@ -10,6 +10,7 @@ mod details;
 mod help;
 mod reset;
 mod search;
+mod sign_in;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -231,6 +232,35 @@ pub fn draw(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         area,
         buf,
     );
+    if let Some(w) = &app.sign_in {
+        let profile = app.switching.as_deref().or(app.options.profile.as_deref());
+        sign_in::render(w, profile, theme, area, buf);
+    }
+}
+
+/// The profile's own colour in the header, the same every time for the same name, so
+/// that two customers' consoles side by side never look alike.
+fn profile_style(name: &str, theme: &Theme) -> Style {
+    use ratatui::style::Color;
+    if theme.monochrome {
+        return Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD);
+    }
+    const COLOURS: [Color; 6] = [
+        Color::Cyan,
+        Color::Magenta,
+        Color::Yellow,
+        Color::Green,
+        Color::LightBlue,
+        Color::LightRed,
+    ];
+    // FNV-1a: stable across runs and builds (std's hasher is not).
+    let h = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    });
+    Style::default()
+        .bg(COLOURS[(h % COLOURS.len() as u64) as usize])
+        .fg(Color::Black)
+        .add_modifier(Modifier::BOLD)
 }
 
 fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -246,16 +276,17 @@ fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     match &app.session {
         Some(s) => {
             parts.push((1, clean(&s.tenant, 30)));
-            let upn = s
-                .operator
-                .user
-                .user_principal_name
-                .as_deref()
-                .unwrap_or("?");
-            parts.push((0, clean(upn, 40)));
+            parts.push((0, clean(&s.operator.who(), 48)));
+            // How: the sign-in method (the demo says DEMO on its own).
+            if !app.options.demo {
+                parts.push((2, clean(&app.options.auth, 20)));
+            }
             parts.push((roles_rank, clean(&s.operator.active_roles_summary(), 60)));
         }
-        None => parts.push((0, "signing in…".into())),
+        None => match &app.switching {
+            Some(p) => parts.push((0, format!("switching to {}…", clean(p, 30)))),
+            None => parts.push((0, "signing in…".into())),
+        },
     }
     parts.push((
         cloud_rank,
@@ -281,11 +312,16 @@ fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         status.push_str(SPINNER[app.spinner % SPINNER.len()]);
     }
     parts.push((0, status));
+    let profile_width = app
+        .options
+        .profile
+        .as_deref()
+        .map_or(0, |p| crate::sanitize::width(&clean(p, 24)) + 3);
     let total = |p: &[(u8, String)]| -> usize {
-        11 + p
-            .iter()
-            .map(|(_, t)| crate::sanitize::width(t) + 3)
-            .sum::<usize>()
+        11 + profile_width
+            + p.iter()
+                .map(|(_, t)| crate::sanitize::width(t) + 3)
+                .sum::<usize>()
     };
     for drop in [4u8, 3, 2, 1] {
         if total(&parts) <= area.width as usize {
@@ -297,6 +333,14 @@ fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         " resetdesk ",
         theme.header.add_modifier(ratatui::style::Modifier::BOLD),
     )];
+    // The profile, in its own colour, first: never dropped for room.
+    if let Some(p) = &app.options.profile {
+        spans.push(Span::styled(" ", theme.header));
+        spans.push(Span::styled(
+            format!(" {} ", clean(p, 24)),
+            profile_style(p, theme),
+        ));
+    }
     for (_, text) in parts {
         spans.push(Span::styled(" │ ", theme.header));
         spans.push(Span::styled(text, theme.header));
@@ -412,6 +456,28 @@ fn flash_line(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     Paragraph::new(Span::styled(text, style))
         .wrap(Wrap { trim: false })
         .render(area, buf);
+}
+
+/// A window over the screen: `lines` wrapped at `width`, as tall as they need (so the key
+/// line at the bottom is never cut off), centered, with a focused border and `title`.
+pub(crate) fn modal(
+    title: Span<'static>,
+    lines: Vec<Line<'static>>,
+    width: u16,
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let width = width.min(area.width);
+    let inner = width.saturating_sub(2).max(1) as usize;
+    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+    let height = (rows as u16 + 2).min(area.height);
+    let rect = centered(area, width, height);
+    ratatui::widgets::Clear.render(rect, buf);
+    Paragraph::new(lines)
+        .block(pane(Line::from(title), true, theme))
+        .wrap(Wrap { trim: false })
+        .render(rect, buf);
 }
 
 /// A centered rectangle of at most `w`×`h` inside `area`.

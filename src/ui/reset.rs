@@ -7,9 +7,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
 
-use super::{SPINNER, centered, clean, field_spans, pane, styled};
+use super::{SPINNER, clean, field_spans, styled};
 use crate::app::input::TextInput;
 use crate::app::{Dialog, Field, Otp, ResetFlow};
 use crate::keymap::{Action, KeyMode, Keymap};
@@ -74,18 +73,14 @@ pub fn render(
         ),
         ResetFlow::Done(otp) => otp_view(otp, keymap, theme, now),
     };
-    let width = 76u16.min(area.width);
-    // Rows after wrapping, so the key line at the bottom is never cut off.
-    let inner = width.saturating_sub(2).max(1) as usize;
-    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
-    let height = (rows as u16 + 2).min(area.height);
-    let rect = centered(area, width, height);
-    Clear.render(rect, buf);
-    let block = pane(Line::from(Span::styled(title, title_style)), true, theme);
-    Paragraph::new(lines)
-        .block(block)
-        .wrap(Wrap { trim: false })
-        .render(rect, buf);
+    super::modal(
+        Span::styled(title, title_style),
+        lines,
+        76,
+        theme,
+        area,
+        buf,
+    );
 }
 
 fn check(on: bool) -> &'static str {

@@ -8,6 +8,11 @@ use crate::support::tmux::{Tmux, console_script};
 /// focus; Shift-Tab reaches *Reset password*).
 fn submit_reset(t: &Tmux, query: &str, highlighted: &str) {
     t.wait_for("● connected");
+    submit_reset_in(t, query, highlighted);
+}
+
+/// `submit_reset` in a console already connected, the search box taking the keys.
+pub fn submit_reset_in(t: &Tmux, query: &str, highlighted: &str) {
     t.type_text(query);
     t.wait_for(highlighted);
     t.keys(&["Enter"]);

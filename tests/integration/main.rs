@@ -13,6 +13,7 @@ mod e2e_tmux;
 mod eligibility;
 mod graph_client;
 mod layering;
+mod profiles;
 mod reset;
 mod resolve;
 mod sign_in;

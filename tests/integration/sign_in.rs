@@ -469,7 +469,7 @@ mod in_process {
     fn browser_paste(env: &Env) -> BrowserPaste {
         let (paste, lines) = tokio::sync::mpsc::channel(1);
         let (tx, prompts) = tokio::sync::mpsc::unbounded_channel();
-        let prompt: Prompt = Arc::new(move |m: &str| {
+        let prompt: Prompt = Arc::new(move |m: &str, _| {
             let _ = tx.send(m.to_string());
         });
         let port = free_port();
