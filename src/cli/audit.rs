@@ -73,8 +73,8 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<Exit, Failure> 
         ));
     }
     let session = Session::open(global).await?;
-    let me = session.graph.me().await?;
-    let resets = my_resets(&session, &me.id);
+    let me_id = session.operator_id().await?;
+    let resets = my_resets(&session, &me_id);
     let config = PollerConfig {
         activities: session.config.audit_activities.clone(),
         lookback: session.config.audit_lookback,
@@ -82,7 +82,7 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<Exit, Failure> 
     };
     let start = time::OffsetDateTime::now_utc() - time::Duration::seconds(since.as_secs() as i64);
     let mut poller = AuditPoller::new(config, start);
-    let confirmed = |e: &DirectoryAudit| resets.iter().any(|(t, at)| confirms(e, &me.id, t, *at));
+    let confirmed = |e: &DirectoryAudit| resets.iter().any(|(t, at)| confirms(e, &me_id, t, *at));
     let interval = if global.demo {
         Duration::from_secs(3)
     } else {
@@ -125,7 +125,7 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<Exit, Failure> 
                 .rev()
                 .map(|e| {
                     let mut v = serde_json::to_value(e).unwrap_or_default();
-                    v["who"] = json!(who(e, &me.id));
+                    v["who"] = json!(who(e, &me_id));
                     v["confirmsJournal"] = json!(confirmed(e));
                     v
                 })
@@ -134,7 +134,7 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<Exit, Failure> 
         } else if args.json {
             for e in &batch {
                 let mut v = serde_json::to_value(e).unwrap_or_default();
-                v["who"] = json!(who(e, &me.id));
+                v["who"] = json!(who(e, &me_id));
                 v["confirmsJournal"] = json!(confirmed(e));
                 outln!("{v}");
             }
@@ -163,7 +163,7 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<Exit, Failure> 
                         .chars()
                         .take(19)
                         .collect(),
-                    who(e, &me.id).into(),
+                    who(e, &me_id).into(),
                     e.activity_display_name.clone(),
                     e.initiator(),
                     e.target_user()

@@ -300,6 +300,22 @@ impl Session {
         Some(j)
     }
 
+    /// The operator's object id: the signed-in user's (`/me`), or an application's
+    /// service principal's (from its token: an app has no `/me`).
+    pub async fn operator_id(&self) -> Result<String, Failure> {
+        use crate::secret::ExposeSecret;
+        let app = self
+            .tokens
+            .token()
+            .await
+            .ok()
+            .and_then(|t| auth::TokenFacts::read(t.expose_secret()).app);
+        match app {
+            Some(a) => Ok(a.object_id),
+            None => Ok(self.graph.me().await?.id),
+        }
+    }
+
     /// The operator's roles, read once per command.
     pub async fn operator(&self) -> Result<crate::service::facts::OperatorFacts, Failure> {
         use crate::secret::ExposeSecret;

@@ -379,8 +379,14 @@ impl DirectoryAudit {
             .unwrap_or_else(|| "?".into())
     }
 
+    /// The initiating user's object id, or an app's service principal id: what an
+    /// operator's id is compared with (an app operator's id is its service principal's).
     pub fn initiator_id(&self) -> Option<&str> {
-        self.initiated_by.as_ref()?.user.as_ref()?.id.as_deref()
+        let by = self.initiated_by.as_ref()?;
+        by.user
+            .as_ref()
+            .and_then(|u| u.id.as_deref())
+            .or_else(|| by.app.as_ref()?.service_principal_id.as_deref())
     }
 
     pub fn ip_address(&self) -> Option<&str> {

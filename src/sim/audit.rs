@@ -119,7 +119,10 @@ pub fn list(ctx: &Ctx, t: &Tenant, claims: &Claims, limit: &ReportLimit) -> Repl
     {
         return Err(ctx.denied());
     }
-    if !t.has_tenant_role(&claims.oid, AUDIT_READER_ROLES) {
+    // The reader role is asked of a signed-in user only: "In delegated scenarios … the
+    // signed-in user must be assigned a supported Microsoft Entra role"
+    // (directoryaudit-list.md); an application's permissions suffice.
+    if !claims.is_app() && !t.has_tenant_role(&claims.oid, AUDIT_READER_ROLES) {
         return Err(ctx.denied());
     }
     if let Err(wait) = limit.admit() {

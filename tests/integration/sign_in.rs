@@ -255,6 +255,24 @@ fn an_app_resets_by_password_profile_and_the_journal_names_the_app() {
     let entry = &entries[0];
     assert_eq!(entry["operator"]["id"], AUTOMATION_SP, "{entries}");
     assert_eq!(entry["operator"]["appId"], AUTOMATION_APP, "{entries}");
+    // The audit log names the app, and the app knows the entry for its own.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let mut args = app_args(&sim, &tid, "client-secret");
+    args.extend(["audit", "--since", "10m", "--json"]);
+    let o = home.run(&args, &env);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let log = json(&o);
+    let mine = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e.to_string().contains("mia.chen@contoso.com") && e["who"] == "you")
+        .unwrap_or_else(|| panic!("{log}"));
+    assert_eq!(
+        mine["initiatedBy"]["app"]["appId"], AUTOMATION_APP,
+        "{mine}"
+    );
+    assert_eq!(mine["confirmsJournal"], true, "{mine}");
 }
 
 #[test]
