@@ -77,8 +77,9 @@ fn client_options(authority: &str) -> Result<ClientOptions, AuthError> {
     let http = reqwest::Client::builder()
         .user_agent(concat!("resetdesk/", env!("CARGO_PKG_VERSION")))
         .redirect(reqwest::redirect::Policy::none())
+        // A token endpoint answers in well under a second; a dead one fails fast.
         .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(15))
+        .timeout(Duration::from_secs(10))
         .build()
         .map_err(|e| AuthError::NeedsConfig(format!("HTTP client: {e}")))?;
     let mut cloud = CustomConfiguration::default();

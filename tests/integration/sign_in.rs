@@ -753,3 +753,64 @@ async fn browser_paste_through_the_binary_prints_the_address_and_reads_the_paste
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stderr(&o).contains("To sign in"), "{}", stderr(&o));
 }
+
+/// In the console, a sign-in that needs the admin — here a device-code sign-in the cache
+/// cannot spare, as after a refresh token is revoked mid-shift — opens the sign-in window
+/// (a message to the app, not text under the screen), and the request that needed it
+/// resumes once the admin has signed in.
+#[tokio::test]
+async fn in_the_console_a_sign_in_opens_the_window_and_the_request_resumes() {
+    use resetdesk::app::Msg;
+    use std::sync::Arc;
+    let env = crate::support::start(crate::support::Setup::default()).await;
+    let root = env.authority();
+    let credential: Arc<dyn resetdesk::auth::TokenProvider> = Arc::new(
+        resetdesk::auth::delegated::Delegated::new(
+            &root,
+            "contoso.onmicrosoft.com",
+            "2f3c4d5e-0000-4000-8000-00000000c0de",
+            vec![format!("{root}/.default"), "offline_access".into()],
+            None,
+            resetdesk::auth::delegated::Flow::DeviceCode,
+            Arc::new(|m: &str, _| panic!("the console must not write under the screen: {m}")),
+        )
+        .unwrap(),
+    );
+    let graph: Arc<dyn resetdesk::graph::GraphApi> = Arc::new(env.client_with(credential.clone()));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut exec = resetdesk::runtime::Executor::new(
+        resetdesk::runtime::Io {
+            graph,
+            tokens: credential,
+            clipboard: resetdesk::clipboard::Clipboard::new(resetdesk::config::ClipboardMode::Off),
+            journal: None,
+            tenant: None,
+            audit: Default::default(),
+            audit_timing: Default::default(),
+            switcher: None,
+        },
+        tx,
+    );
+    exec.run(resetdesk::app::Effect::LoadSession);
+    let mut seen = Vec::new();
+    loop {
+        let m = tokio::time::timeout(std::time::Duration::from_secs(30), rx.recv())
+            .await
+            .expect("the session loads")
+            .unwrap();
+        match m {
+            Msg::SignInPrompt { text, paste } => {
+                assert!(text.contains("enter the code SIM") && !paste, "{text}");
+                seen.push("prompt");
+            }
+            Msg::SignedIn => seen.push("signed in"),
+            Msg::SessionLoaded(r) => {
+                assert!(r.is_ok(), "{r:?}");
+                seen.push("session");
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(seen, ["prompt", "signed in", "session"]);
+}
