@@ -86,6 +86,7 @@ fn simulator_search(c: &mut Criterion) {
             latency: std::time::Duration::ZERO,
             cloud: resetdesk::cloud::Cloud::Global,
             token_lifetime: std::time::Duration::from_secs(3599),
+            write_limit: (3000, std::time::Duration::from_secs(150)),
         })
         .await
         .unwrap();

@@ -75,6 +75,7 @@ async fn start_demo(
         latency: std::time::Duration::ZERO,
         cloud,
         token_lifetime: std::time::Duration::from_secs(3599),
+        write_limit: (3000, std::time::Duration::from_secs(150)),
     })
     .await
     .map_err(|e| Failure::new(Exit::Usage, e.to_string()))?;

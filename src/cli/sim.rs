@@ -43,6 +43,10 @@ pub struct SimArgs {
     /// How long the tokens it issues last, in seconds (Entra's: about an hour).
     #[arg(long, default_value_t = 3599, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub token_lifetime_secs: u64,
+    /// Writes allowed per 150 s before 429 (Graph's directory quota per app and tenant:
+    /// 3000).
+    #[arg(long, default_value_t = 3000, value_name = "N")]
+    pub write_quota: usize,
 }
 
 pub async fn run(global: &GlobalArgs, args: SimArgs) -> Result<Exit, Failure> {
@@ -75,6 +79,7 @@ pub async fn run(global: &GlobalArgs, args: SimArgs) -> Result<Exit, Failure> {
         latency: Duration::from_millis(args.latency_ms),
         cloud,
         token_lifetime: Duration::from_secs(args.token_lifetime_secs),
+        write_limit: (args.write_quota, Duration::from_secs(150)),
         audit: sim::AuditOptions {
             delay: Duration::from_millis(args.audit_delay_ms),
             activity_every: (args.audit_every_secs > 0)

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod authorize;
+pub mod batch;
 pub mod faults;
 mod filter;
 pub mod login;

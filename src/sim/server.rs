@@ -36,6 +36,8 @@ pub struct SimOptions {
     pub cloud: Cloud,
     /// How long the tokens it issues last (Entra's: about an hour).
     pub token_lifetime: Duration,
+    /// Writes allowed per window (Graph: 3,000 per 150 s per app and tenant).
+    pub write_limit: (usize, Duration),
 }
 
 pub struct SimState {
@@ -46,12 +48,15 @@ pub struct SimState {
     pub login: super::login::Login,
     pub persona: String,
     pub cloud: Cloud,
-    faults: Faults,
+    pub(super) faults: Faults,
     latency: Duration,
     /// Graph requests received, faulted ones included.
     requests: AtomicU64,
     /// The reports API's request limit, and a log of audit requests for tests.
     pub reports: ReportLimit,
+    /// The directory's write quota per app and tenant (throttling-limits: 3,000 writes
+    /// per 2.5 minutes), lone requests and batched ones alike.
+    pub write_limit: ReportLimit,
 }
 
 /// The simulated audit log's behaviour.
@@ -244,6 +249,7 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<RunningSim> {
         latency: opts.latency,
         requests: AtomicU64::new(0),
         reports: ReportLimit::new(opts.audit.limit.0, opts.audit.limit.1),
+        write_limit: ReportLimit::new(opts.write_limit.0, opts.write_limit.1),
     });
     if let Some(every) = opts.audit.activity_every {
         // Ends when the server (and so the last strong reference) is gone.
@@ -378,7 +384,28 @@ async fn graph_entry(State(sim): State<Arc<SimState>>, req: Request) -> Response
     let body = axum::body::to_bytes(req.into_body(), 1 << 20)
         .await
         .unwrap_or_default();
-    let resp = routes::dispatch(&sim, &ctx, &claims, &method, &body).unwrap_or_else(|e| e);
+    let resp = if ctx.path == "/$batch" {
+        if method == axum::http::Method::POST {
+            super::batch::run(&sim, &ctx, &claims, &body).await
+        } else {
+            ctx.error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Request_BadRequest",
+                "Specified HTTP method is not allowed for the request target.",
+            )
+        }
+    } else if method != axum::http::Method::GET
+        && let Err(wait) = sim.write_limit.admit()
+    {
+        let mut r = throttled(&ctx, wait.as_secs_f64().max(1.0));
+        r.headers_mut().insert(
+            "x-ms-throttle-information",
+            HeaderValue::from_static("WriteLimitExceeded"),
+        );
+        r
+    } else {
+        routes::dispatch(&sim, &ctx, &claims, &method, &body).unwrap_or_else(|e| e)
+    };
     match fault {
         Fault::Reset => reset_after_headers(resp),
         Fault::Malformed => truncate_body(resp).await,

@@ -7,6 +7,7 @@ mod support;
 
 mod app_update;
 mod audit;
+mod batch;
 mod cli;
 mod conformance;
 mod e2e_tmux;

@@ -36,6 +36,8 @@ pub struct Setup {
     pub cloud: Cloud,
     /// How long the simulator's tokens last.
     pub token_lifetime: Duration,
+    /// The simulator's write quota: writes per window.
+    pub write_limit: (usize, Duration),
 }
 
 impl Default for Setup {
@@ -58,6 +60,7 @@ impl Default for Setup {
             },
             cloud: Cloud::Global,
             token_lifetime: Duration::from_secs(3599),
+            write_limit: (3000, Duration::from_secs(150)),
         }
     }
 }
@@ -76,6 +79,7 @@ pub async fn start(setup: Setup) -> Env {
         latency: Duration::ZERO,
         cloud: setup.cloud,
         token_lifetime: setup.token_lifetime,
+        write_limit: setup.write_limit,
     })
     .await
     .unwrap();
