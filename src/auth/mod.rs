@@ -19,7 +19,7 @@ use crate::secret::{SecretString, secret};
 /// The environment variable the `access-token` method reads.
 pub const ACCESS_TOKEN_VAR: &str = "RESETDESK_ACCESS_TOKEN";
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AuthError {
     #[error("{0}")]
     Missing(String),

@@ -7,7 +7,7 @@ use crate::auth::AuthError;
 use crate::graph::model::ErrorEnvelope;
 use crate::sanitize::sanitize_line;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum GraphError {
     /// Graph answered with an error body.
     #[error("{}", api_line(*.status, code, message, request_id.as_deref()))]

@@ -29,6 +29,52 @@ pub struct PasswordProfileUpdate<'a> {
     pub force_change_with_mfa: bool,
 }
 
+/// Requests a `$batch` may hold (json-batching.md, "Batch size limitations").
+pub const BATCH_MAX: usize = 20;
+
+/// One request of a `POST /$batch`: an id, a method, a URL relative to the version
+/// (`/users/{id}`) and a JSON body — a secret, since it may hold a password.
+pub struct BatchRequest {
+    pub id: String,
+    pub method: &'static str,
+    pub url: String,
+    pub body: Option<SecretString>,
+}
+
+/// One response of a `$batch`, matched to its request by `id`.
+#[derive(Debug, Clone)]
+pub struct BatchResponse {
+    pub id: String,
+    pub status: u16,
+    /// Header names lower-cased.
+    pub headers: Vec<(String, String)>,
+    pub body: serde_json::Value,
+}
+
+impl BatchResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.header("retry-after")
+            .and_then(retry::parse_retry_after)
+    }
+
+    /// The item's error as the client's error type (for a status ≥ 400).
+    pub fn error(&self) -> GraphError {
+        GraphError::from_response(
+            self.status,
+            self.body.to_string().as_bytes(),
+            self.header("request-id").map(str::to_string),
+            self.retry_after(),
+        )
+    }
+}
+
 /// A write Graph accepted.
 #[derive(Debug, Clone, Default)]
 pub struct WriteReceipt {
@@ -113,6 +159,9 @@ pub trait GraphApi: Send + Sync {
     async fn operation(&self, location: &str) -> Result<(Operation, Option<Duration>), GraphError>;
     /// `POST /users/{id}/revokeSignInSessions`.
     async fn revoke_sessions(&self, user_id: &str) -> Result<WriteReceipt, GraphError>;
+    /// `POST /$batch` with at most 20 requests: the responses, in any order (match them by
+    /// id). Sent once, never retried: its requests may be writes.
+    async fn batch(&self, requests: &[BatchRequest]) -> Result<Vec<BatchResponse>, GraphError>;
     /// One page of `GET /auditLogs/directoryAudits`, one attempt (the caller paces).
     async fn directory_audits_page(
         &self,

@@ -2,6 +2,7 @@
 //! the layers that do not know each other: `graph/` (HTTP) and `policy/` (pure decisions).
 //! Gathering the facts of a verdict, resetting, explaining a Graph error.
 
+pub mod bulk;
 pub mod explain;
 pub mod facts;
 pub mod reset;

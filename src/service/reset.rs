@@ -71,7 +71,8 @@ pub struct ResetOutcome {
 }
 
 impl ResetOutcome {
-    fn new(req: &ResetRequest) -> ResetOutcome {
+    /// Nothing done yet: failed, until the reset says otherwise.
+    pub fn for_request(req: &ResetRequest) -> ResetOutcome {
         ResetOutcome {
             status: ResetStatus::Failed,
             method: req.method,
@@ -90,7 +91,7 @@ impl ResetOutcome {
 
 /// Carries out a reset. Never retries the reset itself.
 pub async fn reset(api: &dyn GraphApi, req: ResetRequest) -> ResetOutcome {
-    let mut out = ResetOutcome::new(&req);
+    let mut out = ResetOutcome::for_request(&req);
     let result = match req.method {
         Method::PasswordProfile => {
             let update = PasswordProfileUpdate {

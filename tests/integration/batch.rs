@@ -172,3 +172,111 @@ async fn writes_past_the_quota_are_throttled_one_by_one_with_their_own_retry_aft
         .unwrap();
     assert_eq!(resp.status().as_u16(), 429);
 }
+
+/// Resets per user in the simulator's audit log (its record of what it did).
+fn resets_of(env: &Env) -> std::collections::HashMap<String, usize> {
+    let t = env.sim.state.tenant.read().unwrap();
+    let mut n = std::collections::HashMap::new();
+    for r in &t.audit {
+        if r.entry["activityDisplayName"] == "Reset user password" {
+            let id = r.entry["targetResources"][0]["id"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            *n.entry(id).or_insert(0) += 1;
+        }
+    }
+    n
+}
+
+#[tokio::test]
+async fn a_bulk_run_through_throttling_and_refusals_resets_each_user_exactly_once() {
+    use resetdesk::policy::eligibility::Method;
+    use resetdesk::service::bulk::{Planned, execute};
+    use resetdesk::service::reset::{ResetRequest, ResetStatus};
+    let env = support::start(Setup {
+        users: 120,
+        faults: "429:0.15,503:0.1",
+        // Fewer writes than resets in the window: the quota throttles too.
+        write_limit: (70, Duration::from_secs(2)),
+        max_attempts: 6,
+        ..Setup::default()
+    })
+    .await;
+    let (cloud, synced): (Vec<(String, bool)>, Vec<(String, bool)>) = {
+        let t = env.sim.state.tenant.read().unwrap();
+        t.users
+            .iter()
+            // The generated users: first.last.NNNNN@contoso.com, without roles.
+            .filter(|u| {
+                u.str("userPrincipalName").is_some_and(|u| {
+                    u.split('@')
+                        .next()
+                        .unwrap_or_default()
+                        .rsplit('.')
+                        .next()
+                        .is_some_and(|n| n.len() == 5 && n.bytes().all(|b| b.is_ascii_digit()))
+                })
+            })
+            .map(|u| {
+                (
+                    u.id.clone(),
+                    u.props.get("onPremisesSyncEnabled") == Some(&json!(true)),
+                )
+            })
+            .partition(|(_, synced)| !synced)
+    };
+    assert!(cloud.len() > 60, "{}", cloud.len());
+    let planned: Vec<Planned> = cloud
+        .iter()
+        .chain(synced.iter().take(3))
+        .enumerate()
+        .map(|(key, (id, synced))| Planned {
+            key,
+            request: ResetRequest {
+                user_id: id.clone(),
+                method: if *synced {
+                    Method::ResetPassword
+                } else {
+                    Method::PasswordProfile
+                },
+                password: resetdesk::policy::password::generate(16),
+                generated: true,
+                force_change: true,
+                force_change_with_mfa: false,
+                revoke_sessions: false,
+                operation_timeout: Duration::from_secs(30),
+            },
+        })
+        .collect();
+    let total = planned.len();
+    let ids: Vec<String> = planned.iter().map(|p| p.request.user_id.clone()).collect();
+    let mut outcomes = Vec::new();
+    execute(&env.client, planned, |key, o| {
+        outcomes.push((key, o.status))
+    })
+    .await;
+    assert_eq!(outcomes.len(), total, "every row accounted for");
+    let mut keys: Vec<usize> = outcomes.iter().map(|(k, _)| *k).collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), total, "each once");
+    let resets = resets_of(&env);
+    for ((key, status), id) in outcomes.iter().map(|o| (o, &ids[o.0])) {
+        let n = resets.get(id).copied().unwrap_or(0);
+        match status {
+            ResetStatus::Succeeded => assert_eq!(n, 1, "row {key}: reset {n} times"),
+            ResetStatus::Failed => assert_eq!(n, 0, "row {key}: failed, yet reset"),
+            other => assert!(n <= 1, "row {key} {other:?}: reset {n} times"),
+        }
+    }
+    // 429s and 503s are waited out: nothing ends failed for them.
+    let succeeded = outcomes
+        .iter()
+        .filter(|(_, s)| *s == ResetStatus::Succeeded)
+        .count();
+    assert!(
+        succeeded >= total - 3,
+        "{succeeded} of {total}: {outcomes:?}"
+    );
+}

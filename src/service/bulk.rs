@@ -1,0 +1,236 @@
+//! Many resets at once, after a dry run has judged each: the `passwordProfile` resets go
+//! in JSON batches of 20 (`POST /$batch`, concepts/json-batching.md), the responses
+//! matched by id; a throttled item (429) or one the service did not take (503) waits its
+//! own `Retry-After` and goes again, and the pace slows after every 429 (the directory's
+//! write quota, throttling-limits.md); a `resetPassword` reset (synced users) goes alone,
+//! with its operation followed within the shared reports budget. Nothing whose outcome is
+//! unknown is ever sent twice: a batch whose answer was lost leaves each of its resets
+//! `unconfirmed`.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::reset::{ResetOutcome, ResetRequest, ResetStatus, reset};
+use crate::graph::{BatchRequest, GraphApi, GraphError};
+use crate::policy::eligibility::Method;
+use crate::secret::{ExposeSecret, secret};
+
+/// One reset the dry run allowed.
+pub struct Planned {
+    /// Where it came from (a CSV line, a marked row): handed back with its outcome.
+    pub key: usize,
+    pub request: ResetRequest,
+}
+
+/// The longest a throttled item waits before it goes again.
+const MAX_WAIT: Duration = Duration::from_secs(120);
+
+/// Carries out `planned`, calling `done` once per reset with its outcome, in whatever
+/// order they end.
+pub async fn execute(
+    api: &dyn GraphApi,
+    planned: Vec<Planned>,
+    mut done: impl FnMut(usize, ResetOutcome),
+) {
+    let (batched, alone): (Vec<Planned>, Vec<Planned>) = planned
+        .into_iter()
+        .partition(|p| p.request.method == Method::PasswordProfile);
+    batch_password_profiles(api, batched, &mut done).await;
+    for p in alone {
+        let outcome = reset(api, p.request).await;
+        done(p.key, outcome);
+    }
+}
+
+struct Queued {
+    planned: Planned,
+    not_before: Instant,
+    /// How often the whole batch carrying it could not even be sent.
+    unsent: u32,
+}
+
+fn outcome(req: &ResetRequest, status: ResetStatus) -> ResetOutcome {
+    let mut o = ResetOutcome::for_request(req);
+    o.status = status;
+    if status != ResetStatus::Failed {
+        o.password = Some(req.password.clone());
+    }
+    o
+}
+
+async fn batch_password_profiles(
+    api: &dyn GraphApi,
+    planned: Vec<Planned>,
+    done: &mut impl FnMut(usize, ResetOutcome),
+) {
+    let now = Instant::now();
+    let mut queue: VecDeque<Queued> = planned
+        .into_iter()
+        .map(|planned| Queued {
+            planned,
+            not_before: now,
+            unsent: 0,
+        })
+        .collect();
+    // Extra pause between batches, grown by throttling and eased by success.
+    let mut pace = Duration::ZERO;
+    while !queue.is_empty() {
+        // The next batch: up to 20 items whose wait is over (or the soonest one's).
+        let soonest = queue.iter().map(|q| q.not_before).min().unwrap_or(now);
+        tokio::time::sleep_until(soonest.max(Instant::now())).await;
+        let now = Instant::now();
+        let mut batch: Vec<Queued> = Vec::new();
+        let mut rest = VecDeque::new();
+        while let Some(q) = queue.pop_front() {
+            if batch.len() < crate::graph::BATCH_MAX && q.not_before <= now {
+                batch.push(q);
+            } else {
+                rest.push_back(q);
+            }
+        }
+        queue = rest;
+        let requests: Vec<BatchRequest> = batch
+            .iter()
+            .enumerate()
+            .map(|(n, q)| {
+                let r = &q.planned.request;
+                BatchRequest {
+                    id: n.to_string(),
+                    method: "PATCH",
+                    url: crate::graph::query::user_path(&r.user_id),
+                    body: Some(secret(
+                        serde_json::json!({"passwordProfile": {
+                            "password": r.password.expose_secret(),
+                            "forceChangePasswordNextSignIn": r.force_change,
+                            "forceChangePasswordNextSignInWithMfa": r.force_change_with_mfa,
+                        }})
+                        .to_string(),
+                    )),
+                }
+            })
+            .collect();
+        let sent_at = time::OffsetDateTime::now_utc();
+        match api.batch(&requests).await {
+            Ok(responses) => {
+                let mut throttled = false;
+                for (n, mut q) in batch.into_iter().enumerate() {
+                    let Some(r) = responses.iter().find(|r| r.id == n.to_string()) else {
+                        // No answer for it: it may have been carried out.
+                        let mut o = outcome(&q.planned.request, ResetStatus::Unconfirmed);
+                        o.started_at = sent_at;
+                        o.detail = Some("the batch's answer had no response for this reset; it may or may not be set".into());
+                        done(q.planned.key, o);
+                        continue;
+                    };
+                    match r.status {
+                        200..=299 => {
+                            let mut o = outcome(&q.planned.request, ResetStatus::Succeeded);
+                            o.started_at = sent_at;
+                            o.request_ids
+                                .extend(r.header("request-id").map(str::to_string));
+                            revoke_if_asked(api, &q.planned.request, &mut o).await;
+                            done(q.planned.key, o);
+                        }
+                        // Not taken: throttled, or the service declined it for now.
+                        429 | 503 => {
+                            throttled |= r.status == 429;
+                            let wait = r.retry_after().unwrap_or(Duration::from_secs(2));
+                            q.not_before = Instant::now() + wait.min(MAX_WAIT);
+                            queue.push_back(q);
+                        }
+                        500 | 502 | 504 => {
+                            let mut o = outcome(&q.planned.request, ResetStatus::Unconfirmed);
+                            o.started_at = sent_at;
+                            o.detail = Some(format!(
+                                "Graph answered {} for this reset; it may or may not be set",
+                                r.status
+                            ));
+                            o.error = Some(r.error());
+                            done(q.planned.key, o);
+                        }
+                        _ => {
+                            let mut o = outcome(&q.planned.request, ResetStatus::Failed);
+                            o.started_at = sent_at;
+                            o.error = Some(r.error());
+                            done(q.planned.key, o);
+                        }
+                    }
+                }
+                pace = if throttled {
+                    (pace * 2)
+                        .max(Duration::from_millis(500))
+                        .min(Duration::from_secs(10))
+                } else {
+                    pace / 2
+                };
+            }
+            // The batch as a whole was throttled or refused for now: nothing in it was
+            // carried out; all of it waits and goes again.
+            Err(e) if matches!(e.status(), Some(429 | 503)) => {
+                let wait = e
+                    .retry_after()
+                    .unwrap_or(Duration::from_secs(2))
+                    .min(MAX_WAIT);
+                pace = (pace * 2)
+                    .max(Duration::from_millis(500))
+                    .min(Duration::from_secs(10));
+                for mut q in batch {
+                    q.not_before = Instant::now() + wait;
+                    queue.push_back(q);
+                }
+            }
+            // Certainly not sent (no connection): again, a few times.
+            Err(
+                e @ GraphError::Transport {
+                    maybe_sent: false, ..
+                },
+            ) => {
+                for mut q in batch {
+                    q.unsent += 1;
+                    if q.unsent >= 3 {
+                        let mut o = outcome(&q.planned.request, ResetStatus::Failed);
+                        o.error = Some(e.clone());
+                        done(q.planned.key, o);
+                    } else {
+                        q.not_before = Instant::now() + Duration::from_secs(1 << q.unsent);
+                        queue.push_back(q);
+                    }
+                }
+            }
+            // Sent, and the answer lost or an error that may stand for work done: every
+            // reset in it is unconfirmed, and none is sent again.
+            Err(e) => {
+                let certain_failure = matches!(e.status(), Some(400..=499));
+                for q in batch {
+                    let status = if certain_failure {
+                        ResetStatus::Failed
+                    } else {
+                        ResetStatus::Unconfirmed
+                    };
+                    let mut o = outcome(&q.planned.request, status);
+                    o.started_at = sent_at;
+                    if status == ResetStatus::Unconfirmed {
+                        o.detail = Some(format!(
+                            "the batch was sent but its answer was lost or an error ({e}); the password may or may not be set"
+                        ));
+                    }
+                    o.error = Some(e.clone());
+                    done(q.planned.key, o);
+                }
+            }
+        }
+        if !pace.is_zero() {
+            tokio::time::sleep(pace).await;
+        }
+    }
+}
+
+async fn revoke_if_asked(api: &dyn GraphApi, req: &ResetRequest, o: &mut ResetOutcome) {
+    if req.revoke_sessions {
+        o.revoked = Some(api.revoke_sessions(&req.user_id).await.map(|r| {
+            o.request_ids.extend(r.request_id);
+        }));
+    }
+}
