@@ -203,7 +203,8 @@ async fn a_bulk_run_through_throttling_and_refusals_resets_each_user_exactly_onc
         ..Setup::default()
     })
     .await;
-    let (cloud, synced): (Vec<(String, bool)>, Vec<(String, bool)>) = {
+    type Users = Vec<(String, bool)>;
+    let (cloud, synced): (Users, Users) = {
         let t = env.sim.state.tenant.read().unwrap();
         t.users
             .iter()
