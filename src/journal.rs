@@ -81,6 +81,10 @@ pub struct Entry {
     /// Sessions revoked after the reset: true, false (it failed), or null (not asked).
     #[serde(default)]
     pub sessions_revoked: Option<bool>,
+    /// Made by `resetdesk bulk` from this file (its canonical path): what a rerun of the
+    /// same file skips.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bulk: Option<String>,
 }
 
 /// One journal file. Every entry appended is stamped with the tenant and whether it was
@@ -209,6 +213,7 @@ impl Entry {
             fix: None,
             request_ids: vec![],
             sessions_revoked: None,
+            bulk: None,
         }
     }
 }
@@ -355,6 +360,7 @@ mod tests {
             fix: None,
             request_ids: vec!["r1".into()],
             sessions_revoked: None,
+            bulk: None,
         }
     }
 

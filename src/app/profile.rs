@@ -41,6 +41,14 @@ impl App {
             );
             return vec![];
         }
+        if let Some(other) = &self.switching {
+            self.flash(
+                Level::Warn,
+                format!("already switching to profile {other}: wait for it (or Ctrl-C)"),
+                now,
+            );
+            return vec![];
+        }
         if self.reset.is_open() || self.pending_clear.is_some() {
             self.flash(
                 Level::Warn,
@@ -81,6 +89,8 @@ impl App {
         self.sign_in = None;
         match result {
             Ok(info) => {
+                // Whatever was typed or answered meanwhile belongs to no one.
+                self.forget_tenant();
                 self.options.profile = Some(info.name.clone());
                 self.options.read_only = info.read_only;
                 self.options.cloud = info.cloud;

@@ -69,8 +69,19 @@ impl App {
                 w.sent = true;
                 vec![Effect::SignInPaste(pasted)]
             }
-            KeyCode::Esc => {
+            KeyCode::Esc if !field.is_empty() => {
                 field.clear();
+                vec![]
+            }
+            // An empty field: put the window away; the sign-in goes on waiting (for a
+            // forwarded port, or until it times out).
+            KeyCode::Esc => {
+                self.sign_in = None;
+                self.flash(
+                    Level::Info,
+                    "the sign-in goes on waiting; the console resumes once it completes",
+                    now,
+                );
                 vec![]
             }
             KeyCode::Backspace => {

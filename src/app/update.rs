@@ -268,7 +268,9 @@ impl App {
         if self.search.due.is_some_and(|d| d <= now) {
             self.search.due = None;
             let query = self.search.query().trim().to_string();
-            if !query.is_empty() {
+            // While `:profile` signs in, the old tenant is still the executor's: no
+            // search goes to it (its answers would show under the new profile).
+            if !query.is_empty() && self.switching.is_none() {
                 let req = self.req();
                 self.search.pending = Some(req);
                 effects.push(Effect::Search {

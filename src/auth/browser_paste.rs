@@ -83,7 +83,12 @@ impl Paste {
             .clone()?;
         match source.as_ref() {
             Source::Lines(rx) => rx.lock().await.recv().await.map(secret),
-            Source::Terminal => read_terminal_line().await,
+            // No terminal, or its input ended: nothing will be pasted; the listener (a
+            // forwarded port) or the time limit decides.
+            Source::Terminal => match read_terminal_line().await {
+                Some(line) => Some(line),
+                None => std::future::pending().await,
+            },
         }
     }
 }
@@ -95,8 +100,11 @@ async fn read_terminal_line() -> Option<SecretString> {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stop_thread = stop.clone();
     std::thread::spawn(move || {
-        while !stop_thread.load(std::sync::atomic::Ordering::Relaxed) {
-            if stdin_ready(Duration::from_millis(200)) {
+        let stopped = || stop_thread.load(std::sync::atomic::Ordering::Relaxed);
+        while !stopped() {
+            // Checked again after the wait: once the sign-in is over, stdin belongs to
+            // the console, and a line read now would be the admin's keystrokes.
+            if stdin_ready(Duration::from_millis(200)) && !stopped() {
                 let mut line = String::new();
                 let got = std::io::stdin()
                     .read_line(&mut line)
@@ -177,10 +185,26 @@ pub async fn sign_in(
         ),
         true,
     );
-    let answer = tokio::time::timeout(WAIT, async {
-        tokio::select! {
-            line = paste.next_line() => line,
-            got = listen(listener) => got,
+    // An address of another sign-in (a stale tab, a mistyped paste, another local
+    // process knocking on the port) is refused and the wait goes on; Entra's own refusal
+    // (`error=`) ends it.
+    let code = tokio::time::timeout(WAIT, async {
+        let listener = listener.map(std::sync::Arc::new);
+        loop {
+            let answer = tokio::select! {
+                line = paste.next_line() => line,
+                got = listen(listener.clone()) => got,
+            };
+            let Some(answer) = answer else {
+                return Err(AuthError::Missing(
+                    "browser-paste sign-in: no address was pasted".into(),
+                ));
+            };
+            match code_from(&answer, state.secret()) {
+                Ok(code) => return Ok(code),
+                Err(e) if e.to_string().contains("was refused") => return Err(e),
+                Err(e) => prompt(&format!("{e}; paste the address again"), true),
+            }
         }
     })
     .await
@@ -189,9 +213,7 @@ pub async fn sign_in(
             "browser-paste sign-in: nothing came back within {} minutes; run the command again",
             WAIT.as_secs() / 60
         ))
-    })?
-    .ok_or_else(|| AuthError::Missing("browser-paste sign-in: no address was pasted".into()))?;
-    let code = code_from(&answer, state.secret())?;
+    })??;
     client
         .exchange_code(AuthorizationCode::new(code.expose_secret().to_string()))
         .set_pkce_verifier(verifier)
@@ -236,7 +258,7 @@ pub fn code_from(pasted: &SecretString, state: &str) -> Result<SecretString, Aut
 }
 
 /// Waits for the browser's request on the forwarded port: `GET /?code=…&state=…`.
-async fn listen(listener: Option<tokio::net::TcpListener>) -> Option<SecretString> {
+async fn listen(listener: Option<std::sync::Arc<tokio::net::TcpListener>>) -> Option<SecretString> {
     let Some(listener) = listener else {
         return std::future::pending().await;
     };

@@ -412,6 +412,29 @@ impl TokenProvider for Delegated {
         self.token().await
     }
 
+    async fn renew_silently(&self, rejected: &SecretString) -> Result<SecretString, AuthError> {
+        let mut state = self.state.lock().await;
+        let refresh = match state.as_ref() {
+            Some(c) if c.access.expose_secret() != rejected.expose_secret() => {
+                return Ok(c.access.clone());
+            }
+            Some(c) => c.refresh.clone(),
+            None => None,
+        };
+        let Some(refresh) = refresh else {
+            return Err(AuthError::Missing(
+                "Microsoft Graph refused the token and there is no refresh token; sign in again"
+                    .into(),
+            ));
+        };
+        let fresh = self.refresh(&refresh).await?;
+        self.key.check_tid(fresh.access.expose_secret())?;
+        self.store(&fresh);
+        let access = fresh.access.clone();
+        *state = Some(fresh);
+        Ok(access)
+    }
+
     async fn token(&self) -> Result<SecretString, AuthError> {
         let mut state = self.state.lock().await;
         let soon = OffsetDateTime::now_utc() + time::Duration::minutes(5);

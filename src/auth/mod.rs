@@ -58,6 +58,13 @@ pub trait TokenProvider: Send + Sync {
             "Microsoft Graph refused the token and this sign-in method cannot renew it; sign in again".into(),
         ))
     }
+
+    /// `renew` without asking the admin anything: what a refused write may be resent
+    /// with (a new sign-in could be another account than the one the reset was judged
+    /// for).
+    async fn renew_silently(&self, rejected: &SecretString) -> Result<SecretString, AuthError> {
+        self.renew(rejected).await
+    }
 }
 
 /// A token supplied from outside (environment variable, or the in-process simulator).

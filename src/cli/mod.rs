@@ -41,7 +41,9 @@ macro_rules! out {
 }
 
 mod audit;
+mod bulk;
 mod context;
+mod csv_input;
 mod doctor;
 mod journal;
 mod reset;
@@ -292,6 +294,9 @@ pub enum Command {
     Show(show::ShowArgs),
     /// Reset one user's password (checked first; asks unless --yes).
     Reset(reset::ResetArgs),
+    /// Reset many users from a CSV: every row judged first (--dry-run stops there), then
+    /// each allowed one reset with its own password, in Graph batches.
+    Bulk(bulk::BulkArgs),
     /// Your own actions, from the local journal.
     Journal(journal::JournalArgs),
     /// Password activity from the directory audit log.
@@ -307,6 +312,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Search(a)) => a.json,
         Some(Command::Show(a)) => a.json,
         Some(Command::Reset(a)) => a.json,
+        Some(Command::Bulk(a)) => a.json,
         Some(Command::Journal(a)) => a.json,
         Some(Command::Audit(a)) => a.json && !a.follow,
         Some(Command::Doctor(a)) => a.json,
@@ -318,6 +324,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Search(args)) => search::run(&cli.global, args).await,
         Some(Command::Show(args)) => show::run(&cli.global, args).await,
         Some(Command::Reset(args)) => reset::run(&cli.global, args).await,
+        Some(Command::Bulk(args)) => bulk::run(&cli.global, args).await,
         Some(Command::Journal(args)) => journal::run(&cli.global, args).await,
         Some(Command::Audit(args)) => audit::run(&cli.global, args).await,
         Some(Command::Logout(args)) => logout(&cli.global, args),
@@ -417,6 +424,35 @@ fn switcher(global: &GlobalArgs) -> crate::runtime::Switcher {
     std::sync::Arc::new(move |name: String, interaction| {
         let global = global.clone();
         Box::pin(async move {
+            // An option or variable would win over the profile's own value and act in
+            // the same tenant under another profile's name.
+            for (what, set) in [
+                ("--tenant", global.tenant.is_some()),
+                ("--auth", global.auth.is_some()),
+                ("--graph-url", global.graph_url.is_some()),
+                (
+                    "RESETDESK_TENANT",
+                    std::env::var_os("RESETDESK_TENANT").is_some(),
+                ),
+                (
+                    "RESETDESK_AUTH",
+                    std::env::var_os("RESETDESK_AUTH").is_some(),
+                ),
+                (
+                    "RESETDESK_CLIENT_ID",
+                    std::env::var_os("RESETDESK_CLIENT_ID").is_some(),
+                ),
+                (
+                    "RESETDESK_GRAPH_URL",
+                    std::env::var_os("RESETDESK_GRAPH_URL").is_some(),
+                ),
+            ] {
+                if set {
+                    return Err(format!(
+                        "{what} is set and would override profile {name}'s own setting; start the console without it to switch profiles"
+                    ));
+                }
+            }
             let session = Session::open_with(&global, Some(&name), Some(interaction))
                 .await
                 .map_err(|f| f.message)?;
@@ -430,6 +466,12 @@ fn switcher(global: &GlobalArgs) -> crate::runtime::Switcher {
                 },
                 journal: crate::journal::open(cfg.journal_path.as_deref(), global.demo),
                 tenant: cfg.tenant.clone(),
+                clipboard: Some(crate::clipboard::Clipboard::new(cfg.clipboard)),
+                audit: crate::graph::audit::PollerConfig {
+                    activities: cfg.audit_activities.clone(),
+                    lookback: cfg.audit_lookback,
+                    ..Default::default()
+                },
                 graph: session.graph,
                 tokens: session.tokens,
                 keep: session.sim,

@@ -256,12 +256,18 @@ impl Executor {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .take();
+                // Nothing the old session still had in flight may answer into the new one.
+                self.abort_tasks();
                 if let Some(sio) = adopted {
                     self.graph = sio.graph;
                     self.tokens = sio.tokens;
                     self.journal = sio.journal.map(Arc::new);
                     self.requested_tenant = sio.tenant;
                     self.keep = sio.keep;
+                    if let Some(c) = sio.clipboard {
+                        self.clipboard = c;
+                    }
+                    self.audit = sio.audit;
                 }
             }
             Effect::SignInPaste(pasted) => {

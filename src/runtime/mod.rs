@@ -77,6 +77,9 @@ pub struct SessionIo {
     pub info: crate::app::ProfileInfo,
     /// Kept alive as long as the session (the demo's simulator).
     pub keep: Option<Box<dyn std::any::Any + Send + Sync>>,
+    /// The profile's clipboard (`clipboard = "off"` for a customer who forbids copies).
+    pub clipboard: Option<crate::clipboard::Clipboard>,
+    pub audit: crate::graph::audit::PollerConfig,
 }
 
 /// Signs in to a profile, its sign-in talking to the admin through the interaction.

@@ -36,7 +36,7 @@ pub fn render(
                 if w.sent {
                     "completing the sign-in… (paste again if it was the wrong address)".into()
                 } else {
-                    "paste the address, then ⏎ · Esc clears · ^c quits".into()
+                    "paste the address, then ⏎ · Esc clears (empty: hides) · ^c quits".into()
                 },
                 theme.key,
             )));

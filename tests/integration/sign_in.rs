@@ -574,10 +574,13 @@ mod in_process {
             .send(format!("{before}&state=someone-elses"))
             .await
             .unwrap();
-        let err = task.await.unwrap().unwrap_err().to_string();
-        assert!(err.contains("state does not match"), "{err}");
-        // The code was never redeemed.
+        // Refused, unredeemed, and asked for again.
+        let again = b.prompts.recv().await.unwrap();
+        assert!(again.contains("state does not match"), "{again}");
         assert!(env.sim.state.login.served().is_empty());
+        b.paste.send(landed).await.unwrap();
+        assert!(task.await.unwrap().is_ok());
+        assert_eq!(env.sim.state.login.served(), ["authorization_code"]);
     }
 
     #[tokio::test]

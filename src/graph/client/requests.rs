@@ -167,7 +167,7 @@ impl GraphClient {
             // Graph authenticates before it does anything: a 401 changed nothing, so
             // the write is sent again, once, with a renewed token.
             Err((e, Some(token))) if e.status() == Some(401) => {
-                if self.renew(&token).await {
+                if self.tokens.renew_silently(&token).await.is_ok() {
                     self.write_once(method, url, body).await.map_err(|(e, _)| e)
                 } else {
                     Err(e)

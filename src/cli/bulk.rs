@@ -1,0 +1,495 @@
+//! `resetdesk bulk FILE.csv`: many resets after a phishing wave. Every row is judged
+//! first (the dry run: user, source of authority, verdict, method), a summary is shown,
+//! and only after confirmation (or `--yes`) are the allowed ones reset — each with its own
+//! generated password, in Graph batches (`service::bulk`). Each outcome is journaled with
+//! the file, so running the same file again skips what is done and never resends a
+//! reset whose outcome is unknown unless asked to (`--retry-unconfirmed`).
+
+use std::collections::HashMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+use futures::StreamExt;
+use serde_json::{Value, json};
+
+use super::csv_input::{self, Row};
+use super::{Exit, Failure, GlobalArgs, Session};
+use crate::journal;
+use crate::policy::eligibility::Method;
+use crate::sanitize::sanitize_line;
+use crate::secret::ExposeSecret;
+use crate::service::bulk::{Planned, execute};
+use crate::service::facts::Assessment;
+use crate::service::reset::{ResetOutcome, ResetRequest, ResetStatus};
+
+#[derive(Debug, Args)]
+pub struct BulkArgs {
+    /// The CSV: a UserPrincipalName (or id, or mail) column, and optionally ticket.
+    pub file: PathBuf,
+    /// Judge every row and show what would happen; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (needed when there is no terminal to ask on).
+    #[arg(long)]
+    pub yes: bool,
+    /// Write the results with the temporary passwords to this new CSV (mode 0600).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Do not require a password change at next sign-in.
+    #[arg(long)]
+    pub no_force_change: bool,
+    /// Require a change at next sign-in, after multi-factor authentication.
+    #[arg(long, conflicts_with = "no_force_change")]
+    pub force_change_with_mfa: bool,
+    /// Revoke each user's sign-in sessions after their reset.
+    #[arg(long)]
+    pub revoke_sessions: bool,
+    /// Send again the resets an earlier run of this file left unconfirmed (verify first:
+    /// they may have been set).
+    #[arg(long)]
+    pub retry_unconfirmed: bool,
+    /// Print one JSON document.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What the dry run found for one row.
+enum Judged {
+    Unresolved(String),
+    Refused(Box<Assessment>),
+    /// Done by an earlier run of this file (its outcome).
+    Before(Box<Assessment>, String),
+    Allowed(Box<Assessment>),
+}
+
+struct Line {
+    row: Row,
+    judged: Judged,
+    outcome: Option<ResetOutcome>,
+}
+
+const MAX_CSV_BYTES: u64 = 16 * 1024 * 1024;
+
+pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
+    let usage = |m: String| Failure::new(Exit::Usage, m);
+    let meta = std::fs::metadata(&args.file)
+        .map_err(|e| usage(format!("{}: {e}", args.file.display())))?;
+    if !meta.is_file() || meta.len() > MAX_CSV_BYTES {
+        return Err(usage(format!(
+            "{}: not a CSV file of at most 16 MiB",
+            args.file.display()
+        )));
+    }
+    let text = std::fs::read(&args.file)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .map_err(|e| usage(format!("{}: {e}", args.file.display())))?;
+    let (rows, bad) =
+        csv_input::read(&text).map_err(|m| usage(format!("{}: {m}", args.file.display())))?;
+    let canonical = std::fs::canonicalize(&args.file)
+        .unwrap_or_else(|_| args.file.clone())
+        .display()
+        .to_string();
+    // The results file is taken before anything is done: never overwritten.
+    let mut out = match &args.out {
+        Some(p) if !args.dry_run => Some(create_private(p)?),
+        _ => None,
+    };
+    let session = Session::open(global).await?;
+    let operator = session.operator().await?;
+    let before = earlier_outcomes(&session, &canonical).await;
+    let graph = session.graph.clone();
+    let op = &operator;
+    let before = &before;
+    let session_ref = &session;
+    let mut judged: Vec<Line> = futures::stream::iter(rows)
+        .map(|row| {
+            let graph = graph.clone();
+            async move {
+                let judged = match session_ref.resolve(&row.key).await {
+                    Err(f) => Judged::Unresolved(f.message),
+                    Ok(user) => {
+                        match crate::service::facts::assess(graph.as_ref(), op, &user.id).await {
+                            Err(e) => Judged::Unresolved(format!("could not check: {e}")),
+                            Ok(a) => match before.get(&a.target.user.id) {
+                                Some(o) if o != "unconfirmed" || !args.retry_unconfirmed => {
+                                    Judged::Before(Box::new(a), o.clone())
+                                }
+                                _ if a.verdict.allowed => Judged::Allowed(Box::new(a)),
+                                _ => Judged::Refused(Box::new(a)),
+                            },
+                        }
+                    }
+                };
+                Line {
+                    row,
+                    judged,
+                    outcome: None,
+                }
+            }
+        })
+        .buffer_unordered(6)
+        .collect()
+        .await;
+    judged.sort_by_key(|l| l.row.line);
+    let would = judged
+        .iter()
+        .filter(|l| matches!(l.judged, Judged::Allowed(_)))
+        .count();
+    for b in &bad {
+        eprintln!(
+            "! line {}: {} (skipped)",
+            b.line,
+            sanitize_line(&b.why, 200)
+        );
+    }
+    let summary = summary(&judged, bad.len(), would);
+    if args.dry_run || would == 0 {
+        report(&args, &judged, &bad, &summary, true);
+        if would == 0 && !args.dry_run {
+            eprintln!("Nothing to reset.");
+        }
+        return Ok(Exit::Ok);
+    }
+    if !args.json {
+        report(&args, &judged, &bad, &summary, true);
+    }
+    eprintln!("{summary}");
+    if !args.yes {
+        confirm(would)?;
+    }
+    let plan: Vec<Planned> = judged
+        .iter()
+        .enumerate()
+        .filter_map(|(key, l)| match &l.judged {
+            Judged::Allowed(a) => Some(Planned {
+                key,
+                request: ResetRequest {
+                    user_id: a.target.user.id.clone(),
+                    method: a.verdict.method.unwrap_or(Method::PasswordProfile),
+                    // Each user their own: never one password for many.
+                    password: crate::policy::password::generate(session.config.password_length),
+                    generated: true,
+                    force_change: !args.no_force_change,
+                    force_change_with_mfa: args.force_change_with_mfa,
+                    revoke_sessions: args.revoke_sessions,
+                    operation_timeout: session.config.operation_timeout,
+                },
+            }),
+            _ => None,
+        })
+        .collect();
+    let bar = progress(plan.len());
+    let journal = session.journal().await;
+    let person = operator.person();
+    let mut finished: Vec<(usize, ResetOutcome)> = Vec::new();
+    execute(session.graph.as_ref(), plan, |key, outcome| {
+        if let (Some(j), Judged::Allowed(a)) = (&journal, &judged[key].judged) {
+            let u = &a.target.user;
+            let mut entry = journal::reset_entry(
+                &person,
+                &u.id,
+                u.user_principal_name.as_deref(),
+                &outcome,
+                judged[key].row.ticket.as_deref(),
+                args.revoke_sessions,
+            );
+            entry.bulk = Some(canonical.clone());
+            if let Err(e) = j.append(&entry) {
+                eprintln!("! journal write failed: {e}");
+            }
+        }
+        bar.inc(1);
+        finished.push((key, outcome));
+    })
+    .await;
+    bar.finish_and_clear();
+    for (key, o) in finished {
+        judged[key].outcome = Some(o);
+    }
+    if let Some(f) = out.as_mut() {
+        write_results(f, &judged).map_err(|e| Failure::new(Exit::Failed, format!("--out: {e}")))?;
+        eprintln!(
+            "! {} holds temporary passwords: hand them over and delete it (shred) as soon as you can",
+            args.out
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        );
+    }
+    report(&args, &judged, &bad, &summary, false);
+    let all_ok = judged.iter().all(|l| {
+        l.outcome
+            .as_ref()
+            .is_none_or(|o| matches!(o.status, ResetStatus::Succeeded | ResetStatus::Accepted))
+    });
+    Ok(if all_ok { Exit::Ok } else { Exit::Failed })
+}
+
+/// Outcomes of earlier runs of this file, by user id (the latest wins).
+async fn earlier_outcomes(session: &Session, file: &str) -> HashMap<String, String> {
+    let mut done = HashMap::new();
+    if let Some(j) = session.journal().await
+        && let Ok((entries, _)) = j.read()
+    {
+        for e in entries
+            .into_iter()
+            .filter(|e| e.bulk.as_deref() == Some(file))
+        {
+            if e.outcome != "failed" {
+                done.insert(e.target.id.clone(), e.outcome.clone());
+            }
+        }
+    }
+    done
+}
+
+fn create_private(path: &std::path::Path) -> Result<std::fs::File, Failure> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path).map_err(|e| {
+        let why = if e.kind() == std::io::ErrorKind::AlreadyExists {
+            "exists; resetdesk never overwrites a file that will hold passwords — choose a new name"
+                .to_string()
+        } else {
+            e.to_string()
+        };
+        Failure::new(Exit::Usage, format!("--out {}: {why}", path.display()))
+    })
+}
+
+fn confirm(n: usize) -> Result<(), Failure> {
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Err(Failure::new(
+            Exit::Refused,
+            "not confirmed: there is no terminal to ask on; pass --yes to reset without asking",
+        ));
+    }
+    let mut err = std::io::stderr();
+    let _ = write!(
+        err,
+        "Reset the passwords of {n} users? Type yes to confirm: "
+    );
+    let _ = err.flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).ok();
+    if answer.trim().eq_ignore_ascii_case("yes") {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            Exit::Refused,
+            "not confirmed: nothing was changed",
+        ))
+    }
+}
+
+fn progress(n: usize) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(n as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:32} {pos}/{len} resets · {per_sec} · ETA {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn summary(lines: &[Line], bad: usize, would: usize) -> String {
+    let mut refused: HashMap<String, usize> = HashMap::new();
+    let (mut unresolved, mut before) = (0, 0);
+    for l in lines {
+        match &l.judged {
+            Judged::Refused(a) => {
+                let code = a
+                    .verdict
+                    .blocks()
+                    .next()
+                    .map(|r| r.code.as_str().to_string())
+                    .unwrap_or_else(|| "not-eligible".into());
+                *refused.entry(code).or_default() += 1;
+            }
+            Judged::Unresolved(_) => unresolved += 1,
+            Judged::Before(..) => before += 1,
+            Judged::Allowed(_) => {}
+        }
+    }
+    let mut by_reason: Vec<String> = refused.iter().map(|(c, n)| format!("{n} {c}")).collect();
+    by_reason.sort();
+    format!(
+        "would reset {would}; refused {}{}; unresolved {unresolved}; done in an earlier run {before}; bad lines {bad}",
+        refused.values().sum::<usize>(),
+        if by_reason.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", by_reason.join(", "))
+        }
+    )
+}
+
+fn status_of(l: &Line, dry: bool) -> (&'static str, Option<(String, String)>) {
+    match (&l.judged, &l.outcome) {
+        (Judged::Unresolved(why), _) => {
+            ("unresolved", Some(("user-not-found".into(), why.clone())))
+        }
+        (Judged::Before(_, o), _) => (
+            if o == "unconfirmed" {
+                "unconfirmed-before"
+            } else {
+                "done-before"
+            },
+            None,
+        ),
+        (Judged::Refused(a), _) => {
+            let r = a.verdict.blocks().next();
+            (
+                "refused",
+                r.map(|r| {
+                    (
+                        r.code.as_str().to_string(),
+                        format!("{} → {}", r.message, r.fix),
+                    )
+                }),
+            )
+        }
+        (Judged::Allowed(_), None) => (if dry { "would-reset" } else { "not-sent" }, None),
+        (Judged::Allowed(_), Some(o)) => (
+            o.status.name(),
+            o.error
+                .as_ref()
+                .map(|e| {
+                    (
+                        super::graph_failure_kind(e).0.to_string(),
+                        o.detail.clone().unwrap_or_else(|| e.to_string()),
+                    )
+                })
+                .or_else(|| o.detail.clone().map(|d| ("unconfirmed".into(), d))),
+        ),
+    }
+}
+
+fn assessment(l: &Line) -> Option<&Assessment> {
+    match &l.judged {
+        Judged::Refused(a) | Judged::Allowed(a) | Judged::Before(a, _) => Some(a),
+        Judged::Unresolved(_) => None,
+    }
+}
+
+fn row_json(l: &Line, dry: bool) -> Value {
+    let (status, why) = status_of(l, dry);
+    let a = assessment(l);
+    json!({
+        "line": l.row.line,
+        "key": l.row.key,
+        "ticket": l.row.ticket,
+        "status": status,
+        "user": a.map(|a| json!({
+            "id": a.target.user.id,
+            "userPrincipalName": a.target.user.user_principal_name,
+            "displayName": a.target.user.display_name,
+            "sourceOfAuthority": crate::policy::authority::source_of_authority(&crate::service::account(&a.target.user)).name(),
+        })),
+        "method": a.and_then(|a| a.verdict.method).map(|m| m.name()),
+        "reason": why.map(|(code, message)| json!({"code": code, "message": message})),
+        "temporaryPassword": l.outcome.as_ref().and_then(|o| o.password.as_ref()).map(|p| p.expose_secret().to_string()),
+    })
+}
+
+fn report(args: &BulkArgs, lines: &[Line], bad: &[csv_input::BadRow], summary: &str, dry: bool) {
+    if args.json {
+        let rows: Vec<Value> = lines.iter().map(|l| row_json(l, dry)).collect();
+        let doc = json!({
+            "dryRun": dry,
+            "summary": summary,
+            "rows": rows,
+            "badLines": bad.iter().map(|b| json!({"line": b.line, "reason": b.why})).collect::<Vec<_>>(),
+        });
+        outln!("{doc}");
+        return;
+    }
+    let mut t = super::table::Table::new(&[
+        ("LINE", 5),
+        ("USER", 40),
+        ("SOURCE", 8),
+        ("STATUS", 18),
+        ("METHOD", 15),
+        ("PASSWORD / REASON", 60),
+    ]);
+    for l in lines {
+        let (status, why) = status_of(l, dry);
+        let a = assessment(l);
+        let user = a
+            .and_then(|a| a.target.user.user_principal_name.clone())
+            .unwrap_or_else(|| l.row.key.clone());
+        let source = a
+            .map(|a| {
+                crate::policy::authority::source_of_authority(&crate::service::account(
+                    &a.target.user,
+                ))
+                .name()
+            })
+            .unwrap_or("-");
+        let method = a
+            .and_then(|a| a.verdict.method)
+            .map(|m| m.name())
+            .unwrap_or("-");
+        let last = match (l.outcome.as_ref().and_then(|o| o.password.as_ref()), why) {
+            (Some(p), _) => p.expose_secret().to_string(),
+            (None, Some((_, w))) => w,
+            (None, None) => String::new(),
+        };
+        t.row(vec![
+            l.row.line.to_string(),
+            user,
+            source.into(),
+            status.into(),
+            method.into(),
+            last,
+        ]);
+    }
+    out!("{}", t.render());
+    if dry {
+        outln!("{summary}");
+    }
+}
+
+fn write_results(f: &mut std::fs::File, lines: &[Line]) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(f);
+    w.write_record([
+        "UserPrincipalName",
+        "status",
+        "method",
+        "temporaryPassword",
+        "errorCode",
+    ])?;
+    for l in lines {
+        let (status, why) = status_of(l, false);
+        let a = assessment(l);
+        let upn = a
+            .and_then(|a| a.target.user.user_principal_name.clone())
+            .unwrap_or_else(|| l.row.key.clone());
+        let pw = zeroize::Zeroizing::new(
+            l.outcome
+                .as_ref()
+                .and_then(|o| o.password.as_ref())
+                .map(|p| p.expose_secret().to_string())
+                .unwrap_or_default(),
+        );
+        w.write_record([
+            upn.as_str(),
+            status,
+            a.and_then(|a| a.verdict.method)
+                .map(|m| m.name())
+                .unwrap_or(""),
+            pw.as_str(),
+            why.as_ref().map(|(c, _)| c.as_str()).unwrap_or(""),
+        ])?;
+    }
+    w.flush()
+}
