@@ -169,8 +169,14 @@ impl AppCredential {
                 crate::secret::secret(text.trim().to_string())
             }
             (None, None) => {
+                let empty = std::env::var_os(CLIENT_SECRET_VAR).is_some();
                 return Err(AuthError::NeedsConfig(format!(
-                    "client-secret reads the secret from the environment variable {CLIENT_SECRET_VAR} or from client_secret_file (a file only you can read, mode 0600); neither is set"
+                    "client-secret reads the secret from the environment variable {CLIENT_SECRET_VAR} or from client_secret_file (a file only you can read, mode 0600); {}",
+                    if empty {
+                        "the variable is empty and there is no file"
+                    } else {
+                        "neither is set"
+                    }
                 )));
             }
         };
@@ -303,7 +309,7 @@ pub fn read_private_file(path: &Path, key: &str) -> Result<zeroize::Zeroizing<St
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
             return Err(AuthError::NeedsConfig(format!(
-                "{key} {} is readable by others (mode {mode:o}); it holds a secret: `chmod 600 {}` and rotate the secret if others could read it",
+                "{key} {} is readable by others (mode {mode:o}); it holds a secret: `chmod 600 {}`, and replace the secret or certificate if others could have read it",
                 path.display(),
                 path.display()
             )));

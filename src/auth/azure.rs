@@ -132,10 +132,18 @@ impl TokenProvider for AzureCredential {
         .map_err(|e| {
             // azure_identity's message names the cause (e.g. "az not found on PATH", or
             // what az printed, sanitized: it is outside text); it never holds the token.
+            // A request that could not be sent is the network, not the credentials.
+            let text = e.to_string();
+            if text.contains("failed to execute `reqwest` request") {
+                return AuthError::Missing(format!(
+                    "{} sign-in failed: the sign-in endpoint could not be reached (network error); check the network, a proxy, and authority_url",
+                    self.method
+                ));
+            }
             AuthError::Missing(format!(
                 "{} sign-in failed: {}; {}",
                 self.method,
-                crate::sanitize::sanitize_line(first_line(&e.to_string()), 300),
+                crate::sanitize::sanitize_line(first_line(&text), 300),
                 self.fix
             ))
         })?;

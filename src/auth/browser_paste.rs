@@ -100,6 +100,9 @@ async fn read_terminal_line() -> Option<SecretString> {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stop_thread = stop.clone();
     std::thread::spawn(move || {
+        // The pasted address holds the sign-in code: not echoed to the screen (and so
+        // not left in the scrollback).
+        let _echo = EchoOff::new();
         let stopped = || stop_thread.load(std::sync::atomic::Ordering::Relaxed);
         while !stopped() {
             // Checked again after the wait: once the sign-in is over, stdin belongs to
@@ -123,6 +126,46 @@ async fn read_terminal_line() -> Option<SecretString> {
     }
     let _stop = StopOnDrop(stop);
     rx.await.ok().flatten()
+}
+
+/// Terminal echo off on stdin while it lives (nothing when stdin is not a terminal).
+struct EchoOff(#[cfg(unix)] Option<libc::termios>);
+
+impl EchoOff {
+    #[cfg(unix)]
+    fn new() -> EchoOff {
+        // SAFETY: tcgetattr/tcsetattr on fd 0 with a termios we own.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            if libc::isatty(0) != 1 || libc::tcgetattr(0, &mut t) != 0 {
+                return EchoOff(None);
+            }
+            let saved = t;
+            t.c_lflag &= !libc::ECHO;
+            t.c_lflag |= libc::ECHONL;
+            if libc::tcsetattr(0, libc::TCSANOW, &t) != 0 {
+                return EchoOff(None);
+            }
+            EchoOff(Some(saved))
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn new() -> EchoOff {
+        EchoOff()
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        if let Some(saved) = self.0.take() {
+            // SAFETY: restores the settings read in `new`.
+            unsafe {
+                libc::tcsetattr(0, libc::TCSANOW, &saved);
+            }
+        }
+    }
 }
 
 #[cfg(unix)]
@@ -168,7 +211,7 @@ pub async fn sign_in(
     let copied = paste.copy && copy_to_terminal_clipboard(url.as_str());
     prompt(
         &format!(
-            "To sign in, open this address in a browser on your own computer{}:\n\n  {url}\n\nAfter signing in, the browser ends on a {redirect}/?code=… page that does not load. Copy that whole address from the address bar and paste it here, then press Enter.{}",
+            "To sign in, open this address in a browser on your own computer{}:\n\n  {url}\n\nAfter signing in, the browser ends on a {redirect}/?code=… page that does not load. Copy that whole address from the address bar and paste it here (it is not shown), then press Enter.{}",
             if copied {
                 " (it is on your clipboard)"
             } else {

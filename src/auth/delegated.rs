@@ -144,10 +144,19 @@ struct Cached {
     refresh: Option<SecretString>,
 }
 
-pub(super) fn auth_err(context: &str, e: impl std::fmt::Display) -> AuthError {
+/// An error with its causes ("Request failed: error sending request: connection
+/// refused"), so that an unreachable login endpoint says so.
+pub(super) fn auth_err(context: &str, e: impl std::error::Error) -> AuthError {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
     AuthError::Missing(format!(
         "{context}: {}",
-        crate::sanitize::sanitize_line(&e.to_string(), 300)
+        crate::sanitize::sanitize_line(&text, 300)
     ))
 }
 

@@ -96,6 +96,9 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
         _ => None,
     };
     let session = Session::open(global).await?;
+    if !args.dry_run {
+        session.refuse_if_read_only()?;
+    }
     let operator = session.operator().await?;
     let before = earlier_outcomes(&session, &canonical).await;
     let graph = session.graph.clone();
@@ -369,7 +372,14 @@ fn status_of(l: &Line, dry: bool) -> (&'static str, Option<(String, String)>) {
                         o.detail.clone().unwrap_or_else(|| e.to_string()),
                     )
                 })
-                .or_else(|| o.detail.clone().map(|d| ("unconfirmed".into(), d))),
+                .or_else(|| {
+                    let code = match o.status {
+                        ResetStatus::Accepted => "accepted",
+                        ResetStatus::Failed => "failed",
+                        _ => "unconfirmed",
+                    };
+                    o.detail.clone().map(|d| (code.into(), d))
+                }),
         ),
     }
 }

@@ -301,6 +301,25 @@ impl Session {
         Some(j)
     }
 
+    /// `read_only` (a profile's "inspection only for this customer") refuses every reset
+    /// of this session, in the CLI as in the console.
+    pub fn refuse_if_read_only(&self) -> Result<(), Failure> {
+        if !self.config.read_only {
+            return Ok(());
+        }
+        Err(Failure::new(
+            Exit::Refused,
+            match &self.config.profile {
+                Some(p) => format!(
+                    "profile {p} is read-only (read_only = true): no resets from this session"
+                ),
+                None => "this session is read-only (read_only = true): no resets".to_string(),
+            },
+        )
+        .code("read-only")
+        .fix("use a profile or configuration without read_only to reset"))
+    }
+
     /// The operator's object id: the signed-in user's (`/me`), or an application's
     /// service principal's (from its token: an app has no `/me`).
     pub async fn operator_id(&self) -> Result<String, Failure> {

@@ -55,6 +55,16 @@ pub fn read(text: &str) -> Result<(Vec<Row>, Vec<BadRow>), String> {
             crate::sanitize::sanitize_line(&headers.iter().collect::<Vec<_>>().join(", "), 200)
         ));
     }
+    // The csv reader's own line count skips blank lines; the admin's editor does not.
+    let line_at = |byte: u64| {
+        let bytes = text.as_bytes();
+        // A record's position may be where the blank lines before it begin.
+        let mut at = (byte as usize).min(bytes.len());
+        while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
+            at += 1;
+        }
+        bytes[..at].iter().filter(|b| **b == b'\n').count() + 1
+    };
     let mut rows = Vec::new();
     let mut bad = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -62,7 +72,7 @@ pub fn read(text: &str) -> Result<(Vec<Row>, Vec<BadRow>), String> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
+                let line = e.position().map_or(0, |p| line_at(p.byte()));
                 bad.push(BadRow {
                     line,
                     why: format!("not a CSV row: {e}"),
@@ -70,7 +80,7 @@ pub fn read(text: &str) -> Result<(Vec<Row>, Vec<BadRow>), String> {
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let line = record.position().map_or(0, |p| line_at(p.byte()));
         if record.iter().all(|f| f.is_empty()) {
             continue;
         }

@@ -122,6 +122,7 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
         None
     };
     let session = Session::open(global).await?;
+    session.refuse_if_read_only()?;
     let (operator, a) = session.assess(&args.user).await?;
     let u = &a.target.user;
     if !a.verdict.allowed {

@@ -39,8 +39,32 @@ pub async fn execute(
         .partition(|p| p.request.method == Method::PasswordProfile);
     batch_password_profiles(api, batched, &mut done).await;
     for p in alone {
-        let outcome = reset(api, p.request).await;
+        let outcome = alone_until_taken(api, p.request).await;
         done(p.key, outcome);
+    }
+}
+
+/// One reset by itself; a 429 or 503 means Graph did not take it, so it goes again
+/// after the wait Graph asked for (a few times), as a batched one would.
+async fn alone_until_taken(api: &dyn GraphApi, request: ResetRequest) -> ResetOutcome {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let outcome = reset(api, request.clone()).await;
+        let not_taken = outcome.status == ResetStatus::Failed
+            && outcome
+                .error
+                .as_ref()
+                .is_some_and(|e| matches!(e.status(), Some(429 | 503)));
+        if !not_taken || tries >= 6 {
+            return outcome;
+        }
+        let wait = outcome
+            .error
+            .as_ref()
+            .and_then(|e| e.retry_after())
+            .unwrap_or(Duration::from_secs(2));
+        tokio::time::sleep(wait.min(MAX_WAIT)).await;
     }
 }
 

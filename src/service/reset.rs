@@ -11,7 +11,7 @@ use crate::graph::{GraphApi, GraphError, PasswordProfileUpdate};
 use crate::policy::eligibility::Method;
 use crate::secret::SecretString;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ResetRequest {
     pub user_id: String,
     pub method: Method,

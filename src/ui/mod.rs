@@ -275,8 +275,15 @@ fn header(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     };
     match &app.session {
         Some(s) => {
-            parts.push((1, clean(&s.tenant, 30)));
-            parts.push((0, clean(&s.operator.who(), 48)));
+            // With a profile the tenant beside it is what tells customers apart: it
+            // outranks the operator's name.
+            let (tenant_rank, who_rank) = if app.options.profile.is_some() {
+                (0, 1)
+            } else {
+                (1, 0)
+            };
+            parts.push((tenant_rank, clean(&s.tenant, 30)));
+            parts.push((who_rank, clean(&s.operator.who(), 40)));
             // How: the sign-in method (the demo says DEMO on its own).
             if !app.options.demo {
                 parts.push((2, clean(&app.options.auth, 20)));

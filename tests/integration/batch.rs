@@ -281,3 +281,209 @@ async fn a_bulk_run_through_throttling_and_refusals_resets_each_user_exactly_onc
         "{succeeded} of {total}: {outcomes:?}"
     );
 }
+
+mod cli {
+    use std::os::unix::fs::PermissionsExt;
+
+    use crate::support::home::{Home, Sim, json, spawn_sim, stderr};
+
+    fn run_bulk(
+        home: &Home,
+        sim: &Sim,
+        csv: &std::path::Path,
+        extra: &[&str],
+    ) -> std::process::Output {
+        let mut args = vec![
+            "--graph-url",
+            &sim.base_url,
+            "--auth",
+            "access-token",
+            "bulk",
+            csv.to_str().unwrap(),
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        home.run(&args, &[("RESETDESK_ACCESS_TOKEN", &sim.token)])
+    }
+
+    fn rows(doc: &serde_json::Value) -> Vec<(u64, String)> {
+        doc["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["line"].as_u64().unwrap(),
+                    r["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_dry_run_judges_every_row_and_names_the_bad_lines() {
+        let home = Home::new();
+        let sim = spawn_sim(&home, &["--audit-every-secs", "0"]);
+        let csv = home.path("wave.csv");
+        std::fs::write(
+            &csv,
+            "\u{feff}userprincipalname;Ticket\n\
+             adele.vance@contoso.com;INC-1\n\
+             alan.steiner@contoso.com;INC-2\n\
+             \n\
+             megan.bowen@contoso.com;INC-3\n\
+             henrietta.mueller@contoso.com;INC-4\n\
+             nobody@contoso.com;INC-5\n\
+             ;INC-6\n\
+             Adele.Vance@contoso.com;INC-7\n",
+        )
+        .unwrap();
+        let o = run_bulk(&home, &sim, &csv, &["--dry-run"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let doc = json(&o);
+        assert_eq!(doc["dryRun"], true);
+        assert_eq!(
+            rows(&doc),
+            [
+                (2, "would-reset".to_string()),
+                (3, "would-reset".to_string()),
+                (5, "refused".to_string()),
+                (6, "refused".to_string()),
+                (7, "unresolved".to_string()),
+            ],
+            "{doc}"
+        );
+        let r = &doc["rows"];
+        assert_eq!(r[0]["method"], "passwordProfile");
+        assert_eq!(r[1]["method"], "resetPassword");
+        assert_eq!(r[1]["user"]["sourceOfAuthority"], "synced");
+        assert_eq!(
+            r[3]["reason"]["code"], "self-reset",
+            "the operator's own account"
+        );
+        assert!(r[0]["temporaryPassword"].is_null());
+        let bad: Vec<u64> = doc["badLines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["line"].as_u64().unwrap())
+            .collect();
+        assert_eq!(bad, [8, 9], "{doc}");
+        let summary = doc["summary"].as_str().unwrap();
+        assert!(summary.starts_with("would reset 2; refused 2"), "{summary}");
+        assert!(
+            summary.contains("unresolved 1") && summary.contains("bad lines 2"),
+            "{summary}"
+        );
+    }
+
+    #[test]
+    fn a_run_resets_each_once_with_its_own_password_writes_a_private_out_file_and_resumes() {
+        let home = Home::new();
+        let sim = spawn_sim(
+            &home,
+            &[
+                "--audit-every-secs",
+                "0",
+                "--users",
+                "40",
+                "--faults",
+                "429:0.1,503:0.05",
+            ],
+        );
+        // Twenty-odd cloud users found the way an admin would.
+        let o = home.run(
+            &[
+                "--graph-url",
+                &sim.base_url,
+                "--auth",
+                "access-token",
+                "search",
+                "contractor",
+                "--top",
+                "30",
+                "--json",
+            ],
+            &[("RESETDESK_ACCESS_TOKEN", &sim.token)],
+        );
+        let found = json(&o);
+        let mut upns: Vec<String> = found["users"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{found}"))
+            .iter()
+            .map(|u| u["userPrincipalName"].as_str().unwrap().to_string())
+            .collect();
+        upns.push("megan.bowen@contoso.com".into());
+        let csv = home.path("wave.csv");
+        std::fs::write(&csv, format!("UserPrincipalName\n{}\n", upns.join("\n"))).unwrap();
+        // Without a terminal and without --yes: refused, nothing sent.
+        let o = run_bulk(&home, &sim, &csv, &[]);
+        assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+        let out = home.path("results.csv");
+        let o = run_bulk(
+            &home,
+            &sim,
+            &csv,
+            &["--yes", "--out", out.to_str().unwrap()],
+        );
+        assert!(
+            o.status.code() == Some(0) || o.status.code() == Some(1),
+            "{}",
+            stderr(&o)
+        );
+        let doc = json(&o);
+        let reset: Vec<&serde_json::Value> = doc["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            // Synced users go by resetPassword: accepted, as their operation is not
+            // readable by a Helpdesk Administrator.
+            .filter(|r| r["status"] == "succeeded" || r["status"] == "accepted")
+            .collect();
+        assert_eq!(
+            reset.len(),
+            upns.len() - 1,
+            "every eligible row, not the refused one: {doc}"
+        );
+        let mut passwords: Vec<&str> = reset
+            .iter()
+            .map(|r| r["temporaryPassword"].as_str().unwrap())
+            .collect();
+        passwords.sort();
+        passwords.dedup();
+        assert_eq!(passwords.len(), reset.len(), "each user their own password");
+        assert_eq!(
+            std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let written = std::fs::read_to_string(&out).unwrap();
+        assert!(written.starts_with("UserPrincipalName,status,method,temporaryPassword,errorCode"));
+        assert!(written.contains(passwords[0]));
+        // The results file is never overwritten.
+        let o = run_bulk(
+            &home,
+            &sim,
+            &csv,
+            &["--yes", "--out", out.to_str().unwrap()],
+        );
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("never overwrites"), "{}", stderr(&o));
+        // The same file again: what was done is skipped, nothing is sent twice.
+        let o = run_bulk(&home, &sim, &csv, &["--dry-run"]);
+        let again = json(&o);
+        let done = again["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["status"] == "done-before")
+            .count();
+        assert_eq!(done, reset.len(), "{again}");
+        assert!(
+            again["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("would reset 0"),
+            "{again}"
+        );
+    }
+}

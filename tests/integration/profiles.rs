@@ -209,6 +209,25 @@ fn profile_chooses_the_tenant_and_an_unknown_one_is_a_usage_error() {
     let doc = json(&o);
     let checks = doc["checks"].to_string();
     assert!(checks.contains(&fabrikam.base_url), "{checks}");
+    // read_only refuses the CLI's resets too, before anything is sent.
+    let o = home.run(
+        &[
+            "--config",
+            cfg,
+            "--profile",
+            "fabrikam",
+            "reset",
+            "adele.vance@contoso.com",
+            "--yes",
+        ],
+        &[("RESETDESK_READ_ONLY", "true")],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("profile fabrikam is read-only"),
+        "{}",
+        stderr(&o)
+    );
     let o = home.run(
         &["--config", cfg, "--profile", "northwind", "search", "x"],
         &[],
