@@ -1,9 +1,10 @@
 //! Many resets at once, after a dry run has judged each: the `passwordProfile` resets go
 //! in JSON batches of 20 (`POST /$batch`, concepts/json-batching.md), the responses
 //! matched by id; a throttled item (429) or one the service did not take (503) waits its
-//! own `Retry-After` and goes again, and the pace slows after every 429 (the directory's
-//! write quota, throttling-limits.md); a `resetPassword` reset (synced users) goes alone,
-//! with its operation followed within the shared reports budget. Nothing whose outcome is
+//! own `Retry-After` and goes again; the writes are kept under the directory's write
+//! quota (throttling-limits.md), the more so once Graph says it is spent; a
+//! `resetPassword` reset (synced users) goes alone, with its operation followed within
+//! the shared reports budget. Nothing whose outcome is
 //! unknown is ever sent twice: a batch whose answer was lost leaves each of its resets
 //! `unconfirmed`.
 
@@ -98,12 +99,20 @@ async fn batch_password_profiles(
             unsent: 0,
         })
         .collect();
-    // Extra pause between batches, grown by throttling and eased by success.
-    let mut pace = Duration::ZERO;
+    // The directory's write quota (throttling-limits.md: 3,000 writes per 2.5 minutes per
+    // app and tenant), kept on our side as a sliding window; halved whenever Graph says
+    // the quota is spent (others share it), never below one batch per window.
+    let mut quota = WriteQuota::new(3000, Duration::from_secs(150));
     while !queue.is_empty() {
         // The next batch: up to 20 items whose wait is over (or the soonest one's).
         let soonest = queue.iter().map(|q| q.not_before).min().unwrap_or(now);
         tokio::time::sleep_until(soonest.max(Instant::now())).await;
+        let ready = queue
+            .iter()
+            .filter(|q| q.not_before <= Instant::now())
+            .count()
+            .clamp(1, crate::graph::BATCH_MAX);
+        quota.wait_for(ready).await;
         let now = Instant::now();
         let mut batch: Vec<Queued> = Vec::new();
         let mut rest = VecDeque::new();
@@ -138,7 +147,7 @@ async fn batch_password_profiles(
         let sent_at = time::OffsetDateTime::now_utc();
         match api.batch(&requests).await {
             Ok(responses) => {
-                let mut throttled = false;
+                let mut quota_spent = false;
                 for (n, mut q) in batch.into_iter().enumerate() {
                     let Some(r) = responses.iter().find(|r| r.id == n.to_string()) else {
                         // No answer for it: it may have been carried out.
@@ -159,7 +168,9 @@ async fn batch_password_profiles(
                         }
                         // Not taken: throttled, or the service declined it for now.
                         429 | 503 => {
-                            throttled |= r.status == 429;
+                            quota_spent |= r
+                                .header("x-ms-throttle-information")
+                                .is_some_and(|i| i.contains("WriteLimitExceeded"));
                             let wait = r.retry_after().unwrap_or(Duration::from_secs(2));
                             q.not_before = Instant::now() + wait.min(MAX_WAIT);
                             queue.push_back(q);
@@ -182,13 +193,9 @@ async fn batch_password_profiles(
                         }
                     }
                 }
-                pace = if throttled {
-                    (pace * 2)
-                        .max(Duration::from_millis(500))
-                        .min(Duration::from_secs(10))
-                } else {
-                    pace / 2
-                };
+                if quota_spent {
+                    quota.halve();
+                }
             }
             // The batch as a whole was throttled or refused for now: nothing in it was
             // carried out; all of it waits and goes again.
@@ -197,9 +204,6 @@ async fn batch_password_profiles(
                     .retry_after()
                     .unwrap_or(Duration::from_secs(2))
                     .min(MAX_WAIT);
-                pace = (pace * 2)
-                    .max(Duration::from_millis(500))
-                    .min(Duration::from_secs(10));
                 for mut q in batch {
                     q.not_before = Instant::now() + wait;
                     queue.push_back(q);
@@ -245,9 +249,6 @@ async fn batch_password_profiles(
                 }
             }
         }
-        if !pace.is_zero() {
-            tokio::time::sleep(pace).await;
-        }
     }
 }
 
@@ -256,5 +257,46 @@ async fn revoke_if_asked(api: &dyn GraphApi, req: &ResetRequest, o: &mut ResetOu
         o.revoked = Some(api.revoke_sessions(&req.user_id).await.map(|r| {
             o.request_ids.extend(r.request_id);
         }));
+    }
+}
+
+/// Writes sent in the last window, against the quota.
+struct WriteQuota {
+    max: usize,
+    window: Duration,
+    sent: VecDeque<Instant>,
+}
+
+impl WriteQuota {
+    fn new(max: usize, window: Duration) -> WriteQuota {
+        WriteQuota {
+            max,
+            window,
+            sent: VecDeque::new(),
+        }
+    }
+
+    /// Waits until `n` more writes fit in the window, then counts them as sent.
+    async fn wait_for(&mut self, n: usize) {
+        loop {
+            let now = Instant::now();
+            while self
+                .sent
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= self.window)
+            {
+                self.sent.pop_front();
+            }
+            if self.sent.len() + n <= self.max {
+                self.sent.extend(std::iter::repeat_n(now, n));
+                return;
+            }
+            let oldest = self.sent.front().copied().unwrap_or(now);
+            tokio::time::sleep_until(oldest + self.window).await;
+        }
+    }
+
+    fn halve(&mut self) {
+        self.max = (self.max / 2).max(crate::graph::BATCH_MAX);
     }
 }
