@@ -91,9 +91,14 @@ fn main() {
                 request: request(id),
             })
             .collect();
-        execute(api.as_ref(), planned, |_, o| {
-            ok += (o.status == ResetStatus::Succeeded) as usize;
-        })
+        execute(
+            api.as_ref(),
+            planned,
+            |_| {},
+            |_, o| {
+                ok += (o.status == ResetStatus::Succeeded) as usize;
+            },
+        )
         .await;
         let batched = t0.elapsed();
         println!("batched: {N} resets in {batched:.2?} ({ok} succeeded)");

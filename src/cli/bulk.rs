@@ -186,7 +186,36 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
     let journal = session.journal().await;
     let person = operator.person();
     let mut finished: Vec<(usize, ResetOutcome)> = Vec::new();
-    execute(session.graph.as_ref(), plan, |key, outcome| {
+    // Before each send, the resets going out are journaled as sent with the outcome
+    // unknown: a run killed now leaves them `unconfirmed`, which a rerun does not resend.
+    let sending = |keys: &[usize]| {
+        let Some(j) = &journal else { return };
+        for &key in keys {
+            if let Judged::Allowed(a) = &judged[key].judged {
+                let u = &a.target.user;
+                let mut entry = journal::interrupted_entry(
+                    &person,
+                    &u.id,
+                    u.user_principal_name.as_deref().unwrap_or(&u.id),
+                    a.verdict.method.unwrap_or(Method::PasswordProfile).name(),
+                    journal::Options {
+                        force_change: !args.no_force_change,
+                        force_change_with_mfa: args.force_change_with_mfa,
+                        revoke_sessions: args.revoke_sessions,
+                        generated: true,
+                    },
+                    judged[key].row.ticket.as_deref(),
+                );
+                entry.action = "sending".into();
+                entry.error = Some("sent by resetdesk bulk; its outcome follows in the next entry unless the run was interrupted".into());
+                entry.bulk = Some(canonical.clone());
+                if let Err(e) = j.append(&entry) {
+                    eprintln!("! journal write failed: {e}");
+                }
+            }
+        }
+    };
+    execute(session.graph.as_ref(), plan, sending, |key, outcome| {
         if let (Some(j), Judged::Allowed(a)) = (&journal, &judged[key].judged) {
             let u = &a.target.user;
             let mut entry = journal::reset_entry(
@@ -239,7 +268,11 @@ async fn earlier_outcomes(session: &Session, file: &str) -> HashMap<String, Stri
             .into_iter()
             .filter(|e| e.bulk.as_deref() == Some(file))
         {
-            if e.outcome != "failed" {
+            // In order: a `sending` entry (outcome unknown) is settled by the outcome
+            // after it; a failed reset may be tried again.
+            if e.outcome == "failed" {
+                done.remove(&e.target.id);
+            } else {
                 done.insert(e.target.id.clone(), e.outcome.clone());
             }
         }

@@ -28,18 +28,21 @@ pub struct Planned {
 /// The longest a throttled item waits before it goes again.
 const MAX_WAIT: Duration = Duration::from_secs(120);
 
-/// Carries out `planned`, calling `done` once per reset with its outcome, in whatever
-/// order they end.
+/// Carries out `planned`, calling `sending` with the keys of the resets about to go out
+/// (so that an interruption leaves them recorded as unknown, not as never sent) and
+/// `done` once per reset with its outcome, in whatever order they end.
 pub async fn execute(
     api: &dyn GraphApi,
     planned: Vec<Planned>,
+    mut sending: impl FnMut(&[usize]),
     mut done: impl FnMut(usize, ResetOutcome),
 ) {
     let (batched, alone): (Vec<Planned>, Vec<Planned>) = planned
         .into_iter()
         .partition(|p| p.request.method == Method::PasswordProfile);
-    batch_password_profiles(api, batched, &mut done).await;
+    batch_password_profiles(api, batched, &mut sending, &mut done).await;
     for p in alone {
+        sending(&[p.key]);
         let outcome = alone_until_taken(api, p.request).await;
         done(p.key, outcome);
     }
@@ -88,6 +91,7 @@ fn outcome(req: &ResetRequest, status: ResetStatus) -> ResetOutcome {
 async fn batch_password_profiles(
     api: &dyn GraphApi,
     planned: Vec<Planned>,
+    sending: &mut impl FnMut(&[usize]),
     done: &mut impl FnMut(usize, ResetOutcome),
 ) {
     let now = Instant::now();
@@ -144,6 +148,8 @@ async fn batch_password_profiles(
                 }
             })
             .collect();
+        let keys: Vec<usize> = batch.iter().map(|q| q.planned.key).collect();
+        sending(&keys);
         let sent_at = time::OffsetDateTime::now_utc();
         match api.batch(&requests).await {
             Ok(responses) => {

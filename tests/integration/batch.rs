@@ -253,9 +253,12 @@ async fn a_bulk_run_through_throttling_and_refusals_resets_each_user_exactly_onc
     let total = planned.len();
     let ids: Vec<String> = planned.iter().map(|p| p.request.user_id.clone()).collect();
     let mut outcomes = Vec::new();
-    execute(&env.client, planned, |key, o| {
-        outcomes.push((key, o.status))
-    })
+    execute(
+        &env.client,
+        planned,
+        |_| {},
+        |key, o| outcomes.push((key, o.status)),
+    )
     .await;
     assert_eq!(outcomes.len(), total, "every row accounted for");
     let mut keys: Vec<usize> = outcomes.iter().map(|(k, _)| *k).collect();
@@ -478,6 +481,42 @@ mod cli {
             .filter(|r| r["status"] == "done-before")
             .count();
         assert_eq!(done, reset.len(), "{again}");
+        assert!(
+            again["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("would reset 0"),
+            "{again}"
+        );
+    }
+
+    /// A run whose answers are lost (the connection drops after Graph took each batch):
+    /// every reset is `unconfirmed`, journaled as such, and a rerun of the file sends
+    /// none of them again unless told to.
+    #[test]
+    fn resets_whose_answer_was_lost_are_never_sent_again_on_a_rerun() {
+        let home = Home::new();
+        let sim = spawn_sim(
+            &home,
+            &["--audit-every-secs", "0", "--faults", "drop-write:1"],
+        );
+        let csv = home.path("wave.csv");
+        std::fs::write(
+            &csv,
+            "UserPrincipalName\nadele.vance@contoso.com\nmia.chen@contoso.com\n",
+        )
+        .unwrap();
+        let o = run_bulk(&home, &sim, &csv, &["--yes"]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let doc = json(&o);
+        assert!(rows(&doc).iter().all(|(_, s)| s == "unconfirmed"), "{doc}");
+        let o = run_bulk(&home, &sim, &csv, &["--yes"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let again = json(&o);
+        assert!(
+            rows(&again).iter().all(|(_, s)| s == "unconfirmed-before"),
+            "{again}"
+        );
         assert!(
             again["summary"]
                 .as_str()
