@@ -229,8 +229,10 @@ impl TokenFacts {
             .and_then(|v| v.as_str())
             .map(|s| s.split_whitespace().map(str::to_string).collect());
         let text = |k: &str| claims.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        // `idtyp` is an optional claim; without it, a token with no `scp` is app-only (a
+        // delegated token always carries the scopes it was granted).
         let app_only = text("idtyp").as_deref() == Some("app")
-            || (scopes.is_none() && text("upn").is_none() && claims.get("roles").is_some());
+            || (scopes.is_none() && text("oid").is_some() && text("upn").is_none());
         let app = app_only
             .then(|| {
                 let app_id = text("appid").or_else(|| text("azp"))?;
@@ -316,5 +318,17 @@ mod tests {
         );
         assert_eq!(app.scopes, None);
         assert_eq!(TokenFacts::read("opaque"), TokenFacts::default());
+        // An app-only token without idtyp, even with no application permission yet.
+        let bare = TokenFacts::read(&jwt(r#"{"oid":"sp-1","appid":"app-1","tid":"t"}"#));
+        assert_eq!(
+            bare.app,
+            Some(AppIdentity {
+                app_id: "app-1".into(),
+                object_id: "sp-1".into(),
+                display_name: "app-1".into()
+            })
+        );
+        let user = TokenFacts::read(&jwt(r#"{"oid":"u-1","appid":"app-1","scp":"User.Read"}"#));
+        assert_eq!(user.app, None);
     }
 }

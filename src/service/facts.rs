@@ -354,7 +354,10 @@ async fn app_operator_facts(
             active,
             eligible: Vec::new(),
             roles_from_token,
-            grant: token.app_permissions.map(Grant::Application),
+            // No `roles` claim: no application permission was consented.
+            grant: Some(Grant::Application(
+                token.app_permissions.unwrap_or_default(),
+            )),
         },
         user,
         unknown: unknown_facts,
