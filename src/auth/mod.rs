@@ -126,7 +126,7 @@ pub fn provider_for(config: &crate::config::Config) -> Result<Arc<dyn TokenProvi
         }
         AuthMethod::AzureCli => Ok(Arc::new(azure::AzureCredential::azure_cli(
             config.tenant.as_deref(),
-            graph_scope(config),
+            config.cloud.graph_scope(),
         )?)),
         AuthMethod::ClientSecret => {
             let app = app::AppCredential::client_secret(
@@ -138,7 +138,7 @@ pub fn provider_for(config: &crate::config::Config) -> Result<Arc<dyn TokenProvi
             Ok(Arc::new(azure::AzureCredential::app(
                 app,
                 "client-secret",
-                graph_scope(config),
+                config.cloud.graph_scope(),
             )?))
         }
         AuthMethod::ClientCertificate => {
@@ -151,7 +151,7 @@ pub fn provider_for(config: &crate::config::Config) -> Result<Arc<dyn TokenProvi
             Ok(Arc::new(azure::AzureCredential::app(
                 app,
                 "client-certificate",
-                graph_scope(config),
+                config.cloud.graph_scope(),
             )?))
         }
         AuthMethod::ManagedIdentity => {
@@ -162,7 +162,7 @@ pub fn provider_for(config: &crate::config::Config) -> Result<Arc<dyn TokenProvi
             Ok(Arc::new(azure::AzureCredential::app(
                 app,
                 "managed-identity",
-                graph_scope(config),
+                config.cloud.graph_scope(),
             )?))
         }
         AuthMethod::WorkloadIdentity => {
@@ -174,15 +174,10 @@ pub fn provider_for(config: &crate::config::Config) -> Result<Arc<dyn TokenProvi
             Ok(Arc::new(azure::AzureCredential::app(
                 app,
                 "workload-identity",
-                graph_scope(config),
+                config.cloud.graph_scope(),
             )?))
         }
     }
-}
-
-/// `https://graph.microsoft.com/.default`, or the national cloud's.
-fn graph_scope(config: &crate::config::Config) -> String {
-    config.cloud.graph_scope()
 }
 
 /// One string claim of a JWT's payload, read without verifying the signature (the token

@@ -36,15 +36,8 @@ pub struct BulkArgs {
     /// Write the results with the temporary passwords to this new CSV (mode 0600).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Do not require a password change at next sign-in.
-    #[arg(long)]
-    pub no_force_change: bool,
-    /// Require a change at next sign-in, after multi-factor authentication.
-    #[arg(long, conflicts_with = "no_force_change")]
-    pub force_change_with_mfa: bool,
-    /// Revoke each user's sign-in sessions after their reset.
-    #[arg(long)]
-    pub revoke_sessions: bool,
+    #[command(flatten)]
+    pub options: super::reset::ResetOptions,
     /// Send again the resets an earlier run of this file left unconfirmed (verify first:
     /// they may have been set).
     #[arg(long)]
@@ -154,10 +147,12 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
         }
         return Ok(Exit::Ok);
     }
-    if !args.json {
+    // The dry run's table ends with the summary; with --json it goes to stderr.
+    if args.json {
+        eprintln!("{summary}");
+    } else {
         report(&args, &judged, &bad, &summary, true);
     }
-    eprintln!("{summary}");
     if !args.yes {
         confirm(would)?;
     }
@@ -173,9 +168,9 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
                     // Each user their own: never one password for many.
                     password: crate::policy::password::generate(session.config.password_length),
                     generated: true,
-                    force_change: !args.no_force_change,
-                    force_change_with_mfa: args.force_change_with_mfa,
-                    revoke_sessions: args.revoke_sessions,
+                    force_change: !args.options.no_force_change,
+                    force_change_with_mfa: args.options.force_change_with_mfa,
+                    revoke_sessions: args.options.revoke_sessions,
                     operation_timeout: session.config.operation_timeout,
                 },
             }),
@@ -199,9 +194,9 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
                     u.user_principal_name.as_deref().unwrap_or(&u.id),
                     a.verdict.method.unwrap_or(Method::PasswordProfile).name(),
                     journal::Options {
-                        force_change: !args.no_force_change,
-                        force_change_with_mfa: args.force_change_with_mfa,
-                        revoke_sessions: args.revoke_sessions,
+                        force_change: !args.options.no_force_change,
+                        force_change_with_mfa: args.options.force_change_with_mfa,
+                        revoke_sessions: args.options.revoke_sessions,
                         generated: true,
                     },
                     judged[key].row.ticket.as_deref(),
@@ -224,7 +219,7 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
                 u.user_principal_name.as_deref(),
                 &outcome,
                 judged[key].row.ticket.as_deref(),
-                args.revoke_sessions,
+                args.options.revoke_sessions,
             );
             entry.bulk = Some(canonical.clone());
             if let Err(e) = j.append(&entry) {

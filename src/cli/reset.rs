@@ -22,15 +22,8 @@ pub struct ResetArgs {
     /// Read the new password from the first line of standard input (never from argv).
     #[arg(long)]
     pub password_stdin: bool,
-    /// Do not require a password change at next sign-in.
-    #[arg(long)]
-    pub no_force_change: bool,
-    /// Require a change at next sign-in, after multi-factor authentication.
-    #[arg(long, conflicts_with = "no_force_change")]
-    pub force_change_with_mfa: bool,
-    /// Revoke the user's sign-in sessions after the reset.
-    #[arg(long)]
-    pub revoke_sessions: bool,
+    #[command(flatten)]
+    pub options: ResetOptions,
     /// Do not ask for confirmation (needed when there is no terminal to ask on).
     #[arg(long)]
     pub yes: bool,
@@ -40,6 +33,20 @@ pub struct ResetArgs {
     /// Print one JSON document.
     #[arg(long)]
     pub json: bool,
+}
+
+/// How a reset is made, for `reset` and `bulk` alike.
+#[derive(Debug, Args)]
+pub struct ResetOptions {
+    /// Do not require a password change at next sign-in.
+    #[arg(long)]
+    pub no_force_change: bool,
+    /// Require a change at next sign-in, after multi-factor authentication.
+    #[arg(long, conflicts_with = "no_force_change")]
+    pub force_change_with_mfa: bool,
+    /// Revoke the user's sign-in sessions after the reset.
+    #[arg(long)]
+    pub revoke_sessions: bool,
 }
 
 /// A target whose reset needs the UPN typed: it holds any role, or sits in a
@@ -185,7 +192,7 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
     for w in a.verdict.warnings() {
         eprintln!("! {}", sanitize(&w.message));
     }
-    if method == Method::ResetPassword && args.no_force_change {
+    if method == Method::ResetPassword && args.options.no_force_change {
         eprintln!(
             "! the resetPassword path (synced users) always requires a change at next sign-in; --no-force-change does not apply"
         );
@@ -200,9 +207,9 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
             method,
             password,
             generated,
-            force_change: !args.no_force_change,
-            force_change_with_mfa: args.force_change_with_mfa,
-            revoke_sessions: args.revoke_sessions,
+            force_change: !args.options.no_force_change,
+            force_change_with_mfa: args.options.force_change_with_mfa,
+            revoke_sessions: args.options.revoke_sessions,
             operation_timeout: session.config.operation_timeout,
         },
     )
@@ -213,7 +220,7 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
         &a,
         &outcome,
         args.ticket.as_deref(),
-        args.revoke_sessions,
+        args.options.revoke_sessions,
     )
     .await;
     let cx = Context {

@@ -144,6 +144,24 @@ fn authority(sim: &Sim) -> String {
     sim.base_url.trim_end_matches("/v1.0").to_string()
 }
 
+/// A home, a simulator in its own process, its tenant id and its login root.
+fn app_sim() -> (Home, Sim, String, String) {
+    let home = Home::new();
+    let sim = spawn_sim(&home, &[]);
+    let tid = resetdesk::auth::token_claim(&sim.token, "tid").unwrap();
+    let auth = authority(&sim);
+    (home, sim, tid, auth)
+}
+
+/// The demo's automation app signing in by its secret from the environment.
+fn secret_env(authority: &str) -> [(&'static str, &str); 3] {
+    [
+        ("RESETDESK_AUTHORITY_URL", authority),
+        ("RESETDESK_CLIENT_ID", AUTOMATION_APP),
+        ("RESETDESK_CLIENT_SECRET", AUTOMATION_SECRET),
+    ]
+}
+
 fn private_copy(home: &Home, fixture: &str, mode: u32) -> std::path::PathBuf {
     let path = home.path(fixture);
     std::fs::copy(
@@ -157,15 +175,8 @@ fn private_copy(home: &Home, fixture: &str, mode: u32) -> std::path::PathBuf {
 
 #[test]
 fn client_secret_signs_in_as_the_app_whose_service_principal_roles_decide() {
-    let home = Home::new();
-    let sim = spawn_sim(&home, &[]);
-    let tid = resetdesk::auth::token_claim(&sim.token, "tid").unwrap();
-    let auth = authority(&sim);
-    let env = [
-        ("RESETDESK_AUTHORITY_URL", auth.as_str()),
-        ("RESETDESK_CLIENT_ID", AUTOMATION_APP),
-        ("RESETDESK_CLIENT_SECRET", AUTOMATION_SECRET),
-    ];
+    let (home, sim, tid, auth) = app_sim();
+    let env = secret_env(&auth);
     let show = |user: &str| {
         let mut args = app_args(&sim, &tid, "client-secret");
         args.extend(["show", user, "--json"]);
@@ -234,15 +245,8 @@ fn client_secret_signs_in_as_the_app_whose_service_principal_roles_decide() {
 
 #[test]
 fn an_app_resets_by_password_profile_and_the_journal_names_the_app() {
-    let home = Home::new();
-    let sim = spawn_sim(&home, &[]);
-    let tid = resetdesk::auth::token_claim(&sim.token, "tid").unwrap();
-    let auth = authority(&sim);
-    let env = [
-        ("RESETDESK_AUTHORITY_URL", auth.as_str()),
-        ("RESETDESK_CLIENT_ID", AUTOMATION_APP),
-        ("RESETDESK_CLIENT_SECRET", AUTOMATION_SECRET),
-    ];
+    let (home, sim, tid, auth) = app_sim();
+    let env = secret_env(&auth);
     let mut args = app_args(&sim, &tid, "client-secret");
     args.extend(["reset", "mia.chen@contoso.com", "--yes", "--json"]);
     let o = home.run(&args, &env);
@@ -277,10 +281,7 @@ fn an_app_resets_by_password_profile_and_the_journal_names_the_app() {
 
 #[test]
 fn a_client_secret_comes_from_a_private_file_or_not_at_all() {
-    let home = Home::new();
-    let sim = spawn_sim(&home, &[]);
-    let tid = resetdesk::auth::token_claim(&sim.token, "tid").unwrap();
-    let auth = authority(&sim);
+    let (home, sim, tid, auth) = app_sim();
     let file = home.path("secret");
     std::fs::write(&file, format!("{AUTOMATION_SECRET}\n")).unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -316,10 +317,7 @@ fn a_client_secret_comes_from_a_private_file_or_not_at_all() {
 
 #[test]
 fn client_certificate_signs_a_client_assertion_the_simulator_verifies() {
-    let home = Home::new();
-    let sim = spawn_sim(&home, &[]);
-    let tid = resetdesk::auth::token_claim(&sim.token, "tid").unwrap();
-    let auth = authority(&sim);
+    let (home, sim, tid, auth) = app_sim();
     let run = |pem: &std::path::Path| {
         let mut args = app_args(&sim, &tid, "client-certificate");
         args.extend(["show", "adele.vance@contoso.com", "--json"]);
@@ -403,10 +401,7 @@ fn federated_token(subject: &str) -> String {
 
 #[test]
 fn workload_identity_presents_the_federated_token_file() {
-    let home = Home::new();
-    let sim = spawn_sim(&home, &[]);
-    let tid = resetdesk::auth::token_claim(&sim.token, "tid").unwrap();
-    let auth = authority(&sim);
+    let (home, sim, tid, auth) = app_sim();
     let file = home.path("federated-token");
     let mut args = app_args(&sim, &tid, "workload-identity");
     args.extend(["show", "adele.vance@contoso.com", "--json"]);
