@@ -20,7 +20,7 @@ fn request(user_id: &str) -> ResetRequest {
     ResetRequest {
         user_id: user_id.into(),
         method: Method::PasswordProfile,
-        password: resetdesk::policy::password::generate(16),
+        password: Some(resetdesk::policy::password::generate(16)),
         generated: true,
         force_change: true,
         force_change_with_mfa: false,

@@ -25,6 +25,9 @@ pub struct Options {
     pub force_change_with_mfa: bool,
     pub revoke_sessions: bool,
     pub generated: bool,
+    /// No new password: only a change at next sign-in was required (`--force-change-only`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub change_only: bool,
 }
 
 /// Which tenant an entry was made in: its id (the token's `tid`), the tenant as it was
@@ -82,7 +85,7 @@ pub struct Entry {
     #[serde(default)]
     pub sessions_revoked: Option<bool>,
     /// Made by `resetdesk bulk` from this file (its canonical path): what a rerun of the
-    /// same file skips.
+    /// same file skips; `console` for a bulk reset of marked users in the console.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bulk: Option<String>,
 }
@@ -205,6 +208,7 @@ impl Entry {
                 force_change_with_mfa: false,
                 revoke_sessions: false,
                 generated: false,
+                change_only: false,
             },
             ticket: None,
             outcome: String::new(),
@@ -235,6 +239,7 @@ pub fn reset_entry(
             force_change_with_mfa: o.force_change_with_mfa,
             revoke_sessions: revoke,
             generated: o.generated,
+            change_only: o.change_only,
         },
         ticket: ticket.filter(|t| !t.trim().is_empty()).map(str::to_string),
         outcome: o.status.name().into(),
@@ -256,13 +261,23 @@ pub fn reset_entry(
             .or_else(|| match o.status {
                 ResetStatus::Succeeded | ResetStatus::Accepted => None,
                 ResetStatus::Unconfirmed => Some("unconfirmed".into()),
+                // The flag was read back unchanged after a 204.
+                ResetStatus::Failed if o.change_only => Some("change-not-applied".into()),
                 // resetPassword's long-running operation ended in `failed`.
                 ResetStatus::Failed => Some("operation-failed".into()),
             }),
-        fix: (o.error.is_none()
-            && o.status == ResetStatus::Failed
-            && o.method == crate::policy::eligibility::Method::ResetPassword)
-            .then(|| crate::service::explain::WRITEBACK_REFUSED_FIX.to_string()),
+        fix: match (o.error.is_none(), o.status, o.change_only, o.method) {
+            (true, ResetStatus::Failed, true, _) => {
+                Some(crate::service::reset::CHANGE_ONLY_ALTERNATIVE.to_string())
+            }
+            (
+                true,
+                ResetStatus::Failed,
+                false,
+                crate::policy::eligibility::Method::ResetPassword,
+            ) => Some(crate::service::explain::WRITEBACK_REFUSED_FIX.to_string()),
+            _ => None,
+        },
         request_ids: o.request_ids.clone(),
         sessions_revoked: o.revoked.as_ref().map(|r| r.is_ok()),
         ..Entry::about("reset", operator, target_id, target_upn)
@@ -352,6 +367,7 @@ mod tests {
                 force_change_with_mfa: false,
                 revoke_sessions: false,
                 generated: true,
+                change_only: false,
             },
             ticket: Some("INC-42".into()),
             outcome: outcome.into(),

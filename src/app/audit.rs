@@ -229,6 +229,7 @@ impl App {
             {
                 otp.confirmed = true;
             }
+            self.bulk_confirmed(&r.target_id);
             self.flash(
                 Level::Info,
                 format!("the audit log confirms the reset of {}", r.label),

@@ -87,12 +87,7 @@ impl Dialog {
                 .filter(|r| r.severity == Severity::Warn)
                 .map(|r| r.message.clone())
                 .collect(),
-            privileged: !a.target.roles.is_empty()
-                || a.target
-                    .groups
-                    .iter()
-                    .chain(&a.target.owned_groups)
-                    .any(|g| g.protected),
+            privileged: a.privileged(),
             names,
             typed: false,
             password: TextInput::new(256),

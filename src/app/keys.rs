@@ -21,7 +21,10 @@ impl App {
         if self.mode == Mode::ConfirmQuit {
             // The quit key of the panes, or of the password view that asked.
             let quit = |m| self.keymap.lookup(m, &k) == Some(Action::Quit);
-            if quit(KeyMode::Normal) || (self.reset.is_open() && quit(KeyMode::Password)) {
+            if quit(KeyMode::Normal)
+                || (self.reset.is_open() && quit(KeyMode::Password))
+                || (self.bulk.is_some() && quit(KeyMode::Bulk))
+            {
                 return self.quit_now(0);
             }
             self.mode = Mode::Normal;
@@ -31,7 +34,9 @@ impl App {
         if self.sign_in.is_some() {
             return self.sign_in_key(&k, now);
         }
-        let reply = if self.reset.is_open() {
+        let reply = if let Some(b) = self.bulk.as_mut() {
+            b.key(&k, &self.keymap)
+        } else if self.reset.is_open() {
             self.reset.key(&k, &self.keymap)
         } else {
             match self.mode {
@@ -71,10 +76,17 @@ impl App {
                 self.mode = Mode::Normal;
                 self.run_command(&line, now)
             }
+            // The passwords of the window go with it (zeroized on drop); a pending
+            // clipboard clear still happens.
+            Reply::Close if self.bulk.is_some() => {
+                self.bulk = None;
+                vec![]
+            }
             Reply::Close => {
                 self.reset = ResetFlow::Closed;
                 vec![]
             }
+            Reply::Submit if self.bulk.is_some() => self.submit_bulk(now),
             Reply::Submit => self.submit_reset(now),
             Reply::Copy(pw) => self.copy_password(pw),
             Reply::AskQuit => {
@@ -121,6 +133,8 @@ impl App {
                 vec![]
             }
             Action::Reset => self.reset_key(now),
+            Action::Mark if self.focus == Focus::Search => self.toggle_mark(now),
+            Action::BulkReset => self.open_bulk(now),
             Action::Refresh => {
                 self.connection = Connection::Connecting;
                 self.flash(Level::Info, "re-reading your roles and the open user…", now);

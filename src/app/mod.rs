@@ -8,6 +8,7 @@
 //! line), `reset` and `dialog` (the dialog, the request in flight, the password view).
 
 pub mod audit;
+pub mod bulk;
 pub mod command;
 pub mod details;
 pub mod dialog;
@@ -30,6 +31,7 @@ use crate::keymap::Keymap;
 use crate::secret::SecretString;
 use crate::service::facts::{Assessment, OperatorFacts};
 pub use audit::{AuditPane, AuditStatus, MyReset};
+pub use bulk::Bulk;
 pub use command::CommandLine;
 pub use details::{Details, DetailsPane};
 pub use dialog::{Dialog, Field};
@@ -137,12 +139,16 @@ pub struct App {
     reset_after_load: Option<u64>,
     pub spinner: usize,
     pub reset: ResetFlow,
+    /// The bulk reset window (`R` on marked users).
+    pub bulk: Option<Box<Bulk>>,
     pub audit: AuditPane,
     /// This session's resets, for matching audit entries.
     pub my_resets: Vec<MyReset>,
     audit_started: bool,
     /// A copied password and when to clear it from the clipboard; survives the view.
     pub(super) pending_clear: Option<(Instant, SecretString)>,
+    /// The password of the copy being made, until the executor says how it went.
+    copying: Option<SecretString>,
     /// A details request waiting for the operator's roles to arrive.
     deferred_details: Option<String>,
     next_req: u64,
@@ -199,10 +205,12 @@ impl App {
             reset_after_load: None,
             spinner: 0,
             reset: ResetFlow::Closed,
+            bulk: None,
             audit: AuditPane::default(),
             my_resets: Vec::new(),
             audit_started: false,
             pending_clear: None,
+            copying: None,
             deferred_details: None,
             next_req: 0,
             dirty: true,
@@ -228,6 +236,10 @@ impl App {
         self.search.pending.is_some()
             || matches!(self.details.shown, Details::Loading { .. })
             || matches!(self.reset, ResetFlow::InFlight { .. })
+            || self
+                .bulk
+                .as_ref()
+                .is_some_and(|b| matches!(b.phase, bulk::Phase::Running(_)) || b.pending() > 0)
             || self.connection == Connection::Connecting
     }
 
@@ -238,8 +250,11 @@ impl App {
             .busy()
             .then(|| self.spun.map_or(now, |s| s + SPINNER_STEP));
         // While the password view counts down to clearing the clipboard, tick each second.
-        let countdown = match &self.reset {
-            ResetFlow::Done(otp) if otp.clear_at.is_some() => Some(now + Duration::from_secs(1)),
+        let countdown = match (&self.reset, &self.bulk) {
+            (ResetFlow::Done(otp), _) if otp.clear_at.is_some() => {
+                Some(now + Duration::from_secs(1))
+            }
+            (_, Some(b)) if b.clear_at.is_some() => Some(now + Duration::from_secs(1)),
             _ => None,
         };
         [
@@ -285,6 +300,25 @@ impl App {
             ResetFlow::Done(otp) if otp.password.is_some() => Some(
                 "A one-time password is on screen: quitting forgets it and clears the clipboard.",
             ),
+            _ if self
+                .bulk
+                .as_ref()
+                .is_some_and(|b| matches!(b.phase, bulk::Phase::Running(_))) =>
+            {
+                Some(
+                    "A bulk reset is in flight: quitting now leaves the resets still out unknown (journaled as unconfirmed).",
+                )
+            }
+            _ if self.bulk.as_ref().is_some_and(|b| {
+                b.rows
+                    .iter()
+                    .any(|r| r.outcome.as_ref().is_some_and(|o| o.password.is_some()))
+            }) =>
+            {
+                Some(
+                    "A bulk reset's passwords are on screen: quitting forgets them and clears the clipboard.",
+                )
+            }
             _ if self.busy() && self.connection != Connection::Connecting => {
                 Some("Work is in flight.")
             }

@@ -63,6 +63,23 @@ pub enum Msg {
     SignedIn,
     /// `:profile NAME` signed in to the profile (or could not).
     ProfileSwitched(Result<Box<ProfileInfo>, String>),
+    /// One marked user judged for the bulk dry run (`index` into the marked users), or
+    /// why they could not be.
+    BulkJudged {
+        req: u64,
+        index: usize,
+        result: Result<Box<Assessment>, String>,
+    },
+    /// One reset of a bulk run ended (`key`: its row).
+    BulkOne {
+        req: u64,
+        key: usize,
+        outcome: Box<ResetOutcome>,
+    },
+    /// Every reset of the bulk run has ended.
+    BulkFinished {
+        req: u64,
+    },
 }
 
 /// The profile a `:profile` switch signed in to.
@@ -137,6 +154,19 @@ pub enum Effect {
         req: u64,
         request: ResetRequest,
         note: JournalNote,
+    },
+    /// Judge these users for the bulk dry run (each answers `Msg::BulkJudged`).
+    BulkJudge {
+        req: u64,
+        ids: Vec<String>,
+        operator: Arc<OperatorFacts>,
+    },
+    /// The bulk run: `plan`'s resets in Graph batches (`service::bulk`), each journaled
+    /// with the note of its row (`notes[i]` goes with `plan[i]`); never aborted.
+    BulkReset {
+        req: u64,
+        plan: Vec<crate::service::bulk::Planned>,
+        notes: Vec<JournalNote>,
     },
     Copy(SecretString),
     ClearClipboard(SecretString),

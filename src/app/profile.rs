@@ -49,7 +49,7 @@ impl App {
             );
             return vec![];
         }
-        if self.reset.is_open() || self.pending_clear.is_some() {
+        if self.reset.is_open() || self.bulk.is_some() || self.pending_clear.is_some() {
             self.flash(
                 Level::Warn,
                 "finish the reset first: its password and outcome belong to this tenant",
@@ -70,6 +70,7 @@ impl App {
         self.operator = None;
         self.search = Search::default();
         self.details = DetailsPane::default();
+        self.bulk = None;
         self.audit = AuditPane::default();
         self.my_resets.clear();
         self.audit_started = false;

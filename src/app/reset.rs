@@ -197,6 +197,7 @@ impl App {
         }) {
             fx.push(Effect::ClearClipboard(old));
         }
+        self.copying = Some(pw.clone());
         fx.push(Effect::Copy(pw));
         fx
     }
@@ -220,7 +221,7 @@ impl App {
         let request = ResetRequest {
             user_id: d.user_id.clone(),
             method: d.method,
-            password,
+            password: Some(password),
             generated,
             force_change: d.force_change,
             force_change_with_mfa: d.force_mfa,

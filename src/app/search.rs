@@ -45,6 +45,8 @@ pub struct Search {
     pub due: Option<Instant>,
     pub error: Option<crate::service::explain::Explanation>,
     pub recent: Vec<User>,
+    /// Users marked for a bulk reset (Space), in the order marked; kept across searches.
+    pub marked: Vec<User>,
 }
 
 impl Default for Search {
@@ -60,6 +62,7 @@ impl Default for Search {
             due: None,
             error: None,
             recent: Vec::new(),
+            marked: Vec::new(),
         }
     }
 }
@@ -166,6 +169,10 @@ impl Search {
         } else {
             self.due = Some(now + DEBOUNCE);
         }
+    }
+
+    pub fn is_marked(&self, id: &str) -> bool {
+        self.marked.iter().any(|m| m.id == id)
     }
 
     pub fn selected_user(&self) -> Option<&User> {

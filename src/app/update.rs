@@ -19,6 +19,10 @@ impl App {
                 if self.sign_in_paste(&text) {
                     return vec![];
                 }
+                if let Some(b) = self.bulk.as_mut() {
+                    b.paste(&text);
+                    return vec![];
+                }
                 // A pasted UPN often carries a newline or tab: one line, trimmed.
                 if let ResetFlow::Dialog(d) = &mut self.reset {
                     if let Some(field) = d.text_field() {
@@ -113,6 +117,15 @@ impl App {
                 vec![]
             }
             Msg::ResetDone { req, outcome } => self.on_reset_done(req, *outcome, now),
+            Msg::BulkJudged { req, index, result } => self.on_bulk_judged(req, index, result),
+            Msg::BulkOne { req, key, outcome } => {
+                self.on_bulk_one(req, key, *outcome);
+                vec![]
+            }
+            Msg::BulkFinished { req } => {
+                self.on_bulk_finished(req, now);
+                vec![]
+            }
             Msg::AuditBatch(batch) => self.on_audit_batch(batch, now),
             Msg::AuditStatus(s) => {
                 self.audit.status = s;
@@ -120,13 +133,19 @@ impl App {
             }
             Msg::Copied(Ok(how)) => {
                 let clear = self.options.clipboard_clear;
+                let at = (!clear.is_zero()).then(|| now + clear);
+                let copied = self.copying.take();
                 if let ResetFlow::Done(otp) = &mut self.reset {
                     otp.copied = Some(how.clone());
-                    if let (false, Some(pw)) = (clear.is_zero(), &otp.password) {
-                        let at = now + clear;
+                    if let (Some(at), Some(pw)) = (at, &otp.password) {
                         otp.clear_at = Some(at);
                         self.pending_clear = Some((at, pw.clone()));
                     }
+                } else if let Some(pw) = copied
+                    && self.bulk_copied(&pw, at)
+                    && let Some(at) = at
+                {
+                    self.pending_clear = Some((at, pw));
                 }
                 self.flash(Level::Info, how, now);
                 vec![]
@@ -143,6 +162,9 @@ impl App {
                 {
                     otp.clear_at = None;
                     otp.copied = Some("clipboard cleared".into());
+                }
+                if let Some(b) = self.bulk.as_mut() {
+                    b.clear_at = None;
                 }
                 match r {
                     Ok(true) => self.flash(Level::Info, "clipboard cleared", now),

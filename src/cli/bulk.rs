@@ -53,6 +53,11 @@ enum Judged {
     Refused(Box<Assessment>),
     /// Done by an earlier run of this file (its outcome).
     Before(Box<Assessment>, String),
+    /// A user an earlier row (this line) already named, by another form (an id and a
+    /// UPN, say): reset once, for that row.
+    Duplicate(Box<Assessment>, usize),
+    /// Allowed, but `--force-change-only` cannot be done for them (a synced user).
+    NoChangeOnly(Box<Assessment>),
     Allowed(Box<Assessment>),
 }
 
@@ -60,6 +65,8 @@ struct Line {
     row: Row,
     judged: Judged,
     outcome: Option<ResetOutcome>,
+    /// `--force-change-only`: no password is set, a change is required.
+    change_only: bool,
 }
 
 const MAX_CSV_BYTES: u64 = 16 * 1024 * 1024;
@@ -111,6 +118,12 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
                                 Some(o) if o != "unconfirmed" || !args.retry_unconfirmed => {
                                     Judged::Before(Box::new(a), o.clone())
                                 }
+                                _ if a.verdict.allowed
+                                    && args.options.force_change_only
+                                    && a.verdict.method == Some(Method::ResetPassword) =>
+                                {
+                                    Judged::NoChangeOnly(Box::new(a))
+                                }
                                 _ if a.verdict.allowed => Judged::Allowed(Box::new(a)),
                                 _ => Judged::Refused(Box::new(a)),
                             },
@@ -121,6 +134,7 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
                     row,
                     judged,
                     outcome: None,
+                    change_only: args.options.force_change_only,
                 }
             }
         })
@@ -128,6 +142,25 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
         .collect()
         .await;
     judged.sort_by_key(|l| l.row.line);
+    // Rows naming the same user in different forms: the first one stands.
+    let mut first_of: HashMap<String, usize> = HashMap::new();
+    for l in judged.iter_mut() {
+        let Some(id) = assessment(l).map(|a| a.target.user.id.clone()) else {
+            continue;
+        };
+        if let Some(&first) = first_of.get(&id) {
+            let judged = std::mem::replace(&mut l.judged, Judged::Unresolved(String::new()));
+            if let Judged::Refused(a)
+            | Judged::Allowed(a)
+            | Judged::Before(a, _)
+            | Judged::NoChangeOnly(a) = judged
+            {
+                l.judged = Judged::Duplicate(a, first);
+            }
+        } else {
+            first_of.insert(id, l.row.line);
+        }
+    }
     let would = judged
         .iter()
         .filter(|l| matches!(l.judged, Judged::Allowed(_)))
@@ -154,7 +187,7 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
         report(&args, &judged, &bad, &summary, true);
     }
     if !args.yes {
-        confirm(would)?;
+        confirm(would, args.options.force_change_only)?;
     }
     let plan: Vec<Planned> = judged
         .iter()
@@ -165,9 +198,11 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
                 request: ResetRequest {
                     user_id: a.target.user.id.clone(),
                     method: a.verdict.method.unwrap_or(Method::PasswordProfile),
-                    // Each user their own: never one password for many.
-                    password: crate::policy::password::generate(session.config.password_length),
-                    generated: true,
+                    // Each user their own: never one password for many (and none at
+                    // all when only a change is required).
+                    password: (!args.options.force_change_only)
+                        .then(|| crate::policy::password::generate(session.config.password_length)),
+                    generated: !args.options.force_change_only,
                     force_change: !args.options.no_force_change,
                     force_change_with_mfa: args.options.force_change_with_mfa,
                     revoke_sessions: args.options.revoke_sessions,
@@ -197,7 +232,8 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
                         force_change: !args.options.no_force_change,
                         force_change_with_mfa: args.options.force_change_with_mfa,
                         revoke_sessions: args.options.revoke_sessions,
-                        generated: true,
+                        generated: !args.options.force_change_only,
+                        change_only: args.options.force_change_only,
                     },
                     judged[key].row.ticket.as_deref(),
                 );
@@ -294,7 +330,7 @@ fn create_private(path: &std::path::Path) -> Result<std::fs::File, Failure> {
     })
 }
 
-fn confirm(n: usize) -> Result<(), Failure> {
+fn confirm(n: usize, change_only: bool) -> Result<(), Failure> {
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Err(Failure::new(
             Exit::Refused,
@@ -302,10 +338,12 @@ fn confirm(n: usize) -> Result<(), Failure> {
         ));
     }
     let mut err = std::io::stderr();
-    let _ = write!(
-        err,
-        "Reset the passwords of {n} users? Type yes to confirm: "
-    );
+    let what = if change_only {
+        "Require a password change at next sign-in of"
+    } else {
+        "Reset the passwords of"
+    };
+    let _ = write!(err, "{what} {n} users? Type yes to confirm: ");
     let _ = err.flush();
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).ok();
@@ -334,26 +372,26 @@ fn progress(n: usize) -> indicatif::ProgressBar {
 
 fn summary(lines: &[Line], bad: usize, would: usize) -> String {
     let mut refused: HashMap<String, usize> = HashMap::new();
-    let (mut unresolved, mut before) = (0, 0);
+    let (mut unresolved, mut before, mut duplicates) = (0, 0, 0);
     for l in lines {
         match &l.judged {
             Judged::Refused(a) => {
-                let code = a
-                    .verdict
-                    .blocks()
-                    .next()
-                    .map(|r| r.code.as_str().to_string())
-                    .unwrap_or_else(|| "not-eligible".into());
-                *refused.entry(code).or_default() += 1;
+                *refused
+                    .entry(a.verdict.refusal_code().to_string())
+                    .or_default() += 1;
+            }
+            Judged::NoChangeOnly(_) => {
+                *refused.entry("change-only-synced".into()).or_default() += 1;
             }
             Judged::Unresolved(_) => unresolved += 1,
+            Judged::Duplicate(..) => duplicates += 1,
             Judged::Before(..) => before += 1,
             Judged::Allowed(_) => {}
         }
     }
     let mut by_reason: Vec<String> = refused.iter().map(|(c, n)| format!("{n} {c}")).collect();
     by_reason.sort();
-    format!(
+    let mut s = format!(
         "would reset {would}; refused {}{}; unresolved {unresolved}; done in an earlier run {before}; bad lines {bad}",
         refused.values().sum::<usize>(),
         if by_reason.is_empty() {
@@ -361,7 +399,11 @@ fn summary(lines: &[Line], bad: usize, would: usize) -> String {
         } else {
             format!(" ({})", by_reason.join(", "))
         }
-    )
+    );
+    if duplicates > 0 {
+        s.push_str(&format!("; the same user again {duplicates}"));
+    }
+    s
 }
 
 fn status_of(l: &Line, dry: bool) -> (&'static str, Option<(String, String)>) {
@@ -389,6 +431,21 @@ fn status_of(l: &Line, dry: bool) -> (&'static str, Option<(String, String)>) {
                 }),
             )
         }
+        (Judged::Duplicate(_, first), _) => (
+            "duplicate",
+            Some((
+                "duplicate-user".into(),
+                format!("the same user as line {first}; reset once, for that line"),
+            )),
+        ),
+        (Judged::NoChangeOnly(_), _) => (
+            "refused",
+            Some((
+                "change-only-synced".into(),
+                crate::service::reset::CHANGE_ONLY_SYNCED.into(),
+            )),
+        ),
+        (Judged::Allowed(_), None) if dry && l.change_only => ("would-require-change", None),
         (Judged::Allowed(_), None) => (if dry { "would-reset" } else { "not-sent" }, None),
         (Judged::Allowed(_), Some(o)) => (
             o.status.name(),
@@ -414,7 +471,11 @@ fn status_of(l: &Line, dry: bool) -> (&'static str, Option<(String, String)>) {
 
 fn assessment(l: &Line) -> Option<&Assessment> {
     match &l.judged {
-        Judged::Refused(a) | Judged::Allowed(a) | Judged::Before(a, _) => Some(a),
+        Judged::Refused(a)
+        | Judged::Allowed(a)
+        | Judged::Before(a, _)
+        | Judged::NoChangeOnly(a)
+        | Judged::Duplicate(a, _) => Some(a),
         Judged::Unresolved(_) => None,
     }
 }

@@ -23,6 +23,26 @@ pub struct BadRow {
 /// The rows of a CSV text; `Err` when there is no column that names users.
 pub fn read(text: &str) -> Result<(Vec<Row>, Vec<BadRow>), String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // A quote left open would swallow the lines after it into one field: such a line is
+    // reported and blanked (keeping the numbering) before the reader sees it. No field
+    // of this file (a user, a ticket) spans lines.
+    let mut unbalanced = Vec::new();
+    let balanced: String = text
+        .split_inclusive('\n')
+        .enumerate()
+        .map(|(i, l)| {
+            if l.matches('"').count() % 2 == 1 {
+                unbalanced.push(BadRow {
+                    line: i + 1,
+                    why: "a quote is not closed on this line".into(),
+                });
+                "\n"
+            } else {
+                l
+            }
+        })
+        .collect();
+    let text = balanced.as_str();
     let header_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let delimiter = if header_line.contains(';') && !header_line.contains(',') {
         b';'
@@ -66,7 +86,7 @@ pub fn read(text: &str) -> Result<(Vec<Row>, Vec<BadRow>), String> {
         bytes[..at].iter().filter(|b| **b == b'\n').count() + 1
     };
     let mut rows = Vec::new();
-    let mut bad = Vec::new();
+    let mut bad = unbalanced;
     let mut seen: HashMap<String, usize> = HashMap::new();
     for record in reader.records() {
         let record = match record {
@@ -118,6 +138,7 @@ pub fn read(text: &str) -> Result<(Vec<Row>, Vec<BadRow>), String> {
             ticket: field("ticket"),
         });
     }
+    bad.sort_by_key(|b| b.line);
     Ok((rows, bad))
 }
 
@@ -163,7 +184,11 @@ mod tests {
         assert_eq!(rows[1].key, "0b1c");
         let err = read("name,department\nAnn,IT\n").unwrap_err();
         assert!(err.contains("UserPrincipalName"), "{err}");
-        let (rows, bad) = read("upn\n\"unterminated@contoso.com\n").unwrap();
-        assert!(rows.len() + bad.len() <= 1);
+        let (rows, bad) = read("upn\n\"unterminated@contoso.com\nmia@contoso.com\n").unwrap();
+        assert_eq!(rows.len(), 1, "the next line stands: {rows:?}");
+        assert_eq!(rows[0].line, 3);
+        assert_eq!(bad.len(), 1);
+        assert!(bad[0].why.contains("quote is not closed"), "{bad:?}");
+        assert_eq!(bad[0].line, 2);
     }
 }

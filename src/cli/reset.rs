@@ -47,17 +47,10 @@ pub struct ResetOptions {
     /// Revoke the user's sign-in sessions after the reset.
     #[arg(long)]
     pub revoke_sessions: bool,
-}
-
-/// A target whose reset needs the UPN typed: it holds any role, or sits in a
-/// role-assignable group.
-pub fn privileged(a: &Assessment) -> bool {
-    !a.target.roles.is_empty()
-        || a.target
-            .groups
-            .iter()
-            .chain(&a.target.owned_groups)
-            .any(|g| g.protected)
+    /// Set no new password: only require a change at next sign-in (cloud users; read
+    /// back before it is called done).
+    #[arg(long, conflicts_with = "no_force_change")]
+    pub force_change_only: bool,
 }
 
 fn read_password_line() -> Result<SecretString, Failure> {
@@ -78,7 +71,7 @@ fn read_password_line() -> Result<SecretString, Failure> {
     Ok(secret(pw.to_string()))
 }
 
-fn confirm(a: &Assessment) -> Result<(), Failure> {
+fn confirm(a: &Assessment, change_only: bool) -> Result<(), Failure> {
     let u = &a.target.user;
     let upn = u
         .user_principal_name
@@ -91,7 +84,7 @@ fn confirm(a: &Assessment) -> Result<(), Failure> {
         ));
     }
     let mut err = std::io::stderr();
-    let expected = if privileged(a) {
+    let expected = if a.privileged() {
         let _ = write!(
             err,
             "{} holds an admin role. Type their UPN to confirm: ",
@@ -99,9 +92,14 @@ fn confirm(a: &Assessment) -> Result<(), Failure> {
         );
         upn.clone()
     } else {
+        let what = if change_only {
+            "Require a password change at next sign-in of"
+        } else {
+            "Reset the password of"
+        };
         let _ = write!(
             err,
-            "Reset the password of {} <{}>? Type yes to confirm: ",
+            "{what} {} <{}>? Type yes to confirm: ",
             sanitize(u.label()),
             sanitize(&upn)
         );
@@ -122,6 +120,13 @@ fn confirm(a: &Assessment) -> Result<(), Failure> {
 
 pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> {
     crate::graph::query::check_user_key(&args.user).map_err(|m| Failure::new(Exit::Usage, m))?;
+    let change_only = args.options.force_change_only;
+    if change_only && args.password_stdin {
+        return Err(Failure::new(
+            Exit::Usage,
+            "--force-change-only sets no password: it does not take --password-stdin",
+        ));
+    }
     // Read stdin first: the password must not wait behind network calls.
     let typed = if args.password_stdin {
         Some(read_password_line()?)
@@ -166,7 +171,10 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
         return Ok(Exit::Refused);
     }
     let method = a.verdict.method.unwrap_or(Method::PasswordProfile);
-    let generated = typed.is_none();
+    if change_only && method == Method::ResetPassword {
+        return refuse_change_only(&a, args.json);
+    }
+    let generated = typed.is_none() && !change_only;
     let password = match typed {
         Some(p) => {
             let names = password::user_names(
@@ -185,9 +193,10 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
                     ),
                 ));
             }
-            p
+            Some(p)
         }
-        None => password::generate(session.config.password_length),
+        None if change_only => None,
+        None => Some(password::generate(session.config.password_length)),
     };
     for w in a.verdict.warnings() {
         eprintln!("! {}", sanitize(&w.message));
@@ -198,7 +207,7 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
         );
     }
     if !args.yes {
-        confirm(&a)?;
+        confirm(&a, change_only)?;
     }
     let outcome = reset(
         session.graph.as_ref(),
@@ -240,6 +249,7 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
             "exitCode": exit as u8,
             "method": method.name(),
             "user": user_json(&a),
+            "forceChangeOnly": change_only,
             "forceChangePasswordNextSignIn": outcome.force_change,
             "forceChangePasswordNextSignInWithMfa": outcome.force_change_with_mfa,
             "sessionsRevoked": outcome.revoked.as_ref().map(|r| r.is_ok()),
@@ -271,6 +281,14 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
                 "fix": "revoke the sessions again (Entra admin center › user › Revoke sessions), or retry with --revoke-sessions",
             });
         }
+        if doc["error"].is_null() && change_only && outcome.status == ResetStatus::Failed {
+            // Graph answered 204 and the flag read back unchanged.
+            doc["error"] = json!({
+                "code": "change-not-applied",
+                "message": outcome.detail,
+                "fix": crate::service::reset::CHANGE_ONLY_ALTERNATIVE,
+            });
+        }
         if doc["error"].is_null() && outcome.status == ResetStatus::Unconfirmed {
             // Sent, outcome unknown: still a failure document with a fix.
             doc["error"] = json!({
@@ -294,6 +312,34 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
     Ok(exit)
 }
 
+/// `--force-change-only` for a synced user: Graph has no way to do it; say so, and what
+/// to do instead.
+fn refuse_change_only(a: &Assessment, json: bool) -> Result<Exit, Failure> {
+    let message = format!(
+        "cannot only require a change for {}: {}",
+        sanitize(a.target.user.label()),
+        crate::service::reset::CHANGE_ONLY_SYNCED
+    );
+    if !json {
+        return Err(Failure::new(Exit::Refused, message));
+    }
+    outln!(
+        "{}",
+        json!({
+            "status": "refused",
+            "exitCode": Exit::Refused as u8,
+            "error": {
+                "code": "change-only-synced",
+                "message": message,
+                "fix": "require it in Active Directory, or run `resetdesk reset` without --force-change-only (a generated password, changed at next sign-in)",
+            },
+            "user": user_json(a),
+        })
+    );
+    eprintln!("resetdesk: {message}");
+    Ok(Exit::Refused)
+}
+
 fn user_json(a: &Assessment) -> Value {
     let u = &a.target.user;
     json!({"id": u.id, "userPrincipalName": u.user_principal_name, "displayName": u.display_name})
@@ -307,6 +353,15 @@ fn human(a: &Assessment, o: &ResetOutcome, why: Option<&crate::service::explain:
         sanitize(u.user_principal_name.as_deref().unwrap_or(&u.id))
     );
     match o.status {
+        ResetStatus::Succeeded if o.change_only => outln!(
+            "✓ {who} must now change their password at next sign-in (read back; the password is unchanged)."
+        ),
+        ResetStatus::Accepted if o.change_only => outln!(
+            "✓ Sent: {who} is asked to change their password at next sign-in — not verifiable with your permissions."
+        ),
+        ResetStatus::Failed if o.change_only => {
+            outln!("✗ {who} is NOT required to change their password.")
+        }
         ResetStatus::Succeeded => outln!("✓ Password reset for {who} ({}).", o.method.name()),
         ResetStatus::Unconfirmed => {
             outln!("? Reset of {who} is UNCONFIRMED — verify before handing the password out.")
@@ -320,7 +375,7 @@ fn human(a: &Assessment, o: &ResetOutcome, why: Option<&crate::service::explain:
     if let (true, Some(p)) = (o.generated, &o.password) {
         outln!("  Temporary password: {}", p.expose_secret());
     }
-    if o.status != ResetStatus::Failed {
+    if o.status != ResetStatus::Failed && !o.change_only {
         if o.force_change_with_mfa {
             outln!("  The user must complete MFA, then change it at next sign-in.");
         } else if o.force_change {

@@ -16,17 +16,43 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::secret::SecretString;
+use crate::secret::{ExposeSecret, SecretString};
 use model::*;
 
 /// The one password method every user has (authenticationmethod-resetpassword.md).
 pub const PASSWORD_METHOD_ID: &str = "28c10230-6103-485e-b985-444c60001490";
 
-/// `PATCH /users/{id}` with `passwordProfile`.
+/// `PATCH /users/{id}` with `passwordProfile` (user-update.md; passwordprofile.md).
 pub struct PasswordProfileUpdate<'a> {
-    pub password: &'a SecretString,
+    /// The new password; `None` sends the change flags alone ("require a change at next
+    /// sign-in" without a new password, which passwordprofile.md allows: the password is
+    /// required only when a user is created).
+    pub password: Option<&'a SecretString>,
     pub force_change: bool,
     pub force_change_with_mfa: bool,
+}
+
+impl PasswordProfileUpdate<'_> {
+    /// The request body, the password in plain text only inside this zeroized buffer.
+    pub fn body(&self) -> zeroize::Zeroizing<Vec<u8>> {
+        let mut profile = serde_json::json!({
+            "forceChangePasswordNextSignIn": self.force_change,
+            "forceChangePasswordNextSignInWithMfa": self.force_change_with_mfa,
+        });
+        if let Some(p) = self.password {
+            profile["password"] = serde_json::Value::String(p.expose_secret().to_string());
+        }
+        let body = zeroize::Zeroizing::new(
+            serde_json::to_vec(&serde_json::json!({ "passwordProfile": &profile }))
+                .unwrap_or_default(),
+        );
+        if let Some(serde_json::Value::String(mut s)) =
+            profile.as_object_mut().and_then(|o| o.remove("password"))
+        {
+            zeroize::Zeroize::zeroize(&mut s);
+        }
+        body
+    }
 }
 
 /// Requests a `$batch` may hold (json-batching.md, "Batch size limitations").

@@ -18,6 +18,10 @@ pub enum Action {
     NextPane,
     PrevPane,
     Reset,
+    /// Mark the highlighted user for a bulk reset (or unmark them).
+    Mark,
+    /// The bulk reset of the marked users.
+    BulkReset,
     Refresh,
     Help,
     Command,
@@ -55,6 +59,8 @@ impl Action {
             Action::NextPane => "next-pane",
             Action::PrevPane => "prev-pane",
             Action::Reset => "reset",
+            Action::Mark => "mark",
+            Action::BulkReset => "bulk-reset",
             Action::Refresh => "refresh",
             Action::Help => "help",
             Action::Command => "command",

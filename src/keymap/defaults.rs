@@ -61,6 +61,18 @@ const NORMAL: &[Binding] = &[
         Some("reset"),
     ),
     b(
+        Mark,
+        &["Space"],
+        "mark/unmark the highlighted user for bulk reset",
+        None,
+    ),
+    b(
+        BulkReset,
+        &["R"],
+        "bulk reset the marked users (dry run first)",
+        None,
+    ),
+    b(
         Refresh,
         &["Ctrl-r", "F5"],
         "re-read your roles (after PIM) and the open user",
@@ -123,6 +135,46 @@ const DIALOG: &[Binding] = &[
         Some("activate"),
     ),
     b(Back, &["Esc"], "cancel: nothing is sent", Some("cancel")),
+    b(
+        PageUp,
+        &["PageUp"],
+        "bulk reset: the previous user and why",
+        None,
+    ),
+    b(
+        PageDown,
+        &["PageDown"],
+        "bulk reset: the next user and why",
+        None,
+    ),
+];
+
+const BULK: &[Binding] = &[
+    b(Up, &["k", "Up"], "move up", None),
+    b(Down, &["j", "Down"], "move down", Some("move")),
+    b(PageUp, &["PageUp", "Ctrl-u"], "page up", None),
+    b(PageDown, &["PageDown", "Ctrl-d"], "page down", None),
+    b(Top, &["g", "Home"], "first user", None),
+    b(Bottom, &["G", "End"], "last user", None),
+    b(
+        Copy,
+        &["y"],
+        "copy the highlighted password (cleared later)",
+        Some("copy"),
+    ),
+    b(
+        Reveal,
+        &["v"],
+        "show / hide the highlighted password",
+        Some("show"),
+    ),
+    b(
+        Back,
+        &["Esc"],
+        "close when done (forgets the passwords)",
+        Some("close"),
+    ),
+    b(Quit, &["q"], "quit the console (asks first)", None),
 ];
 
 const PASSWORD: &[Binding] = &[
@@ -194,6 +246,7 @@ pub fn of(mode: KeyMode) -> &'static [Binding] {
         KeyMode::Command => COMMAND,
         KeyMode::Dialog => DIALOG,
         KeyMode::Password => PASSWORD,
+        KeyMode::Bulk => BULK,
         KeyMode::Refusal => REFUSAL,
         KeyMode::Help => HELP,
         KeyMode::Edit => EDIT,

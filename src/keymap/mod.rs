@@ -34,6 +34,8 @@ pub enum KeyMode {
     Dialog,
     /// The one-time password view after a reset.
     Password,
+    /// A bulk reset's results.
+    Bulk,
     /// The verdict said no: reasons and fixes.
     Refusal,
     /// The help overlay.
@@ -50,6 +52,7 @@ impl KeyMode {
         KeyMode::Command,
         KeyMode::Dialog,
         KeyMode::Password,
+        KeyMode::Bulk,
         KeyMode::Refusal,
         KeyMode::Help,
         KeyMode::Edit,
@@ -64,6 +67,7 @@ impl KeyMode {
             KeyMode::Command => "command",
             KeyMode::Dialog => "dialog",
             KeyMode::Password => "password",
+            KeyMode::Bulk => "bulk",
             KeyMode::Refusal => "refusal",
             KeyMode::Help => "help",
             KeyMode::Edit => "edit",
@@ -79,6 +83,7 @@ impl KeyMode {
             KeyMode::Command => "The : command line",
             KeyMode::Dialog => "The reset dialog",
             KeyMode::Password => "The one-time password view",
+            KeyMode::Bulk => "A bulk reset's results",
             KeyMode::Refusal => "A refusal",
             KeyMode::Help => "This help",
             KeyMode::Edit => "Every text field",

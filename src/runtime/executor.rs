@@ -18,6 +18,10 @@ use crate::secret::ExposeSecret;
 use crate::service::facts::{assess, operator_facts};
 use crate::service::reset::reset;
 
+/// What the journal's `bulk` field says of a bulk run made in the console (the CLI's
+/// names its file, by which a rerun finds what is done).
+const BULK_SOURCE: &str = "console";
+
 pub struct Executor {
     graph: Arc<dyn GraphApi>,
     tokens: Arc<dyn TokenProvider>,
@@ -29,12 +33,15 @@ pub struct Executor {
     tx: UnboundedSender<Msg>,
     search: Option<JoinHandle<()>>,
     details: Option<JoinHandle<()>>,
+    /// The bulk dry run (aborted by a newer one or a switch; a run is never aborted).
+    bulk_judge: Option<JoinHandle<()>>,
     session: Option<JoinHandle<()>>,
     /// The tenant as configured, for the journal.
     requested_tenant: Option<String>,
     /// Resets sent whose outcome has not come back, so that an exit in the meantime
     /// journals them as unconfirmed.
-    in_flight: Arc<std::sync::Mutex<HashMap<u64, journal::Entry>>>,
+    /// Keyed by request and, in a bulk run, row.
+    in_flight: Arc<std::sync::Mutex<HashMap<(u64, usize), journal::Entry>>>,
     switcher: Option<super::Switcher>,
     /// The session a `:profile` switch signed in to, until the app adopts it.
     pending: Arc<std::sync::Mutex<Option<super::SessionIo>>>,
@@ -83,6 +90,7 @@ impl Executor {
             tx,
             search: None,
             details: None,
+            bulk_judge: None,
             session: None,
             requested_tenant: io.tenant,
             in_flight: Arc::default(),
@@ -116,13 +124,14 @@ impl Executor {
                         force_change_with_mfa: request.force_change_with_mfa,
                         revoke_sessions: request.revoke_sessions,
                         generated: request.generated,
+                        change_only: request.password.is_none(),
                     },
                     note.ticket.as_deref(),
                 );
                 self.in_flight
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .insert(req, pending);
+                    .insert((req, 0), pending);
                 let in_flight = self.in_flight.clone();
                 // A reset is never aborted once sent: it runs to its outcome.
                 tokio::spawn(async move {
@@ -133,7 +142,7 @@ impl Executor {
                     let mine = in_flight
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
-                        .remove(&req)
+                        .remove(&(req, 0))
                         .is_some();
                     if let (true, Some(j)) = (mine, journal) {
                         let entry = journal::reset_entry(
@@ -154,6 +163,31 @@ impl Executor {
                     });
                 });
             }
+            Effect::BulkJudge { req, ids, operator } => {
+                let task = tokio::spawn(async move {
+                    use futures::StreamExt;
+                    let graph = graph.as_ref();
+                    let op = operator.as_ref();
+                    let mut judged = futures::stream::iter(ids.into_iter().enumerate())
+                        .map(|(index, id)| async move {
+                            let result = assess(graph, op, &id).await.map(Box::new).map_err(|e| {
+                                let x = crate::service::explain::explain_read(
+                                    &e,
+                                    "could not check this user",
+                                );
+                                format!("{} — {}", x.cause, x.fix)
+                            });
+                            (index, result)
+                        })
+                        // As the CLI's dry run: a few at once, within Graph's limits.
+                        .buffer_unordered(6);
+                    while let Some((index, result)) = judged.next().await {
+                        let _ = tx.send(Msg::BulkJudged { req, index, result });
+                    }
+                });
+                Self::replace(&mut self.bulk_judge, task);
+            }
+            Effect::BulkReset { req, plan, notes } => self.bulk_reset(req, plan, notes),
             // The clipboard is touched on this task, between frames: OSC 52 goes to the
             // same terminal ratatui draws on.
             Effect::Copy(secret) => {
@@ -312,6 +346,82 @@ impl Executor {
         }
     }
 
+    /// A bulk run in a task of its own, never aborted: each reset is recorded as in
+    /// flight as it goes out (an exit meanwhile journals it unconfirmed) and journaled
+    /// with its outcome as it ends.
+    fn bulk_reset(
+        &mut self,
+        req: u64,
+        plan: Vec<crate::service::bulk::Planned>,
+        notes: Vec<crate::app::JournalNote>,
+    ) {
+        let graph = self.graph.clone();
+        let tx = self.tx.clone();
+        let journal = self.journal.clone();
+        let in_flight = self.in_flight.clone();
+        let notes: HashMap<usize, (crate::app::JournalNote, journal::Entry)> = plan
+            .iter()
+            .zip(notes)
+            .map(|(p, note)| {
+                let r = &p.request;
+                let mut pending = journal::interrupted_entry(
+                    &note.operator.person(),
+                    &note.target_id,
+                    &note.target_upn,
+                    r.method.name(),
+                    journal::Options {
+                        force_change: r.force_change,
+                        force_change_with_mfa: r.force_change_with_mfa,
+                        revoke_sessions: r.revoke_sessions,
+                        generated: r.generated,
+                        change_only: r.password.is_none(),
+                    },
+                    note.ticket.as_deref(),
+                );
+                pending.bulk = Some(BULK_SOURCE.into());
+                (p.key, (note, pending))
+            })
+            .collect();
+        tokio::spawn(async move {
+            let sending = |keys: &[usize]| {
+                let mut held = in_flight.lock().unwrap_or_else(|e| e.into_inner());
+                for k in keys {
+                    if let Some((_, pending)) = notes.get(k) {
+                        held.insert((req, *k), pending.clone());
+                    }
+                }
+            };
+            let done = |key: usize, outcome: crate::service::reset::ResetOutcome| {
+                let mine = in_flight
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&(req, key))
+                    .is_some();
+                if let (true, Some(j), Some((note, _))) = (mine, &journal, notes.get(&key)) {
+                    let mut entry = journal::reset_entry(
+                        &note.operator.person(),
+                        &note.target_id,
+                        Some(&note.target_upn),
+                        &outcome,
+                        note.ticket.as_deref(),
+                        note.revoke,
+                    );
+                    entry.bulk = Some(BULK_SOURCE.into());
+                    if let Err(e) = j.append(&entry) {
+                        tracing::warn!(error = %e, "journal write failed");
+                    }
+                }
+                let _ = tx.send(Msg::BulkOne {
+                    req,
+                    key,
+                    outcome: Box::new(outcome),
+                });
+            };
+            crate::service::bulk::execute(graph.as_ref(), plan, sending, done).await;
+            let _ = tx.send(Msg::BulkFinished { req });
+        });
+    }
+
     /// The console is ending: a copied password is cleared from every clipboard it
     /// reached, and work in flight is stopped.
     pub fn on_exit(&mut self) {
@@ -346,6 +456,7 @@ impl Executor {
         for t in [
             self.search.take(),
             self.details.take(),
+            self.bulk_judge.take(),
             self.session.take(),
             self.audit_task.take(),
         ]

@@ -3,8 +3,8 @@
 //! matched by id; a throttled item (429) or one the service did not take (503) waits its
 //! own `Retry-After` and goes again; the writes are kept under the directory's write
 //! quota (throttling-limits.md), the more so once Graph says it is spent; a
-//! `resetPassword` reset (synced users) goes alone, with its operation followed within
-//! the shared reports budget. Nothing whose outcome is
+//! `resetPassword` reset (synced users) goes alone (a few at once), with its operation
+//! followed within the shared reports budget. Nothing whose outcome is
 //! unknown is ever sent twice: a batch whose answer was lost leaves each of its resets
 //! `unconfirmed`.
 
@@ -13,12 +13,15 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::reset::{ResetOutcome, ResetRequest, ResetStatus, reset};
-use crate::graph::{BatchRequest, GraphApi, GraphError};
+use super::reset::{
+    ResetOutcome, ResetRequest, ResetStatus, reset_following, verify_change_required,
+};
+use crate::graph::{BatchRequest, GraphApi, GraphError, PasswordProfileUpdate};
 use crate::policy::eligibility::Method;
-use crate::secret::{ExposeSecret, secret};
+use crate::secret::secret;
 
 /// One reset the dry run allowed.
+#[derive(Debug)]
 pub struct Planned {
     /// Where it came from (a CSV line, a marked row): handed back with its outcome.
     pub key: usize,
@@ -41,20 +44,43 @@ pub async fn execute(
         .into_iter()
         .partition(|p| p.request.method == Method::PasswordProfile);
     batch_password_profiles(api, batched, &mut sending, &mut done).await;
-    for p in alone {
-        sending(&[p.key]);
-        let outcome = alone_until_taken(api, p.request).await;
-        done(p.key, outcome);
+    // Each waits on its own long-running operation: a few at once, each journaled as
+    // sent just before it goes.
+    use futures::StreamExt;
+    let unreadable = std::sync::atomic::AtomicBool::new(false);
+    let unreadable = &unreadable;
+    let mut lone = futures::stream::iter(alone)
+        .map(|p| {
+            sending(&[p.key]);
+            async move { (p.key, alone_until_taken(api, p.request, unreadable).await) }
+        })
+        .buffer_unordered(LONE_AT_ONCE);
+    while let Some((key, outcome)) = lone.next().await {
+        done(key, outcome);
     }
 }
 
+/// `resetPassword` resets (synced users) in flight at once: each is one write and then
+/// reads of its operation.
+const LONE_AT_ONCE: usize = 4;
+
 /// One reset by itself; a 429 or 503 means Graph did not take it, so it goes again
-/// after the wait Graph asked for (a few times), as a batched one would.
-async fn alone_until_taken(api: &dyn GraphApi, request: ResetRequest) -> ResetOutcome {
+/// after the wait Graph asked for (a few times), as a batched one would. Once an
+/// operation proved unreadable (`unreadable`), the later ones are not read.
+async fn alone_until_taken(
+    api: &dyn GraphApi,
+    request: ResetRequest,
+    unreadable: &std::sync::atomic::AtomicBool,
+) -> ResetOutcome {
+    use std::sync::atomic::Ordering;
     let mut tries = 0;
     loop {
         tries += 1;
-        let outcome = reset(api, request.clone()).await;
+        let follow = !unreadable.load(Ordering::Relaxed);
+        let outcome = reset_following(api, request.clone(), follow).await;
+        if follow && outcome.status == ResetStatus::Accepted {
+            unreadable.store(true, Ordering::Relaxed);
+        }
         let not_taken = outcome.status == ResetStatus::Failed
             && outcome
                 .error
@@ -83,7 +109,7 @@ fn outcome(req: &ResetRequest, status: ResetStatus) -> ResetOutcome {
     let mut o = ResetOutcome::for_request(req);
     o.status = status;
     if status != ResetStatus::Failed {
-        o.password = Some(req.password.clone());
+        o.password = req.password.clone();
     }
     o
 }
@@ -105,7 +131,8 @@ async fn batch_password_profiles(
         .collect();
     // The directory's write quota (throttling-limits.md: 3,000 writes per 2.5 minutes per
     // app and tenant), kept on our side as a sliding window; halved whenever Graph says
-    // the quota is spent (others share it), never below one batch per window.
+    // the quota is spent (others share it), never below a tenth, and grown back a batch
+    // at a time while batches go through.
     let mut quota = WriteQuota::new(3000, Duration::from_secs(150));
     while !queue.is_empty() {
         // The next batch: up to 20 items whose wait is over (or the soonest one's).
@@ -133,18 +160,16 @@ async fn batch_password_profiles(
             .enumerate()
             .map(|(n, q)| {
                 let r = &q.planned.request;
+                let update = PasswordProfileUpdate {
+                    password: r.password.as_ref(),
+                    force_change: r.force_change || r.password.is_none(),
+                    force_change_with_mfa: r.force_change_with_mfa,
+                };
                 BatchRequest {
                     id: n.to_string(),
                     method: "PATCH",
                     url: crate::graph::query::user_path(&r.user_id),
-                    body: Some(secret(
-                        serde_json::json!({"passwordProfile": {
-                            "password": r.password.expose_secret(),
-                            "forceChangePasswordNextSignIn": r.force_change,
-                            "forceChangePasswordNextSignInWithMfa": r.force_change_with_mfa,
-                        }})
-                        .to_string(),
-                    )),
+                    body: Some(secret(String::from_utf8_lossy(&update.body()).into_owned())),
                 }
             })
             .collect();
@@ -169,7 +194,17 @@ async fn batch_password_profiles(
                             o.started_at = sent_at;
                             o.request_ids
                                 .extend(r.header("request-id").map(str::to_string));
-                            revoke_if_asked(api, &q.planned.request, &mut o).await;
+                            // A change required without a new password is read back
+                            // before it counts (the 204 alone has been seen to lie).
+                            if q.planned.request.password.is_none() {
+                                o.force_change = true;
+                                o.status =
+                                    verify_change_required(api, &q.planned.request.user_id, &mut o)
+                                        .await;
+                            }
+                            if o.status != ResetStatus::Failed {
+                                revoke_if_asked(api, &q.planned.request, &mut o).await;
+                            }
                             done(q.planned.key, o);
                         }
                         // Not taken: throttled, or the service declined it for now.
@@ -201,6 +236,8 @@ async fn batch_password_profiles(
                 }
                 if quota_spent {
                     quota.halve();
+                } else {
+                    quota.grow();
                 }
             }
             // The batch as a whole was throttled or refused for now: nothing in it was
@@ -268,6 +305,8 @@ async fn revoke_if_asked(api: &dyn GraphApi, req: &ResetRequest, o: &mut ResetOu
 
 /// Writes sent in the last window, against the quota.
 struct WriteQuota {
+    /// The documented quota: what `max` grows back to.
+    full: usize,
     max: usize,
     window: Duration,
     sent: VecDeque<Instant>,
@@ -276,6 +315,7 @@ struct WriteQuota {
 impl WriteQuota {
     fn new(max: usize, window: Duration) -> WriteQuota {
         WriteQuota {
+            full: max,
             max,
             window,
             sent: VecDeque::new(),
@@ -303,6 +343,45 @@ impl WriteQuota {
     }
 
     fn halve(&mut self) {
-        self.max = (self.max / 2).max(crate::graph::BATCH_MAX);
+        self.max = (self.max / 2)
+            .max(self.full / 10)
+            .max(crate::graph::BATCH_MAX);
+    }
+
+    fn grow(&mut self) {
+        self.max = (self.max + crate::graph::BATCH_MAX).min(self.full);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_quota_halves_to_a_tenth_at_most_and_grows_back_a_batch_at_a_time() {
+        let mut q = WriteQuota::new(3000, Duration::from_secs(150));
+        for _ in 0..10 {
+            q.halve();
+        }
+        assert_eq!(q.max, 300);
+        for _ in 0..5 {
+            q.grow();
+        }
+        assert_eq!(q.max, 400);
+        for _ in 0..1000 {
+            q.grow();
+        }
+        assert_eq!(q.max, 3000);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn writes_past_the_window_wait_for_it_to_slide() {
+        let mut q = WriteQuota::new(40, Duration::from_secs(150));
+        let t0 = Instant::now();
+        q.wait_for(20).await;
+        q.wait_for(20).await;
+        assert_eq!(t0.elapsed(), Duration::ZERO);
+        q.wait_for(20).await;
+        assert!(t0.elapsed() >= Duration::from_secs(150));
     }
 }

@@ -431,6 +431,20 @@ pub struct Assessment {
     pub verdict: Verdict,
 }
 
+impl Assessment {
+    /// The target holds a role or sits in a role-assignable group: a reset needs their
+    /// UPN typed to confirm (a bulk one, the count; the row says so).
+    pub fn privileged(&self) -> bool {
+        !self.target.roles.is_empty()
+            || self
+                .target
+                .groups
+                .iter()
+                .chain(&self.target.owned_groups)
+                .any(|g| g.protected)
+    }
+}
+
 pub async fn assess(
     api: &dyn GraphApi,
     operator: &OperatorFacts,

@@ -1,4 +1,5 @@
-//! Fault injection for the simulator: `--faults 429:0.1,503:0.05,reset:0.02,slow:0.1:2000,malformed:0.01`.
+//! Fault injection for the simulator: `--faults 429:0.1,503:0.05,reset:0.02,slow:0.1:2000,malformed:0.01`
+//! (and `slow-write:P:ms`, `drop-write:P`, `change-only-ignored:P`).
 //! Each entry is a per-request probability. `429` and `503` take an optional third field,
 //! the `Retry-After` in (decimal) seconds; `slow` takes the delay in milliseconds.
 
@@ -16,8 +17,14 @@ pub struct Faults {
     pub malformed: f64,
     pub slow: f64,
     pub slow_delay: Duration,
+    /// Like `slow`, for writes (and `$batch`) only: reads stay quick.
+    pub slow_write: f64,
+    pub slow_write_delay: Duration,
     /// Writes only: the change is made, then the connection drops before the answer.
     pub drop_write: f64,
+    /// A passwordProfile update holding only the change flags answers 204 and changes
+    /// nothing, as reported in microsoftgraph/microsoft-graph-docs issue 4267.
+    pub change_only_ignored: f64,
 }
 
 /// What happens to one request.
@@ -82,14 +89,19 @@ impl Faults {
                 }
                 "reset" => f.reset = prob(1)?,
                 "drop-write" => f.drop_write = prob(1)?,
+                "change-only-ignored" => f.change_only_ignored = prob(1)?,
                 "malformed" => f.malformed = prob(1)?,
                 "slow" => {
                     f.slow = prob(1)?;
                     f.slow_delay = Duration::from_millis(extra(2)?.unwrap_or(2000.0) as u64);
                 }
+                "slow-write" => {
+                    f.slow_write = prob(1)?;
+                    f.slow_write_delay = Duration::from_millis(extra(2)?.unwrap_or(2000.0) as u64);
+                }
                 other => {
                     return Err(format!(
-                        "unknown fault `{other}` (known: 429, 503, reset, slow, malformed, drop-write)"
+                        "unknown fault `{other}` (known: 429, 503, reset, slow, slow-write, malformed, drop-write, change-only-ignored)"
                     ));
                 }
             }
@@ -102,13 +114,23 @@ impl Faults {
         Ok(f)
     }
 
-    pub fn delay(&self) -> Option<Duration> {
-        (self.slow > 0.0 && rand::rng().random_bool(self.slow)).then_some(self.slow_delay)
+    /// How long to hold this request (a write: `write` is true) before answering.
+    pub fn delay(&self, write: bool) -> Option<Duration> {
+        let roll = |p: f64| p > 0.0 && rand::rng().random_bool(p);
+        if write && roll(self.slow_write) {
+            return Some(self.slow_write_delay);
+        }
+        roll(self.slow).then_some(self.slow_delay)
     }
 
     /// For a write (anything but GET): drop the connection after making the change?
     pub fn drop_this_write(&self) -> bool {
         self.drop_write > 0.0 && rand::rng().random_bool(self.drop_write)
+    }
+
+    /// For a flag-only passwordProfile update: answer 204 and change nothing?
+    pub fn ignore_this_change_only(&self) -> bool {
+        self.change_only_ignored > 0.0 && rand::rng().random_bool(self.change_only_ignored)
     }
 
     pub fn roll(&self) -> Fault {
@@ -165,6 +187,6 @@ mod tests {
         let f = Faults::parse("429:1").unwrap();
         assert!((0..100).all(|_| f.roll() == Fault::Throttle));
         let f = Faults::parse("").unwrap();
-        assert!((0..100).all(|_| f.roll() == Fault::None && f.delay().is_none()));
+        assert!((0..100).all(|_| f.roll() == Fault::None && f.delay(true).is_none()));
     }
 }

@@ -300,7 +300,7 @@ async fn graph_entry(State(sim): State<Arc<SimState>>, req: Request) -> Response
     if !sim.latency.is_zero() {
         tokio::time::sleep(sim.latency).await;
     }
-    if let Some(d) = sim.faults.delay() {
+    if let Some(d) = sim.faults.delay(req.method() != axum::http::Method::GET) {
         tokio::time::sleep(d).await;
     }
     let headers = req.headers().clone();

@@ -111,8 +111,10 @@ pub fn dispatch(
     let mut t = sim.tenant.write().unwrap_or_else(|e| e.into_inner());
     settle_operations(&mut t);
     let reply = match (method, segs) {
-        (&Method::PATCH, ["users", key]) => update_user(&mut t, ctx, claims, key, body),
-        (&Method::PATCH, ["me"]) => update_user(&mut t, ctx, claims, &claims.oid.clone(), body),
+        (&Method::PATCH, ["users", key]) => update_user(&mut t, sim, ctx, claims, key, body),
+        (&Method::PATCH, ["me"]) => {
+            update_user(&mut t, sim, ctx, claims, &claims.oid.clone(), body)
+        }
         (
             &Method::POST,
             [
@@ -233,7 +235,14 @@ fn apply_reset(t: &mut Tenant, index: usize, force: bool, force_mfa: bool) {
     );
 }
 
-fn update_user(t: &mut Tenant, ctx: &Ctx, claims: &Claims, key: &str, body: &Bytes) -> Reply {
+fn update_user(
+    t: &mut Tenant,
+    sim: &SimState,
+    ctx: &Ctx,
+    claims: &Claims,
+    key: &str,
+    body: &Bytes,
+) -> Reply {
     let body: Value = serde_json::from_slice(body)
         .map_err(|_| ctx.bad_request("Invalid JSON in the request body."))?;
     let Some(obj) = body.as_object() else {
@@ -261,19 +270,44 @@ fn update_user(t: &mut Tenant, ctx: &Ctx, claims: &Claims, key: &str, body: &Byt
     if t.users[index].props.get("onPremisesSyncEnabled") == Some(&json!(true)) {
         return Err(ctx.bad_request(MASTERED));
     }
-    let pw = profile
-        .get("password")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    check_password(ctx, t, index, pw)?;
     let flag = |k: &str| profile.get(k).and_then(Value::as_bool).unwrap_or(false);
-    apply_reset(
-        t,
-        index,
+    let (force, force_mfa) = (
         flag("forceChangePasswordNextSignIn"),
         flag("forceChangePasswordNextSignInWithMfa"),
     );
-    audit_reset(t, claims, index, "passwordProfile", None);
+    match profile.get("password") {
+        // Only the flags (passwordprofile.md: the password is required when a user is
+        // created; an update may leave it out): the password stays as it is.
+        None | Some(Value::Null) => {
+            if !profile.contains_key("forceChangePasswordNextSignIn")
+                && !profile.contains_key("forceChangePasswordNextSignInWithMfa")
+            {
+                return Err(ctx.bad_request("Empty passwordProfile update."));
+            }
+            // The reported trap: 204, and nothing changes.
+            if !sim.faults.ignore_this_change_only() {
+                t.user_mut(index).props.insert(
+                    "passwordProfile".into(),
+                    json!({"password": null, "forceChangePasswordNextSignIn": force || force_mfa, "forceChangePasswordNextSignInWithMfa": force_mfa}),
+                );
+                let actor = actor(t, claims);
+                let entry = audit_entry(
+                    &actor,
+                    "Core Directory",
+                    "Set force change user password",
+                    &t.users[index],
+                    None,
+                    &[],
+                );
+                t.record_audit(entry);
+            }
+        }
+        Some(pw) => {
+            check_password(ctx, t, index, pw.as_str().unwrap_or_default())?;
+            apply_reset(t, index, force, force_mfa);
+            audit_reset(t, claims, index, "passwordProfile", None);
+        }
+    }
     let mut r = ctx.json(StatusCode::NO_CONTENT, Value::Null);
     *r.body_mut() = axum::body::Body::empty();
     r.headers_mut().remove("content-type");

@@ -6,6 +6,7 @@
 //! what the router knows of it (`Look`).
 
 mod audit;
+mod bulk;
 mod details;
 mod help;
 mod reset;
@@ -232,6 +233,9 @@ pub fn draw(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         area,
         buf,
     );
+    if let Some(b) = &app.bulk {
+        bulk::render(b, &app.keymap, app.spinner, app.clock, theme, area, buf);
+    }
     if let Some(w) = &app.sign_in {
         let profile = app.switching.as_deref().or(app.options.profile.as_deref());
         sign_in::render(w, profile, theme, area, buf);

@@ -83,12 +83,29 @@ pub fn render(
     );
 }
 
-fn check(on: bool) -> &'static str {
+/// A button: the focused one is marked by arrows and reverse video; the others are never
+/// reversed (the monochrome danger style is), so that without colour there is no doubt
+/// which one Enter presses.
+pub(super) fn button(focused: bool, text: &str, style: Style) -> Span<'static> {
+    if focused {
+        styled(
+            format!("▶ {text} ◀"),
+            style.add_modifier(Modifier::REVERSED | Modifier::BOLD),
+        )
+    } else {
+        styled(
+            format!("  {text}  "),
+            style.remove_modifier(Modifier::REVERSED),
+        )
+    }
+}
+
+pub(super) fn check(on: bool) -> &'static str {
     if on { "[x]" } else { "[ ]" }
 }
 
 /// The keys of a mode, from the keymap: "Tab/↓ next · Space toggle · …".
-fn key_line(keymap: &Keymap, mode: KeyMode, theme: &Theme) -> Line<'static> {
+pub(super) fn key_line(keymap: &Keymap, mode: KeyMode, theme: &Theme) -> Line<'static> {
     let text = keymap
         .hints(mode)
         .iter()
@@ -212,22 +229,7 @@ fn dialog(d: &Dialog, keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
         ));
     }
     l.push(Line::from(""));
-    let button = |field: Field, text: &str, style: Style| -> Span<'static> {
-        // The focused button is marked by arrows and reverse video; the others are never
-        // reversed (the monochrome danger style is), so that without colour there is no
-        // doubt which one Enter presses.
-        if d.focus == field {
-            styled(
-                format!("▶ {text} ◀"),
-                style.add_modifier(Modifier::REVERSED | Modifier::BOLD),
-            )
-        } else {
-            styled(
-                format!("  {text}  "),
-                style.remove_modifier(Modifier::REVERSED),
-            )
-        }
-    };
+    let button = |field: Field, text: &str, style: Style| button(d.focus == field, text, style);
     let reset_style = if d.blocker().is_none() {
         theme.danger
     } else {

@@ -31,6 +31,11 @@ pub fn render(s: &Search, look: Look, theme: &Theme, area: Rect, buf: &mut Buffe
             _ => format!(" Users ({}) ", s.rows.len()),
         }
     };
+    // The marks outlive the query: their count stays in the title.
+    let title = match s.marked.len() {
+        0 => title,
+        n => format!("{title}· {n} marked (R: bulk reset) "),
+    };
     let block = pane(
         Line::from(Span::styled(title, theme.title)),
         look.focused,
@@ -95,8 +100,15 @@ pub fn render(s: &Search, look: Look, theme: &Theme, area: Rect, buf: &mut Buffe
             }
             // Name and UPN with the matched characters highlighted, then the badge.
             let label: Vec<char> = row_label(u).chars().collect();
+            // The pointer, then the bulk mark (in the pointer's margin: a mark costs the
+            // label no room), then the label.
             let budget = w.saturating_sub(tag.len() + 5);
-            let mut spans = vec![Span::raw(if selected { "▶ " } else { "  " })];
+            let mark = if s.is_marked(&u.id) {
+                Span::styled("●", theme.key)
+            } else {
+                Span::raw(" ")
+            };
+            let mut spans = vec![Span::raw(if selected { "▶" } else { " " }), mark];
             let mut used = 0;
             for (ci, ch) in label.iter().enumerate() {
                 let shown = sanitize(&ch.to_string());

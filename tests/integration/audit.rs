@@ -16,7 +16,7 @@ fn synced_reset(password: String, timeout: Duration) -> resetdesk::service::rese
     resetdesk::service::reset::ResetRequest {
         user_id: "alan.steiner@contoso.com".into(),
         method: resetdesk::policy::eligibility::Method::ResetPassword,
-        password: resetdesk::secret::secret(password),
+        password: Some(resetdesk::secret::secret(password)),
         generated: true,
         force_change: true,
         force_change_with_mfa: false,

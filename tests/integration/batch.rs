@@ -173,8 +173,20 @@ async fn writes_past_the_quota_are_throttled_one_by_one_with_their_own_retry_aft
     assert_eq!(resp.status().as_u16(), 429);
 }
 
+/// One of the generated users: first.last.NNNNN@contoso.com, without roles.
+fn generated(u: &resetdesk::sim::tenant::SimUser) -> bool {
+    u.str("userPrincipalName").is_some_and(|u| {
+        u.split('@')
+            .next()
+            .unwrap_or_default()
+            .rsplit('.')
+            .next()
+            .is_some_and(|n| n.len() == 5 && n.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
 /// Resets per user in the simulator's audit log (its record of what it did).
-fn resets_of(env: &Env) -> std::collections::HashMap<String, usize> {
+pub(crate) fn resets_of(env: &Env) -> std::collections::HashMap<String, usize> {
     let t = env.sim.state.tenant.read().unwrap();
     let mut n = std::collections::HashMap::new();
     for r in &t.audit {
@@ -208,17 +220,7 @@ async fn a_bulk_run_through_throttling_and_refusals_resets_each_user_exactly_onc
         let t = env.sim.state.tenant.read().unwrap();
         t.users
             .iter()
-            // The generated users: first.last.NNNNN@contoso.com, without roles.
-            .filter(|u| {
-                u.str("userPrincipalName").is_some_and(|u| {
-                    u.split('@')
-                        .next()
-                        .unwrap_or_default()
-                        .rsplit('.')
-                        .next()
-                        .is_some_and(|n| n.len() == 5 && n.bytes().all(|b| b.is_ascii_digit()))
-                })
-            })
+            .filter(|u| generated(u))
             .map(|u| {
                 (
                     u.id.clone(),
@@ -241,7 +243,7 @@ async fn a_bulk_run_through_throttling_and_refusals_resets_each_user_exactly_onc
                 } else {
                     Method::PasswordProfile
                 },
-                password: resetdesk::policy::password::generate(16),
+                password: Some(resetdesk::policy::password::generate(16)),
                 generated: true,
                 force_change: true,
                 force_change_with_mfa: false,
@@ -525,4 +527,273 @@ mod cli {
             "{again}"
         );
     }
+}
+
+/// Issue 14's done-when: a CSV of 500 rows naming users of every kind (cloud and synced,
+/// admins, guests, invitees, the operator, unknown names, one user twice in two forms)
+/// plus broken and blank lines, through 429s and 503s. The dry run judges every row; a
+/// run killed midway and run again resets every eligible user exactly once (the
+/// simulator counts), repeats none, and accounts for every row; `--out` is 0600 and is
+/// never overwritten.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_rows_of_every_kind_through_faults_an_interruption_and_a_resume() {
+    use std::os::unix::fs::PermissionsExt;
+
+    use crate::support::home::Home;
+    let env = support::start(Setup {
+        users: 600,
+        // Writes slow enough to be interrupted midway: 300 ms a batch.
+        faults: "429:0.02,503:0.01,slow-write:1:300",
+        op_delay: Duration::from_millis(100),
+        // The synced users' operations are read under the reports budget; a generous
+        // one keeps the test short (the budget itself is tested in audit.rs).
+        audit: resetdesk::sim::AuditOptions {
+            limit: (100, Duration::from_secs(10)),
+            ..Setup::default().audit
+        },
+        ..Setup::default()
+    })
+    .await;
+    let (cloud, synced, demo, adele_id) = {
+        let t = env.sim.state.tenant.read().unwrap();
+        let synced_of = |u: &resetdesk::sim::tenant::SimUser| {
+            u.props.get("onPremisesSyncEnabled") == Some(&json!(true))
+        };
+        let upn =
+            |u: &resetdesk::sim::tenant::SimUser| u.str("userPrincipalName").unwrap().to_string();
+        let cloud: Vec<String> = t
+            .users
+            .iter()
+            .filter(|u| generated(u))
+            .filter(|u| !synced_of(u))
+            .map(upn)
+            .take(330)
+            .collect();
+        let synced: Vec<String> = t
+            .users
+            .iter()
+            .filter(|u| generated(u))
+            .filter(|u| synced_of(u))
+            .map(upn)
+            .take(10)
+            .collect();
+        // Every user of the demo tenant: admins, guests, invitees, synced, the operator.
+        let demo: Vec<String> = t
+            .users
+            .iter()
+            .filter(|u| !generated(u))
+            .filter_map(|u| u.str("userPrincipalName").map(str::to_string))
+            .collect();
+        let adele = t.user_by_key("adele.vance@contoso.com").unwrap().id.clone();
+        (cloud, synced, demo, adele)
+    };
+    assert_eq!(cloud.len(), 330);
+    assert_eq!(synced.len(), 10);
+    assert!(demo.len() >= 25, "{}", demo.len());
+    // The file, as a spreadsheet writes it: a BOM, a ticket column, blank lines.
+    let home = Home::new();
+    let csv = home.path("phished.csv");
+    let mut text = String::from("\u{feff}UserPrincipalName,ticket\n");
+    let mut users: Vec<&String> = cloud.iter().chain(&synced).chain(&demo).collect();
+    // Mixed in, not in blocks.
+    users.sort_by_key(|u| u.bytes().rev().take(3).collect::<Vec<u8>>());
+    for (i, u) in users.iter().enumerate() {
+        text.push_str(&format!("{u},INC-{}\n", 9000 + i));
+        if i % 97 == 0 {
+            text.push('\n');
+        }
+    }
+    // Adele again by id; the same UPN again in capitals; names no one has; a row
+    // without a user; a row that is not CSV (an unterminated quote, last: it runs to the
+    // end of the file).
+    text.push_str(&format!("{adele_id},INC-1\n"));
+    text.push_str(&format!("{},INC-2\n", cloud[0].to_uppercase()));
+    for i in 0..(500 - users.len() - 4) {
+        text.push_str(&format!("nobody.{i}@contoso.com,INC-3\n"));
+    }
+    text.push_str(",INC-4\n");
+    text.push_str("\"unterminated@contoso.com,INC-5\n");
+    std::fs::write(&csv, &text).unwrap();
+    let rows_in_file = text
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    assert_eq!(rows_in_file, 500);
+    // Patient with throttled reads, as an admin's config would be for a storm.
+    std::fs::create_dir_all(home.path("config/resetdesk")).unwrap();
+    std::fs::write(
+        home.path("config/resetdesk/config.toml"),
+        "max_attempts = 10\n",
+    )
+    .unwrap();
+    let token = env.sim.token.expose_secret().to_string();
+    let base = env.sim.base_url.clone();
+    let csv_s = csv.to_str().unwrap().to_string();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "--graph-url",
+            &base,
+            "--auth",
+            "access-token",
+            "bulk",
+            &csv_s,
+            "--json",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let run = |extra: &[&str]| {
+        let a = args(extra);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        home.run(&refs, &[("RESETDESK_ACCESS_TOKEN", &token)])
+    };
+
+    // 1. The dry run: every row judged, every line accounted for.
+    let o = tokio::task::block_in_place(|| run(&["--dry-run"]));
+    assert_eq!(o.status.code(), Some(0), "{}", support::home::stderr(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = doc["rows"].as_array().unwrap();
+    let bad = doc["badLines"].as_array().unwrap();
+    assert_eq!(rows.len() + bad.len(), rows_in_file, "{}", doc["summary"]);
+    let status_of = |upn: &str| -> String {
+        rows.iter()
+            .find(|r| r["key"] == upn)
+            .map(|r| r["status"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no row for {upn}"))
+    };
+    for u in &cloud {
+        assert_eq!(status_of(u), "would-reset", "{u}");
+    }
+    for u in &synced {
+        let r = rows.iter().find(|r| &r["key"] == u).unwrap();
+        assert_eq!(r["status"], "would-reset", "{r}");
+        assert_eq!(r["method"], "resetPassword", "{r}");
+    }
+    // The demo tenant's users each get a verdict (none is lost to a fault), the
+    // operator and the Global Administrator a refusal with its reason.
+    for u in &demo {
+        let s = status_of(u);
+        assert!(s == "would-reset" || s == "refused", "{u}: {s}");
+    }
+    let reason = |upn: &str| {
+        rows.iter().find(|r| r["key"] == upn).unwrap()["reason"]["code"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(reason("henrietta.mueller@contoso.com"), "self-reset");
+    assert_eq!(status_of("megan.bowen@contoso.com"), "refused");
+    assert_eq!(status_of(&adele_id), "duplicate");
+    assert_eq!(reason(&adele_id), "duplicate-user");
+    assert!(rows.iter().filter(|r| r["status"] == "unresolved").count() >= 1);
+    // The same UPN in capitals, the row without a user, the broken line: bad lines, by
+    // line number.
+    assert_eq!(bad.len(), 3, "{bad:?}");
+    let last = text.lines().count() as u64;
+    assert!(bad.iter().any(|b| b["line"] == last), "{bad:?}");
+    let would: Vec<String> = rows
+        .iter()
+        .filter(|r| r["status"] == "would-reset")
+        .map(|r| r["user"]["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(would.len() >= 340, "{}", would.len());
+    assert!(resets_of(&env).is_empty(), "the dry run changed nothing");
+
+    // 2. A run killed once a good part of it is done.
+    let journal = home.path("data/resetdesk/journal.jsonl");
+    let a = args(&["--yes"]);
+    let mut child = home
+        .command(
+            &a.iter().map(String::as_str).collect::<Vec<_>>(),
+            &[("RESETDESK_ACCESS_TOKEN", &token)],
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let outcomes = |j: &str| {
+        j.lines()
+            .filter(|l| l.contains("\"action\":\"reset\""))
+            .count()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let j = std::fs::read_to_string(&journal).unwrap_or_default();
+        if outcomes(&j) >= 150 {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it could be interrupted"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never got going"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let after_kill = resets_of(&env);
+    assert!(after_kill.len() < would.len(), "interrupted midway");
+
+    // 3. The same file again: what was done is skipped, what is unknown is not resent,
+    // the rest is done; --out holds the results, 0600.
+    let out = home.path("results.csv");
+    let o = tokio::task::block_in_place(|| run(&["--yes", "--out", out.to_str().unwrap()]));
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = doc["rows"].as_array().unwrap();
+    let mut count = std::collections::HashMap::<String, usize>::new();
+    for r in rows {
+        *count
+            .entry(r["status"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    assert!(
+        count.get("done-before").copied().unwrap_or(0) >= 150,
+        "{count:?}"
+    );
+    assert!(
+        count.get("succeeded").copied().unwrap_or(0) > 0,
+        "{count:?}"
+    );
+    // The simulator settles (and logs) a resetPassword operation on the next request
+    // after it has run its course, read or not.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    env.raw("/me", false).await;
+    let done = resets_of(&env);
+    for id in &would {
+        let n = done.get(id).copied().unwrap_or(0);
+        let row = rows
+            .iter()
+            .find(|r| r["user"]["id"] == id.as_str() && r["status"] != "duplicate")
+            .unwrap();
+        match row["status"].as_str().unwrap() {
+            // Sent while the run was killed: maybe set, never sent twice.
+            "unconfirmed-before" => assert!(n <= 1, "{row}"),
+            "succeeded" | "accepted" | "done-before" => assert_eq!(n, 1, "{row}: reset {n} times"),
+            // Graph refused what the verdict allowed (the demo has such a user: Graph
+            // stays the final authority): not reset, and said so.
+            "failed" => {
+                assert_eq!(n, 0, "{row}");
+                assert!(row["reason"]["code"].is_string(), "{row}");
+            }
+            other => panic!("{other}: {row}"),
+        }
+    }
+    assert!(done.values().all(|n| *n == 1), "no user reset twice");
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let results = std::fs::read_to_string(&out).unwrap();
+    assert!(results.starts_with("UserPrincipalName,status,method,temporaryPassword,errorCode"));
+    // Never overwritten.
+    let o = tokio::task::block_in_place(|| run(&["--yes", "--out", out.to_str().unwrap()]));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), results);
 }

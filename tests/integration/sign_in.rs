@@ -652,7 +652,7 @@ mod in_process {
         // and lands once.
         let password = resetdesk::secret::secret("Kq7#vLm2!xTz9pRwB4".into());
         let update = resetdesk::graph::PasswordProfileUpdate {
-            password: &password,
+            password: Some(&password),
             force_change: true,
             force_change_with_mfa: false,
         };

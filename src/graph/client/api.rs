@@ -274,16 +274,7 @@ impl GraphApi for GraphClient {
         user_id: &str,
         update: &PasswordProfileUpdate<'_>,
     ) -> Result<WriteReceipt, GraphError> {
-        // The password exists in plain text only inside this buffer, which is zeroized
-        // as soon as the request is built.
-        let body = zeroize::Zeroizing::new(
-            serde_json::to_vec(&serde_json::json!({"passwordProfile": {
-                "password": update.password.expose_secret(),
-                "forceChangePasswordNextSignIn": update.force_change,
-                "forceChangePasswordNextSignInWithMfa": update.force_change_with_mfa,
-            }}))
-            .unwrap_or_default(),
-        );
+        let body = update.body();
         let url = self.url(&query::user_path(user_id), "")?;
         let r = self.write(Method::PATCH, url, Some(body.to_vec())).await?;
         Ok(WriteReceipt {

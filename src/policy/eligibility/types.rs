@@ -319,6 +319,13 @@ impl Verdict {
             .iter()
             .filter(|r| r.severity == Severity::Block)
     }
+    /// The code of the reason that decides a refusal (`not-eligible` if none is given).
+    pub fn refusal_code(&self) -> &'static str {
+        self.blocks()
+            .next()
+            .map(|r| r.code.as_str())
+            .unwrap_or("not-eligible")
+    }
     pub fn warnings(&self) -> impl Iterator<Item = &Reason> {
         self.reasons.iter().filter(|r| r.severity == Severity::Warn)
     }

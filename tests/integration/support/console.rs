@@ -164,6 +164,7 @@ pub fn outcome(
         generated: true,
         force_change: true,
         force_change_with_mfa: false,
+        change_only: false,
         error: None,
         detail: None,
         revoked: None,

@@ -38,6 +38,8 @@ pub struct Setup {
     pub token_lifetime: Duration,
     /// The simulator's write quota: writes per window.
     pub write_limit: (usize, Duration),
+    /// Added to every request the simulator answers.
+    pub latency: Duration,
 }
 
 impl Default for Setup {
@@ -61,6 +63,7 @@ impl Default for Setup {
             cloud: Cloud::Global,
             token_lifetime: Duration::from_secs(3599),
             write_limit: (3000, Duration::from_secs(150)),
+            latency: Duration::ZERO,
         }
     }
 }
@@ -76,7 +79,7 @@ pub async fn start(setup: Setup) -> Env {
         tenant,
         persona: setup.persona.into(),
         faults: Faults::parse(setup.faults).unwrap(),
-        latency: Duration::ZERO,
+        latency: setup.latency,
         cloud: setup.cloud,
         token_lifetime: setup.token_lifetime,
         write_limit: setup.write_limit,
