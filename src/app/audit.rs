@@ -220,6 +220,14 @@ impl App {
                 );
             }
         }
+        let settled = self.bulk_settle_failures(&batch, &operator_id);
+        if settled > 0 {
+            self.flash(
+                Level::Error,
+                format!("the audit log shows {settled} bulk resets FAILED (marked in the list)"),
+                now,
+            );
+        }
         let confirmed = self.audit.push(batch, &operator_id, &mut self.my_resets);
         let mut effects = vec![];
         for i in confirmed {

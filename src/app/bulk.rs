@@ -45,8 +45,12 @@ pub struct RowOutcome {
     /// Why it failed or is unconfirmed.
     pub why: Option<String>,
     pub copied: bool,
+    /// Shown with `v`.
+    pub seen: bool,
     /// The audit log shows it.
     pub confirmed: bool,
+    /// When it was sent, for matching it in the audit log.
+    pub at: time::OffsetDateTime,
 }
 
 #[derive(Debug)]
@@ -217,6 +221,14 @@ impl Bulk {
             "would reset {} · refused {total}{reasons} · not checked {unchecked}",
             self.allowed()
         );
+        let admins = self
+            .rows
+            .iter()
+            .filter(|r| matches!(r.judged, Judged::Allowed(_)) && r.privileged())
+            .count();
+        if admins > 0 {
+            s.push_str(&format!(" · {admins} of them admins"));
+        }
         if self.pending() > 0 {
             s.push_str(&format!(" · checking {}", self.pending()));
         }
@@ -373,7 +385,17 @@ impl Bulk {
         }
         match action {
             Some(a) if a.is_movement() => self.select_row(a),
-            Some(Action::Reveal) => self.revealed = !self.revealed,
+            Some(Action::Reveal) => {
+                self.revealed = !self.revealed;
+                if self.revealed
+                    && let Some(o) = self
+                        .rows
+                        .get_mut(self.selected)
+                        .and_then(|r| r.outcome.as_mut())
+                {
+                    o.seen = true;
+                }
+            }
             Some(Action::Copy) => {
                 if let Some(pw) = self
                     .rows
@@ -401,7 +423,7 @@ impl Bulk {
         self.rows
             .iter()
             .filter_map(|r| r.outcome.as_ref())
-            .filter(|o| o.password.is_some() && !o.copied)
+            .filter(|o| o.password.is_some() && !o.copied && !o.seen)
             .count()
     }
 }
@@ -454,6 +476,8 @@ impl App {
             self.flash(Level::Warn, "wait for sign-in to finish", now);
             return vec![];
         };
+        // A single reset waiting for its details would open under the window.
+        self.reset_after_load = None;
         let req = self.req();
         let users = self.search.marked.clone();
         let ids = users.iter().map(|u| u.id.clone()).collect();
@@ -601,7 +625,9 @@ impl App {
             },
             why,
             copied: false,
+            seen: false,
             confirmed: false,
+            at: outcome.started_at,
         });
     }
 
@@ -624,15 +650,57 @@ impl App {
         self.flash(level, format!("bulk reset done: {summary}"), now);
     }
 
-    /// The audit log confirmed a reset of `target_id`: its row is ticked.
+    /// The audit log confirmed a reset of `target_id`: its row is ticked (a failed one
+    /// never is).
     pub(super) fn bulk_confirmed(&mut self, target_id: &str) {
         if let Some(b) = self.bulk.as_mut() {
             for r in b.rows.iter_mut().filter(|r| r.user.id == target_id) {
-                if let Some(o) = r.outcome.as_mut() {
+                if let Some(o) = r
+                    .outcome
+                    .as_mut()
+                    .filter(|o| o.status != ResetStatus::Failed)
+                {
                     o.confirmed = true;
                 }
             }
         }
+    }
+
+    /// A reset Graph accepted without letting us read its progress is settled by the
+    /// audit log: a failed reset entry by this operator for the row's user means it failed.
+    pub(super) fn bulk_settle_failures(
+        &mut self,
+        batch: &[crate::graph::model::DirectoryAudit],
+        operator_id: &str,
+    ) -> usize {
+        let Some(b) = self.bulk.as_mut() else {
+            return 0;
+        };
+        let mut failed = 0;
+        for r in &mut b.rows {
+            let Some(o) = r.outcome.as_mut() else {
+                continue;
+            };
+            if o.status != ResetStatus::Accepted || o.confirmed {
+                continue;
+            }
+            if let Some(e) = batch.iter().find(|e| {
+                !e.succeeded()
+                    && crate::graph::audit::records_reset(e, operator_id, &r.user.id, o.at)
+            }) {
+                o.status = ResetStatus::Failed;
+                // A password that was never set is worth nothing: forget it.
+                o.password = None;
+                o.why = Some(format!(
+                    "the audit log shows the reset failed: {}",
+                    e.result_reason
+                        .clone()
+                        .unwrap_or_else(|| "no reason given".into())
+                ));
+                failed += 1;
+            }
+        }
+        failed
     }
 
     /// A copy was made of `pw`: the row holding it is marked copied.

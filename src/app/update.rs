@@ -141,11 +141,12 @@ impl App {
                         otp.clear_at = Some(at);
                         self.pending_clear = Some((at, pw.clone()));
                     }
-                } else if let Some(pw) = copied
-                    && self.bulk_copied(&pw, at)
-                    && let Some(at) = at
-                {
-                    self.pending_clear = Some((at, pw));
+                } else if let Some(pw) = copied {
+                    // Cleared later even if the window that copied it has closed since.
+                    self.bulk_copied(&pw, at);
+                    if let Some(at) = at {
+                        self.pending_clear = Some((at, pw));
+                    }
                 }
                 self.flash(Level::Info, how, now);
                 vec![]

@@ -100,7 +100,7 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
         session.refuse_if_read_only()?;
     }
     let operator = session.operator().await?;
-    let before = earlier_outcomes(&session, &canonical).await;
+    let before = earlier_outcomes(&session, &canonical, args.options.force_change_only).await;
     let graph = session.graph.clone();
     let op = &operator;
     let before = &before;
@@ -289,15 +289,20 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
     Ok(if all_ok { Exit::Ok } else { Exit::Failed })
 }
 
-/// Outcomes of earlier runs of this file, by user id (the latest wins).
-async fn earlier_outcomes(session: &Session, file: &str) -> HashMap<String, String> {
+/// Outcomes of earlier runs of this file of the same kind (a reset, or a change only
+/// required), by user id (the latest wins): a change-only run does not count as a reset.
+async fn earlier_outcomes(
+    session: &Session,
+    file: &str,
+    change_only: bool,
+) -> HashMap<String, String> {
     let mut done = HashMap::new();
     if let Some(j) = session.journal().await
         && let Ok((entries, _)) = j.read()
     {
         for e in entries
             .into_iter()
-            .filter(|e| e.bulk.as_deref() == Some(file))
+            .filter(|e| e.bulk.as_deref() == Some(file) && e.options.change_only == change_only)
         {
             // In order: a `sending` entry (outcome unknown) is settled by the outcome
             // after it; a failed reset may be tried again.

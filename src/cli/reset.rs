@@ -356,8 +356,8 @@ fn human(a: &Assessment, o: &ResetOutcome, why: Option<&crate::service::explain:
         ResetStatus::Succeeded if o.change_only => outln!(
             "✓ {who} must now change their password at next sign-in (read back; the password is unchanged)."
         ),
-        ResetStatus::Accepted if o.change_only => outln!(
-            "✓ Sent: {who} is asked to change their password at next sign-in — not verifiable with your permissions."
+        ResetStatus::Unconfirmed if o.change_only => outln!(
+            "? Sent, NOT verified: {who} may or may not have to change their password at next sign-in."
         ),
         ResetStatus::Failed if o.change_only => {
             outln!("✗ {who} is NOT required to change their password.")

@@ -25,32 +25,44 @@ pub const PASSWORD_METHOD_ID: &str = "28c10230-6103-485e-b985-444c60001490";
 /// `PATCH /users/{id}` with `passwordProfile` (user-update.md; passwordprofile.md).
 pub struct PasswordProfileUpdate<'a> {
     /// The new password; `None` sends the change flags alone ("require a change at next
-    /// sign-in" without a new password, which passwordprofile.md allows: the password is
-    /// required only when a user is created).
+    /// sign-in" without a new password: not documented either way — passwordprofile.md
+    /// requires a password on create only — so the caller reads the flag back).
     pub password: Option<&'a SecretString>,
     pub force_change: bool,
     pub force_change_with_mfa: bool,
 }
 
+/// The wire shape, borrowing the password: no copy of it but the zeroized body.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProfileBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password: Option<&'a str>,
+    force_change_password_next_sign_in: bool,
+    force_change_password_next_sign_in_with_mfa: bool,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateBody<'a> {
+    password_profile: ProfileBody<'a>,
+}
+
 impl PasswordProfileUpdate<'_> {
-    /// The request body, the password in plain text only inside this zeroized buffer.
+    /// The request body; the password is in plain text only inside this zeroized buffer
+    /// (sized up front, so that it is never reallocated and left behind).
     pub fn body(&self) -> zeroize::Zeroizing<Vec<u8>> {
-        let mut profile = serde_json::json!({
-            "forceChangePasswordNextSignIn": self.force_change,
-            "forceChangePasswordNextSignInWithMfa": self.force_change_with_mfa,
-        });
-        if let Some(p) = self.password {
-            profile["password"] = serde_json::Value::String(p.expose_secret().to_string());
-        }
-        let body = zeroize::Zeroizing::new(
-            serde_json::to_vec(&serde_json::json!({ "passwordProfile": &profile }))
-                .unwrap_or_default(),
+        let mut body = zeroize::Zeroizing::new(Vec::with_capacity(1024));
+        let _ = serde_json::to_writer(
+            &mut *body,
+            &UpdateBody {
+                password_profile: ProfileBody {
+                    password: self.password.map(|p| p.expose_secret()),
+                    force_change_password_next_sign_in: self.force_change,
+                    force_change_password_next_sign_in_with_mfa: self.force_change_with_mfa,
+                },
+            },
         );
-        if let Some(serde_json::Value::String(mut s)) =
-            profile.as_object_mut().and_then(|o| o.remove("password"))
-        {
-            zeroize::Zeroize::zeroize(&mut s);
-        }
         body
     }
 }

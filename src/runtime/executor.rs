@@ -417,8 +417,15 @@ impl Executor {
                     outcome: Box::new(outcome),
                 });
             };
+            // However the run ends (a panic included), the window learns it is over.
+            struct Finished(UnboundedSender<Msg>, u64);
+            impl Drop for Finished {
+                fn drop(&mut self) {
+                    let _ = self.0.send(Msg::BulkFinished { req: self.1 });
+                }
+            }
+            let _finished = Finished(tx.clone(), req);
             crate::service::bulk::execute(graph.as_ref(), plan, sending, done).await;
-            let _ = tx.send(Msg::BulkFinished { req });
         });
     }
 

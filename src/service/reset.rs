@@ -197,36 +197,55 @@ pub const CHANGE_ONLY_SYNCED: &str = "a synced user's password is mastered on-pr
 /// reported to answer 204 to a passwordProfile holding only the flag and change nothing
 /// (microsoftgraph/microsoft-graph-docs issue 4267), so the answer alone proves nothing.
 /// Reading `passwordProfile` needs User-PasswordProfile.ReadWrite.All (user-list.md);
-/// without it Graph returns none, and the outcome is "sent; not verifiable".
+/// Graph may also return it as null when no flag is set (microsoft-graph-docs issue
+/// 13208), so a missing profile is "unconfirmed", never success. A flag that reads unset
+/// is read again a few times (a replica may lag the write) before it counts as failed.
 pub async fn verify_change_required(
     api: &dyn GraphApi,
     user_id: &str,
     out: &mut ResetOutcome,
 ) -> ResetStatus {
-    let (status, detail) = match api.get_user(user_id).await {
-        Ok(u) => match u.password_profile {
-            Some(p)
-                if p.force_change_password_next_sign_in == Some(true)
-                    || p.force_change_password_next_sign_in_with_mfa == Some(true) =>
-            {
-                (
-                    ResetStatus::Succeeded,
-                    "verified: passwordProfile now requires a change at next sign-in; the password itself is unchanged".to_string(),
-                )
+    let mut tries = 0;
+    let (status, detail) = loop {
+        tries += 1;
+        match api.get_user(user_id).await {
+            Ok(u) => match u.password_profile {
+                Some(p)
+                    if p.force_change_password_next_sign_in == Some(true)
+                        || p.force_change_password_next_sign_in_with_mfa == Some(true) =>
+                {
+                    break (
+                        ResetStatus::Succeeded,
+                        "verified: passwordProfile now requires a change at next sign-in; the password itself is unchanged".to_string(),
+                    );
+                }
+                Some(_) if tries < 3 => {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Some(_) => {
+                    break (
+                        ResetStatus::Failed,
+                        format!(
+                            "Graph answered 204 but passwordProfile still requires no change (reported: microsoft-graph-docs issue 4267): the user is NOT forced to change their password, which is unchanged. {CHANGE_ONLY_ALTERNATIVE}"
+                        ),
+                    );
+                }
+                None => {
+                    break (
+                        ResetStatus::Unconfirmed,
+                        format!(
+                            "sent, NOT verified: Graph returned no passwordProfile to read back (it needs User-PasswordProfile.ReadWrite.All, and may be null when the flag did not take). Check the user in the Entra admin center, or: {CHANGE_ONLY_ALTERNATIVE}"
+                        ),
+                    );
+                }
+            },
+            Err(e) => {
+                break (
+                    ResetStatus::Unconfirmed,
+                    format!("sent, NOT verified: reading it back failed ({e})"),
+                );
             }
-            Some(_) => (
-                ResetStatus::Failed,
-                format!("Graph answered 204 but passwordProfile still requires no change (reported: microsoft-graph-docs issue 4267): the user is NOT forced to change their password, which is unchanged. {CHANGE_ONLY_ALTERNATIVE}"),
-            ),
-            None => (
-                ResetStatus::Accepted,
-                "sent; not verifiable with your permissions: Graph returned no passwordProfile to read back (reading it needs User-PasswordProfile.ReadWrite.All)".to_string(),
-            ),
-        },
-        Err(e) => (
-            ResetStatus::Accepted,
-            format!("sent; not verifiable: reading it back failed ({e})"),
-        ),
+        }
     };
     out.detail = Some(detail);
     status

@@ -71,10 +71,17 @@ pub fn render(
     block.render(rect, buf);
     let room = (inner.height as usize).saturating_sub(fixed);
     // The window of rows keeps the highlighted one in view.
+    // The window of rows keeps the highlighted one in view; when not all fit, its last
+    // line says where the window is.
+    let shown = if n > room {
+        room.saturating_sub(1)
+    } else {
+        room
+    };
     let first = b
         .selected
-        .saturating_sub(room.saturating_sub(1))
-        .min(n.saturating_sub(room));
+        .saturating_sub(shown.saturating_sub(1))
+        .min(n.saturating_sub(shown));
     let mut lines = head;
     lines.push(Line::from(styled(
         format!(
@@ -86,15 +93,14 @@ pub fn render(
         ),
         theme.dim,
     )));
-    for (i, row) in b.rows.iter().enumerate().skip(first).take(room) {
+    for (i, row) in b.rows.iter().enumerate().skip(first).take(shown) {
         lines.push(row_line(b, i, row, spin, w, theme));
     }
-    if first + room < n && room > 0 {
-        let last = lines.len() - 1;
-        lines[last] = Line::from(styled(
-            format!("  … {} more", n - first - room + 1),
+    if n > room && room > 0 {
+        lines.push(Line::from(styled(
+            format!("  users {}–{} of {n}", first + 1, (first + shown).min(n)),
             theme.dim,
-        ));
+        )));
     }
     let top = lines.len() as u16;
     Paragraph::new(lines).render(inner, buf);
@@ -176,12 +182,12 @@ fn status(b: &Bulk, row: &Row, selected: bool, spin: &str, theme: &Theme) -> (St
         };
         let mut text = format!("{}{tick}", o.status.name());
         if let Some(pw) = &o.password {
-            let shown = if selected && b.revealed {
-                pw.expose_secret().to_string()
+            if selected && b.revealed {
+                // First, so that a narrow window never cuts it.
+                text = format!("{}  {text}", pw.expose_secret());
             } else {
-                "•".repeat(pw.expose_secret().chars().count())
-            };
-            text.push_str(&format!("  {shown}"));
+                text.push_str(&format!("  {}", "•".repeat(8)));
+            }
             if o.copied {
                 text.push_str(" (copied)");
             }
@@ -192,7 +198,7 @@ fn status(b: &Bulk, row: &Row, selected: bool, spin: &str, theme: &Theme) -> (St
         return (text, style);
     }
     if row.sent {
-        return (format!("sending {spin}"), theme.info);
+        return (format!("queued or sending {spin}"), theme.info);
     }
     let sent = b.phase != Phase::Plan;
     match &row.judged {

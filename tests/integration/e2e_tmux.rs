@@ -430,10 +430,10 @@ fn three_marked_users_are_reset_from_the_bulk_window() {
             .any(|l| l.contains("▶ adele.vance@") && !l.contains('•'))
     });
     let line = s.lines().find(|l| l.contains("▶ adele.vance@")).unwrap();
-    // The password is the 16-character word after the status.
+    // The password is the 16-character word before the status.
     let password = line
         .split_whitespace()
-        .skip_while(|w| !w.starts_with("succeeded"))
+        .take_while(|w| !w.starts_with("succeeded"))
         .find(|w| w.chars().count() == 16)
         .unwrap_or_else(|| panic!("a password in {line}"))
         .to_string();

@@ -1,7 +1,7 @@
 //! `--force-change-only`: a change at next sign-in required without a new password. The
 //! PATCH holds only the flags; a 204 is not taken as proof (it has been reported to change
 //! nothing, microsoft-graph-docs issue 4267): the flag is read back, and the outcome says
-//! verified, not applied, or "sent; not verifiable". Synced users are refused with what to
+//! verified, not applied, or sent and unconfirmed. Synced users are refused with what to
 //! do instead.
 
 use std::sync::Arc;
@@ -126,7 +126,7 @@ async fn a_204_that_changed_nothing_is_reported_as_not_applied() {
 }
 
 #[tokio::test]
-async fn without_permission_to_read_it_back_it_is_sent_not_verifiable() {
+async fn without_permission_to_read_it_back_it_is_sent_and_unconfirmed() {
     let env = support::persona("helpdesk").await;
     // Directory.AccessAsUser.All may update passwordProfile but not read it.
     let scopes = resetdesk::sim::token::DEFAULT_SCOPES.replace(
@@ -148,15 +148,15 @@ async fn without_permission_to_read_it_back_it_is_sent_not_verifiable() {
     )));
     let adele = client.get_user("adele.vance@contoso.com").await.unwrap();
     let o = reset(&client, change_only(&adele.id, false)).await;
-    assert_eq!(o.status, ResetStatus::Accepted, "{:?}", o.detail);
+    assert_eq!(o.status, ResetStatus::Unconfirmed, "{:?}", o.detail);
     assert!(
         o.detail
             .as_deref()
             .unwrap()
-            .starts_with("sent; not verifiable"),
+            .starts_with("sent, NOT verified"),
         "{o:?}"
     );
-    // It was in fact set: "not verifiable" is not "not done".
+    // It was in fact set: "not verified" is neither "not done" nor "done".
     assert_eq!(state_of(&env, "adele.vance@contoso.com").0, true);
 }
 
@@ -344,4 +344,26 @@ fn bulk_force_change_only_requires_a_change_of_cloud_users_and_refuses_synced_on
         results.contains("adele.vance@contoso.com,succeeded,passwordProfile,,"),
         "{results}"
     );
+    // A change required is not a reset: a reset run of the same file still resets them.
+    let o = run(&home, &sim, &["bulk", csv, "--dry-run", "--json"]);
+    let doc = json(&o);
+    let statuses: Vec<&str> = doc["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["would-reset", "would-reset", "would-reset"],
+        "{doc}"
+    );
+    // And the change-only run again skips what it did.
+    let o = run(
+        &home,
+        &sim,
+        &["bulk", csv, "--force-change-only", "--dry-run", "--json"],
+    );
+    let doc = json(&o);
+    assert_eq!(doc["rows"][0]["status"], "done-before", "{doc}");
 }
