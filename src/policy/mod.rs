@@ -1,4 +1,5 @@
-//! Pure decisions: no I/O. Role data, source of authority, eligibility, passwords.
+//! Pure decisions: no I/O. Role data, source of authority, eligibility, passwords, what a
+//! failed sign-in means.
 
 pub mod account;
 pub mod authority;
@@ -6,3 +7,4 @@ pub mod eligibility;
 pub mod matrix;
 pub mod password;
 pub mod roles;
+pub mod signin;
