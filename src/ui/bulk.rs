@@ -10,8 +10,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
 
-use super::reset::{button, check, key_line};
-use super::{SPINNER, clean, field_spans, pane, styled};
+use super::reset::{button, check, field_line, focus_line, key_line};
+use super::{SPINNER, clean, pane, styled};
 use crate::app::bulk::{Bulk, Field, Judged, Phase, Row};
 use crate::app::input::TextInput;
 use crate::keymap::{Action, KeyMode, Keymap};
@@ -250,28 +250,9 @@ fn progress_line(b: &Bulk, now: Instant, w: usize, theme: &Theme) -> Line<'stati
 }
 
 fn plan_foot(b: &Bulk, keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
-    let focus = |field: Field, text: String| -> Line<'static> {
-        if b.focus == field {
-            Line::from(vec![
-                styled("▶ ".into(), theme.key),
-                styled(text, theme.selected),
-            ])
-        } else {
-            Line::from(vec![Span::raw("  "), Span::raw(text)])
-        }
-    };
+    let focus = |field: Field, text: String| focus_line(b.focus == field, text, theme);
     let text_field = |field: Field, label: String, input: &TextInput| {
-        let on = b.focus == field;
-        let mut spans = vec![
-            if on {
-                styled("▶ ".into(), theme.key)
-            } else {
-                Span::raw("  ")
-            },
-            styled(label, if on { theme.selected } else { theme.text }),
-        ];
-        spans.extend(field_spans(input, on, false, 30, theme));
-        Line::from(spans)
+        field_line(b.focus == field, label, input, false, 30, theme)
     };
     let n = b.allowed();
     let mut l = vec![

@@ -115,30 +115,44 @@ pub(super) fn key_line(keymap: &Keymap, mode: KeyMode, theme: &Theme) -> Line<'s
     Line::from(styled(text, theme.key))
 }
 
-fn dialog(d: &Dialog, keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
-    let focus = |field: Field, text: String| -> Line<'static> {
-        if d.focus == field {
-            Line::from(vec![
-                styled("▶ ".into(), theme.key),
-                styled(text, theme.selected),
-            ])
+/// A form's line: marked and highlighted while it has the focus.
+pub(super) fn focus_line(focused: bool, text: String, theme: &Theme) -> Line<'static> {
+    if focused {
+        Line::from(vec![
+            styled("▶ ".into(), theme.key),
+            styled(text, theme.selected),
+        ])
+    } else {
+        Line::from(vec![Span::raw("  "), Span::raw(text)])
+    }
+}
+
+/// A form's text field: its label, then the text (`width` cells), with the cursor while
+/// it has the focus.
+pub(super) fn field_line(
+    focused: bool,
+    label: String,
+    input: &TextInput,
+    masked: bool,
+    width: usize,
+    theme: &Theme,
+) -> Line<'static> {
+    let mut spans = vec![
+        if focused {
+            styled("▶ ".into(), theme.key)
         } else {
-            Line::from(vec![Span::raw("  "), Span::raw(text)])
-        }
-    };
-    // A text field: its label, then the text with the cursor while it has the focus.
+            Span::raw("  ")
+        },
+        styled(label, if focused { theme.selected } else { theme.text }),
+    ];
+    spans.extend(field_spans(input, focused, masked, width, theme));
+    Line::from(spans)
+}
+
+fn dialog(d: &Dialog, keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
+    let focus = |field: Field, text: String| focus_line(d.focus == field, text, theme);
     let text_field = |field: Field, label: String, input: &TextInput, masked: bool| {
-        let on = d.focus == field;
-        let mut spans = vec![
-            if on {
-                styled("▶ ".into(), theme.key)
-            } else {
-                Span::raw("  ")
-            },
-            styled(label, if on { theme.selected } else { theme.text }),
-        ];
-        spans.extend(field_spans(input, on, masked, 40, theme));
-        Line::from(spans)
+        field_line(d.focus == field, label, input, masked, 40, theme)
     };
     let mut l = vec![
         Line::from(vec![
