@@ -129,6 +129,15 @@ pub struct ResetAccepted {
     pub request_id: Option<String>,
 }
 
+/// The 201 of a Temporary Access Pass creation: the method, and the pass itself — shown
+/// by Graph only in this answer, never again.
+#[derive(Debug)]
+pub struct TapCreated {
+    pub method: TapMethod,
+    pub pass: Option<SecretString>,
+    pub request_id: Option<String>,
+}
+
 /// Result of a user search: the users, and the server's total when it sent one.
 #[derive(Debug, Clone, Default)]
 pub struct SearchResult {
@@ -200,6 +209,28 @@ pub trait GraphApi: Send + Sync {
     /// `POST /$batch` with at most 20 requests: the responses, in any order (match them by
     /// id). Sent once, never retried: its requests may be writes.
     async fn batch(&self, requests: &[BatchRequest]) -> Result<Vec<BatchResponse>, GraphError>;
+    /// `GET /auditLogs/signIns?$filter=userId eq '…' and createdDateTime ge …&$top=N`: the
+    /// user's latest interactive sign-ins, newest first (signin-list.md), inside the
+    /// reports budget.
+    async fn sign_ins(
+        &self,
+        user_id: &str,
+        since: time::OffsetDateTime,
+        top: u32,
+    ) -> Result<Vec<SignIn>, GraphError>;
+    /// `GET /reports/authenticationMethods/userRegistrationDetails/{id}`.
+    async fn registration_details(&self, user_id: &str) -> Result<RegistrationDetails, GraphError>;
+    /// `GET /users/{id}/authentication/methods`.
+    async fn auth_methods(&self, user_id: &str) -> Result<Vec<AuthMethod>, GraphError>;
+    /// `GET /policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass`.
+    async fn tap_policy(&self) -> Result<TapPolicy, GraphError>;
+    /// `POST /users/{id}/authentication/temporaryAccessPassMethods` (201). Sent once,
+    /// never retried: a second pass would replace the first.
+    async fn create_tap(
+        &self,
+        user_id: &str,
+        request: &TapRequest,
+    ) -> Result<TapCreated, GraphError>;
     /// One page of `GET /auditLogs/directoryAudits`, one attempt (the caller paces).
     async fn directory_audits_page(
         &self,

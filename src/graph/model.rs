@@ -483,6 +483,158 @@ pub struct InnerError {
     pub code: Option<String>,
 }
 
+/// `signIn` (v1.0): one interactive sign-in of the sign-in log (signin.md). v1.0 has no
+/// `mfaDetail` or `authenticationDetails` (beta only): why MFA failed comes from `status`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignIn {
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub id: String,
+    #[serde(default, with = "lenient_time")]
+    pub created_date_time: Option<OffsetDateTime>,
+    pub user_id: Option<String>,
+    pub app_display_name: Option<String>,
+    pub ip_address: Option<String>,
+    /// `Browser`, `Mobile Apps and Desktop clients`, `Exchange ActiveSync`, `IMAP`, …
+    pub client_app_used: Option<String>,
+    /// `success`, `failure`, `notApplied`.
+    pub conditional_access_status: Option<String>,
+    pub status: Option<SignInStatus>,
+    pub location: Option<SignInLocation>,
+}
+
+/// `signInStatus`: `errorCode` 0 is a success (signinstatus.md).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInStatus {
+    pub error_code: Option<i64>,
+    pub failure_reason: Option<String>,
+    pub additional_details: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInLocation {
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub country_or_region: Option<String>,
+}
+
+/// `userRegistrationDetails` (userregistrationdetails.md): what a user has registered
+/// for MFA and self-service password reset.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistrationDetails {
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub id: String,
+    #[serde(default)]
+    pub is_mfa_registered: bool,
+    #[serde(default)]
+    pub is_mfa_capable: bool,
+    #[serde(default)]
+    pub is_sspr_registered: bool,
+    #[serde(default)]
+    pub is_sspr_enabled: bool,
+    #[serde(default)]
+    pub is_sspr_capable: bool,
+    #[serde(default)]
+    pub is_passwordless_capable: bool,
+    /// Open strings: `microsoftAuthenticatorPush`, `mobilePhone`, `fido2SecurityKey`, …
+    #[serde(default, deserialize_with = "null_vec")]
+    pub methods_registered: Vec<String>,
+    /// In the docs' v1.0 example, not in the v1.0 schema: optional.
+    pub default_mfa_method: Option<String>,
+    pub user_preferred_method_for_secondary_authentication: Option<String>,
+    #[serde(default, deserialize_with = "null_vec")]
+    pub system_preferred_authentication_methods: Vec<String>,
+    #[serde(default, with = "lenient_time")]
+    pub last_updated_date_time: Option<OffsetDateTime>,
+}
+
+/// One `authenticationMethod` of `GET /users/{id}/authentication/methods`; its kind is
+/// its `@odata.type` (authentication-list-methods.md).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthMethod {
+    #[serde(rename = "@odata.type", default, deserialize_with = "nullable_string")]
+    pub odata_type: String,
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub id: String,
+    pub display_name: Option<String>,
+    /// A phone method's number (masked for an Authentication Administrator).
+    pub phone_number: Option<String>,
+    #[serde(default, with = "lenient_time")]
+    pub created_date_time: Option<OffsetDateTime>,
+}
+
+impl AuthMethod {
+    /// `#microsoft.graph.fido2AuthenticationMethod` → `fido2`.
+    pub fn kind(&self) -> &str {
+        self.odata_type
+            .trim_start_matches("#microsoft.graph.")
+            .trim_end_matches("AuthenticationMethod")
+    }
+}
+
+/// A target of an authentication method policy (`all_users` or a group id).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyTarget {
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub id: String,
+    pub target_type: Option<String>,
+}
+
+/// `temporaryAccessPassAuthenticationMethodConfiguration`: the tenant's pass policy
+/// (temporaryaccesspassauthenticationmethodconfiguration.md).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TapPolicy {
+    /// `enabled` or `disabled`.
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub state: String,
+    pub default_lifetime_in_minutes: Option<u32>,
+    pub minimum_lifetime_in_minutes: Option<u32>,
+    pub maximum_lifetime_in_minutes: Option<u32>,
+    pub default_length: Option<u32>,
+    /// `true`: every pass in the tenant is one-time.
+    pub is_usable_once: Option<bool>,
+    #[serde(default, deserialize_with = "null_vec")]
+    pub include_targets: Vec<PolicyTarget>,
+    #[serde(default, deserialize_with = "null_vec")]
+    pub exclude_targets: Vec<PolicyTarget>,
+}
+
+/// The body of `POST /users/{id}/authentication/temporaryAccessPassMethods`; every field
+/// is optional (the policy's defaults apply).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TapRequest {
+    #[serde(skip_serializing_if = "Option::is_none", with = "lenient_time")]
+    pub start_date_time: Option<OffsetDateTime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifetime_in_minutes: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_usable_once: Option<bool>,
+}
+
+/// The 201 of a pass creation, without the pass itself (which is a secret, kept apart).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TapMethod {
+    #[serde(default, deserialize_with = "nullable_string")]
+    pub id: String,
+    #[serde(default, with = "lenient_time")]
+    pub created_date_time: Option<OffsetDateTime>,
+    #[serde(default, with = "lenient_time")]
+    pub start_date_time: Option<OffsetDateTime>,
+    pub lifetime_in_minutes: Option<u32>,
+    pub is_usable_once: Option<bool>,
+    pub is_usable: Option<bool>,
+    /// `EnabledByPolicy`, `DisabledByPolicy`, `Expired`, `NotYetValid`, `OneTimeUsed`.
+    pub method_usability_reason: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

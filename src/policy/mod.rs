@@ -8,3 +8,4 @@ pub mod matrix;
 pub mod password;
 pub mod roles;
 pub mod signin;
+pub mod tap;

@@ -7,6 +7,8 @@ pub mod explain;
 pub mod facts;
 pub mod reset;
 pub mod resolve;
+pub mod tap;
+pub mod triage;
 
 use crate::graph::model::User;
 use crate::policy::account::{Account, Identity};

@@ -16,7 +16,7 @@ use crate::graph::query::{self, MAX_PAGE};
 use crate::graph::retry;
 use crate::graph::{
     AuditPage, BatchRequest, BatchResponse, GraphApi, GraphError, PASSWORD_METHOD_ID,
-    PasswordProfileUpdate, ResetAccepted, SearchResult, WriteReceipt,
+    PasswordProfileUpdate, ResetAccepted, SearchResult, TapCreated, WriteReceipt,
 };
 use crate::secret::{ExposeSecret, SecretString, secret};
 
@@ -324,28 +324,107 @@ impl GraphApi for GraphClient {
     }
 
     async fn operation(&self, location: &str) -> Result<(Operation, Option<Duration>), GraphError> {
-        // The Location is followed as given, query string included, but only to our host.
+        // The Location is followed as given, query string included, but only to our host;
+        // each try goes ahead of the audit poller and the triage reads.
         let url = self.follow(location)?;
-        // Each try spends the shared reports budget, ahead of the audit poller; the
-        // poll's own Retry-After is returned for the next one.
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            self.reports.acquire(true).await;
-            match self.get_json_full::<Operation>(url.clone(), false, 1).await {
-                Err(e) if e.is_transient() && attempt < self.opts.max_attempts.max(1) => {
-                    let wait = match e.retry_after() {
-                        Some(ra) if ra > self.opts.max_retry_wait => {
-                            return Err(with_wait(e, ra, self.opts.max_retry_wait));
-                        }
-                        Some(ra) => retry::honour(ra),
-                        None => retry::backoff(attempt),
-                    };
-                    tokio::time::sleep(wait).await;
-                }
-                other => return other,
-            }
+        self.report_read(url, true).await
+    }
+
+    async fn sign_ins(
+        &self,
+        user_id: &str,
+        since: time::OffsetDateTime,
+        top: u32,
+    ) -> Result<Vec<SignIn>, GraphError> {
+        // signin.md: userId supports `eq`, createdDateTime `ge`; newest first by default
+        // (signin-list.md), so no $orderby; a time filter keeps the read small, as the
+        // throttling page advises.
+        let filter = format!(
+            "userId eq {} and createdDateTime ge {}",
+            query::odata_string(user_id),
+            lenient_time::format(since)
+        );
+        let q = format!("$filter={}&$top={}", enc(&filter), top.clamp(1, 1000));
+        let page: Page<SignIn> = self
+            .report_read(self.url("/auditLogs/signIns", &q)?, false)
+            .await?
+            .0;
+        Ok(page.value)
+    }
+
+    async fn registration_details(&self, user_id: &str) -> Result<RegistrationDetails, GraphError> {
+        // The docs' example wraps the entity in `value`; an entity GET returns it at the
+        // top level. Both are accepted.
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Shape {
+            Wrapped { value: RegistrationDetails },
+            Plain(RegistrationDetails),
         }
+        let path = format!(
+            "/reports/authenticationMethods/userRegistrationDetails/{}",
+            utf8_percent_encode(user_id, QUERY_VALUE)
+        );
+        let shape: Shape = self.report_read(self.url(&path, "")?, false).await?.0;
+        Ok(match shape {
+            Shape::Wrapped { value } => value,
+            Shape::Plain(d) => d,
+        })
+    }
+
+    async fn auth_methods(&self, user_id: &str) -> Result<Vec<AuthMethod>, GraphError> {
+        let path = format!("{}/authentication/methods", query::user_path(user_id));
+        let page: Page<AuthMethod> = self.report_read(self.url(&path, "")?, false).await?.0;
+        Ok(page.value)
+    }
+
+    async fn tap_policy(&self) -> Result<TapPolicy, GraphError> {
+        self.get_json(
+            self.url(
+                "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass",
+                "",
+            )?,
+            false,
+        )
+        .await
+    }
+
+    async fn create_tap(
+        &self,
+        user_id: &str,
+        request: &TapRequest,
+    ) -> Result<TapCreated, GraphError> {
+        let path = format!(
+            "{}/authentication/temporaryAccessPassMethods",
+            query::user_path(user_id)
+        );
+        let body = serde_json::to_vec(request).unwrap_or_default();
+        // Authentication methods share the reports budget; a write goes ahead of reads.
+        self.reports.acquire(true).await;
+        let r = self
+            .write(Method::POST, self.url(&path, "")?, Some(body))
+            .await?;
+        let mut raw = r.body;
+        let parsed = serde_json::from_slice::<serde_json::Value>(&raw);
+        raw.zeroize();
+        let mut v = parsed.map_err(|e| GraphError::Decode {
+            status: r.status,
+            message: format!("the pass was created but its answer does not parse: {e}"),
+            request_id: r.request_id.clone(),
+        })?;
+        let pass = v
+            .get_mut("temporaryAccessPass")
+            .map(std::mem::take)
+            .and_then(|p| match p {
+                serde_json::Value::String(s) => Some(secret(s)),
+                _ => None,
+            });
+        let method: TapMethod = serde_json::from_value(v).unwrap_or_default();
+        Ok(TapCreated {
+            method,
+            pass,
+            request_id: r.request_id,
+        })
     }
 
     async fn directory_audits_page(
@@ -378,5 +457,35 @@ impl GraphApi for GraphClient {
             .list("/directory/onPremisesSynchronization", "", false)
             .await?;
         Ok(all.into_iter().next())
+    }
+}
+
+impl GraphClient {
+    /// A read of the identity and access reports (sign-ins, audits, registration,
+    /// methods, operations): each try inside the shared budget (`urgent`: an operation
+    /// poll, ahead of the rest), transient failures retried with Graph's `Retry-After`.
+    async fn report_read<T: serde::de::DeserializeOwned>(
+        &self,
+        url: reqwest::Url,
+        urgent: bool,
+    ) -> Result<(T, Option<Duration>), GraphError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.reports.acquire(urgent).await;
+            match self.get_json_full::<T>(url.clone(), false, 1).await {
+                Err(e) if e.is_transient() && attempt < self.opts.max_attempts.max(1) => {
+                    let wait = match e.retry_after() {
+                        Some(ra) if ra > self.opts.max_retry_wait => {
+                            return Err(with_wait(e, ra, self.opts.max_retry_wait));
+                        }
+                        Some(ra) => retry::honour(ra),
+                        None => retry::backoff(attempt),
+                    };
+                    tokio::time::sleep(wait).await;
+                }
+                other => return other,
+            }
+        }
     }
 }
