@@ -247,7 +247,7 @@ pub async fn triage(api: &dyn GraphApi, user: &User) -> Result<Triage, GraphErro
             let mut lines: Vec<SignInLine> = list.iter().map(SignInLine::from).collect();
             // Newest first, as documented; sorted again so a reordering server cannot
             // change the diagnosis.
-            lines.sort_by(|a, b| b.time.cmp(&a.time));
+            lines.sort_by_key(|l| std::cmp::Reverse(l.time));
             Section::Read { value: lines }
         }
         Err(e) => unreadable(&e, SIGN_INS_NEED),

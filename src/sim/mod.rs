@@ -16,6 +16,7 @@ mod odata;
 mod routes;
 mod search;
 mod server;
+mod tap;
 pub mod tenant;
 pub mod token;
 pub mod writes;

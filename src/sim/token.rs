@@ -61,6 +61,7 @@ impl Claims {
 pub const DEFAULT_SCOPES: &str = "User.Read User.Read.All User-PasswordProfile.ReadWrite.All \
 UserAuthenticationMethod.ReadWrite.All RoleManagement.Read.Directory AdministrativeUnit.Read.All \
 Domain.Read.All Organization.Read.All AuditLog.Read.All Directory.Read.All User.RevokeSessions.All \
+Policy.Read.All \
 OnPremDirectorySynchronization.Read.All";
 
 /// The application id the simulator's delegated tokens are issued to.

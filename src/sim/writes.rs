@@ -134,6 +134,9 @@ pub fn dispatch(
                 Ok(()) => operation(&mut t, ctx, claims, key, op),
             }
         }
+        (&Method::POST, ["users", key, "authentication", "temporaryAccessPassMethods"]) => {
+            super::tap::create(&mut t, ctx, claims, key, body, &sim.reports)
+        }
         (&Method::POST, ["users", key, "revokeSignInSessions"]) => revoke(&mut t, ctx, claims, key),
         (&Method::POST, ["me", "revokeSignInSessions"]) => {
             revoke(&mut t, ctx, claims, &claims.oid.clone())
@@ -482,7 +485,7 @@ fn revoke(t: &mut Tenant, ctx: &Ctx, claims: &Claims, key: &str) -> Reply {
 
 /// `initiatedBy` for the caller: a user, or an app (directoryaudit.md, initiatedBy:
 /// auditActivityInitiator with `user` or `app`).
-fn actor(t: &Tenant, claims: &Claims) -> Value {
+pub(super) fn actor(t: &Tenant, claims: &Claims) -> Value {
     if claims.is_app() {
         return json!({"user": null,
             "app": {"appId": claims.appid, "displayName": claims.name,

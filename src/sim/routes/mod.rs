@@ -5,6 +5,7 @@
 //! `@odata.context` and `$filter` validation. The routes are grouped by Graph resource.
 
 mod administrative_units;
+mod authentication;
 mod directory_objects;
 mod organization;
 mod roles;
@@ -67,6 +68,25 @@ pub fn dispatch(
         ));
     }
     match segs.as_slice() {
+        ["me", "authentication", "methods"] => {
+            authentication::methods(ctx, &t, claims, &sim.reports, &claims.oid)
+        }
+        ["users", key, "authentication", "methods"] => {
+            authentication::methods(ctx, &t, claims, &sim.reports, key)
+        }
+        ["auditLogs", "signIns"] => authentication::sign_ins(ctx, &t, claims, &sim.reports),
+        [
+            "reports",
+            "authenticationMethods",
+            "userRegistrationDetails",
+            key,
+        ] => authentication::registration(ctx, &t, claims, &sim.reports, key),
+        [
+            "policies",
+            "authenticationMethodsPolicy",
+            "authenticationMethodConfigurations",
+            id,
+        ] => authentication::tap_policy(ctx, &t, claims, id),
         ["me"] => user_get(ctx, &t, claims, &claims.oid),
         ["me", rest @ ..] => user_sub(ctx, &t, claims, &claims.oid, rest),
         ["users"] => users_list(ctx, &t, claims),

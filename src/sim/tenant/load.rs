@@ -36,6 +36,37 @@ struct TenantFile {
     users: Vec<Map<String, Value>>,
     #[serde(default)]
     applications: Vec<AppFile>,
+    /// The Temporary Access Pass policy (default: enabled for all users, 60–480 minutes).
+    #[serde(default)]
+    temporary_access_pass_policy: Option<Map<String, Value>>,
+    /// Entra ID P1/P2 (default true): sign-in logs and registration reports need it.
+    #[serde(default = "yes")]
+    premium_licence: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The portal's defaults (howto-authentication-temporary-access-pass.md) in the shape of
+/// the documented GET example.
+fn default_tap_policy() -> Map<String, Value> {
+    let v = serde_json::json!({
+        "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration",
+        "id": "TemporaryAccessPass",
+        "state": "enabled",
+        "defaultLifetimeInMinutes": 60,
+        "defaultLength": 8,
+        "minimumLifetimeInMinutes": 60,
+        "maximumLifetimeInMinutes": 480,
+        "isUsableOnce": false,
+        "includeTargets": [{"targetType": "group", "id": "all_users", "isRegistrationRequired": false}],
+        "excludeTargets": []
+    });
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
 }
 
 /// An app registration and its service principal (see `SimApp`).
@@ -161,6 +192,12 @@ impl Tenant {
             signin_limit: ReportLimit::new(10, std::time::Duration::from_secs(10)),
             audit: Vec::new(),
             audit_delay: std::time::Duration::ZERO,
+            tap_policy: {
+                let mut p = default_tap_policy();
+                p.extend(file.temporary_access_pass_policy.unwrap_or_default());
+                p
+            },
+            premium: file.premium_licence,
         };
         for u in file.users {
             t.push_user(SimUser::new(u)?)?;

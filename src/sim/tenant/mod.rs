@@ -2,10 +2,12 @@
 //! `assets/demo-tenant.json`) plus optional generated users for scale tests: the `Tenant`
 //! type, its directory objects and the lookups the routes make.
 
+mod auth;
 mod generated;
 mod load;
 mod user;
 
+pub use auth::SimAuth;
 pub use generated::MAX_GENERATED_USERS;
 pub use load::DEMO_TENANT;
 pub use user::{SimUser, known_user_property, tokenize, user_id_for};
@@ -99,6 +101,11 @@ pub struct Tenant {
     pub audit: Vec<super::audit::AuditRecord>,
     /// How late entries appear in the log (real tenants: minutes).
     pub audit_delay: std::time::Duration,
+    /// The Temporary Access Pass method's policy, as Graph returns it.
+    pub tap_policy: Map<String, Value>,
+    /// The tenant has Entra ID P1/P2: without it Graph serves no sign-in logs or
+    /// registration reports (403 `Authentication_RequestFromNonPremiumTenantOrB2CTenant`).
+    pub premium: bool,
 }
 
 impl Tenant {

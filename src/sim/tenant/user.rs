@@ -18,6 +18,10 @@ pub struct SimUser {
     pub mail_lower: String,
     /// Lower-cased displayName tokens for `$search`.
     pub name_tokens: Vec<String>,
+    /// Registered authentication methods and self-service reset reach.
+    pub auth: super::auth::SimAuth,
+    /// Recent sign-ins, as `signIn` resources.
+    pub sign_ins: Vec<Value>,
 }
 
 pub fn user_id_for(upn: &str) -> String {
@@ -164,6 +168,14 @@ impl SimUser {
             Some(Value::String(id)) => id,
             _ => user_id_for(&upn),
         };
+        let auth = match given.remove("_authentication") {
+            Some(v) => super::auth::SimAuth::parse(&upn, v)?,
+            None => super::auth::SimAuth::default(),
+        };
+        let sign_ins = match given.remove("_signIns") {
+            Some(v) => super::auth::parse_sign_ins(&upn, &id, &display_name, v)?,
+            None => Vec::new(),
+        };
         let mut props = user_defaults(&upn, &display_name, &id);
         for (k, v) in given {
             if !props.contains_key(&k) {
@@ -193,6 +205,8 @@ impl SimUser {
             upn_lower: String::new(),
             mail_lower: String::new(),
             name_tokens: Vec::new(),
+            auth,
+            sign_ins,
         };
         u.reindex();
         Ok(u)
