@@ -88,6 +88,17 @@ pub struct Entry {
     /// same file skips; `console` for a bulk reset of marked users in the console.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bulk: Option<String>,
+    /// A Temporary Access Pass (`action: "tap"`): its lifetime and use — never its code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass: Option<PassFacts>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PassFacts {
+    pub lifetime_minutes: Option<u32>,
+    pub one_time: Option<bool>,
+    pub start_date_time: Option<String>,
 }
 
 /// One journal file. Every entry appended is stamped with the tenant and whether it was
@@ -218,6 +229,7 @@ impl Entry {
             request_ids: vec![],
             sessions_revoked: None,
             bulk: None,
+            pass: None,
         }
     }
 }
@@ -285,6 +297,49 @@ pub fn reset_entry(
 }
 
 /// The entry recording that the audit log showed a reset made earlier.
+/// A Temporary Access Pass created, refused or lost in flight (never the pass itself).
+pub fn tap_entry(
+    operator: &Person,
+    target_id: &str,
+    target_upn: Option<&str>,
+    o: &crate::service::tap::TapOutcome,
+    ticket: Option<&str>,
+) -> Entry {
+    use crate::service::tap::TapStatus;
+    Entry {
+        method: "temporaryAccessPass".into(),
+        ticket: ticket.filter(|t| !t.trim().is_empty()).map(str::to_string),
+        outcome: match o.status {
+            TapStatus::Succeeded => "succeeded",
+            TapStatus::Failed => "failed",
+            TapStatus::Unconfirmed => "unconfirmed",
+        }
+        .into(),
+        error: (o.status != TapStatus::Succeeded)
+            .then(|| o.detail.clone())
+            .flatten(),
+        error_code: o
+            .error
+            .as_ref()
+            .map(|e| {
+                e.code()
+                    .filter(|c| !c.is_empty())
+                    .unwrap_or(e.kind())
+                    .to_string()
+            })
+            .or_else(|| (o.status == TapStatus::Unconfirmed).then(|| "unconfirmed".into())),
+        request_ids: o.request_id.iter().cloned().collect(),
+        pass: o.method.as_ref().map(|m| PassFacts {
+            lifetime_minutes: m.lifetime_in_minutes,
+            one_time: m.is_usable_once,
+            start_date_time: m
+                .start_date_time
+                .map(crate::graph::model::lenient_time::format),
+        }),
+        ..Entry::about("tap", operator, target_id, target_upn)
+    }
+}
+
 pub fn confirmed_entry(operator: &Person, target_id: &str, target_upn: &str) -> Entry {
     Entry {
         method: "audit".into(),

@@ -52,6 +52,8 @@ mod show;
 #[cfg(feature = "demo")]
 mod sim;
 mod table;
+mod tap;
+pub mod triage;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -294,6 +296,10 @@ pub enum Command {
     Show(show::ShowArgs),
     /// Reset one user's password (checked first; asks unless --yes).
     Reset(reset::ResetArgs),
+    /// Why the user cannot sign in: recent sign-ins explained, registration, a diagnosis.
+    Triage(triage::TriageArgs),
+    /// A Temporary Access Pass instead of a password (checked first; asks unless --yes).
+    Tap(tap::TapArgs),
     /// Reset many users from a CSV: every row judged first (--dry-run stops there), then
     /// each allowed one reset with its own password, in Graph batches.
     Bulk(bulk::BulkArgs),
@@ -312,6 +318,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Search(a)) => a.json,
         Some(Command::Show(a)) => a.json,
         Some(Command::Reset(a)) => a.json,
+        Some(Command::Triage(a)) => a.json,
+        Some(Command::Tap(a)) => a.json,
         Some(Command::Bulk(a)) => a.json,
         Some(Command::Journal(a)) => a.json,
         Some(Command::Audit(a)) => a.json && !a.follow,
@@ -324,6 +332,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Search(args)) => search::run(&cli.global, args).await,
         Some(Command::Show(args)) => show::run(&cli.global, args).await,
         Some(Command::Reset(args)) => reset::run(&cli.global, args).await,
+        Some(Command::Triage(args)) => triage::run(&cli.global, args).await,
+        Some(Command::Tap(args)) => tap::run(&cli.global, args).await,
         Some(Command::Bulk(args)) => bulk::run(&cli.global, args).await,
         Some(Command::Journal(args)) => journal::run(&cli.global, args).await,
         Some(Command::Audit(args)) => audit::run(&cli.global, args).await,

@@ -214,7 +214,7 @@ pub fn judge(
                 };
                 let fix = match eligible {
                     Some(h) => format!("activate {} in PIM, then refresh (Ctrl-r)", h.name),
-                    None => format!("ask a {least}, or reset the password if that is the problem"),
+                    None => format!("ask an {least}, or reset the password if that is the problem"),
                 };
                 v.reasons.push(block("tap-role-missing", message, fix));
             }
