@@ -432,6 +432,7 @@ mod tests {
             request_ids: vec!["r1".into()],
             sessions_revoked: None,
             bulk: None,
+            pass: None,
         }
     }
 
