@@ -548,6 +548,7 @@ pub const DEFAULT_AUDIT_ACTIVITIES: &[&str] = &[
     "Reset password (self-service)",
     "Change password (self-service)",
     "Admin started password reset",
+    "Admin registered security info",
 ];
 
 #[cfg(test)]

@@ -52,6 +52,8 @@ pub struct MyReset {
     pub label: String,
     pub at: OffsetDateTime,
     pub confirmed: bool,
+    /// A Temporary Access Pass, confirmed by its own audit activity.
+    pub pass: bool,
 }
 
 #[derive(Debug)]
@@ -111,7 +113,12 @@ impl AuditPane {
         for entry in batch {
             let mut confirmed = false;
             for (i, r) in resets.iter_mut().enumerate() {
-                if !r.confirmed && confirms(&entry, operator_id, &r.target_id, r.at) {
+                let matched = if r.pass {
+                    crate::graph::audit::confirms_pass(&entry, operator_id, &r.target_id, r.at)
+                } else {
+                    confirms(&entry, operator_id, &r.target_id, r.at)
+                };
+                if !r.confirmed && matched {
                     r.confirmed = true;
                     confirmed = true;
                     newly.push(i);
@@ -237,10 +244,13 @@ impl App {
             {
                 otp.confirmed = true;
             }
-            self.bulk_confirmed(&r.target_id);
+            if !r.pass {
+                self.bulk_confirmed(&r.target_id);
+            }
+            let what = if r.pass { "pass for" } else { "reset of" };
             self.flash(
                 Level::Info,
-                format!("the audit log confirms the reset of {}", r.label),
+                format!("the audit log confirms the {what} {}", r.label),
                 now,
             );
             if let Some(op) = self.operator.clone() {

@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::input::TextInput;
 use super::{App, Effect, JournalNote, Level, MyReset, Reply};
@@ -363,16 +363,9 @@ impl Bulk {
             // users one by one, so that each refusal's reason can be read.
             Some(Action::PageUp) => self.select_row(Action::Up),
             Some(Action::PageDown) => self.select_row(Action::Down),
-            Some(a) => {
+            other => {
                 if let Some(field) = self.text_field() {
-                    field.edit(a);
-                }
-            }
-            None => {
-                if let (KeyCode::Char(c), Some(field)) = (k.code, self.text_field())
-                    && crate::keymap::is_plain_char(k)
-                {
-                    field.insert(c);
+                    field.key(other, k);
                 }
             }
         }
@@ -613,6 +606,7 @@ impl App {
                 label: row.user.label().to_string(),
                 at: outcome.started_at,
                 confirmed: false,
+                pass: false,
             });
         }
         row.outcome = Some(RowOutcome {

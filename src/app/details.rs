@@ -5,6 +5,7 @@ use super::{App, Effect};
 use crate::keymap::Action;
 use crate::service::explain::Explanation;
 use crate::service::facts::Assessment;
+use crate::service::triage::Triage;
 
 #[derive(Debug, Clone)]
 pub enum Details {
@@ -14,9 +15,20 @@ pub enum Details {
     Failed { key: String, error: Explanation },
 }
 
+/// The triage of the user shown: their sign-ins, registration and diagnosis.
+#[derive(Debug, Clone)]
+pub enum TriageView {
+    None,
+    Loading,
+    Loaded(std::sync::Arc<Triage>),
+    /// It could not be read at all (why): the rest of the pane stands.
+    Failed(String),
+}
+
 #[derive(Debug, Clone)]
 pub struct DetailsPane {
     pub shown: Details,
+    pub triage: TriageView,
     /// Lines scrolled (j/k there).
     pub scroll: u16,
 }
@@ -25,6 +37,7 @@ impl Default for DetailsPane {
     fn default() -> Self {
         DetailsPane {
             shown: Details::Empty,
+            triage: TriageView::None,
             scroll: 0,
         }
     }
@@ -47,6 +60,13 @@ impl DetailsPane {
     pub fn assessment(&self) -> Option<&Assessment> {
         match &self.shown {
             Details::Loaded(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn triage(&self) -> Option<&Triage> {
+        match &self.triage {
+            TriageView::Loaded(t) => Some(t),
             _ => None,
         }
     }
@@ -79,6 +99,7 @@ impl App {
                 req,
                 key: key.clone(),
             },
+            triage: TriageView::None,
             scroll: 0,
         };
         match &self.operator {

@@ -1,7 +1,7 @@
 //! The reset dialog's state: the target, the choices, and the fields in Tab order. It
 //! starts on Cancel; a privileged target needs its UPN typed before Reset can be pressed.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::Reply;
 use super::input::TextInput;
@@ -212,16 +212,9 @@ impl Dialog {
                 _ => self.move_focus(true),
             },
             Some(Action::Toggle) if choice => self.toggle(),
-            Some(a) => {
+            other => {
                 if let Some(field) = self.text_field() {
-                    field.edit(a);
-                }
-            }
-            None => {
-                if let (KeyCode::Char(c), Some(field)) = (k.code, self.text_field())
-                    && crate::keymap::is_plain_char(k)
-                {
-                    field.insert(c);
+                    field.key(other, k);
                 }
             }
         }

@@ -134,6 +134,22 @@ impl TextInput {
         }
     }
 
+    /// A form's key that its own bindings did not take: the line editor's action, or a
+    /// plain character typed.
+    pub fn key(&mut self, action: Option<Action>, k: &ratatui::crossterm::event::KeyEvent) {
+        match (action, k.code) {
+            (Some(a), _) => {
+                self.edit(a);
+            }
+            (None, ratatui::crossterm::event::KeyCode::Char(c))
+                if crate::keymap::is_plain_char(k) =>
+            {
+                self.insert(c);
+            }
+            _ => {}
+        }
+    }
+
     /// Applies an editing action.
     pub fn edit(&mut self, action: Action) -> Edit {
         let before = self.len();

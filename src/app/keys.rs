@@ -87,6 +87,7 @@ impl App {
                 vec![]
             }
             Reply::Submit if self.bulk.is_some() => self.submit_bulk(now),
+            Reply::Submit if matches!(self.reset, ResetFlow::Tap(_)) => self.submit_tap(now),
             Reply::Submit => self.submit_reset(now),
             Reply::Copy(pw) => self.copy_password(pw),
             Reply::AskQuit => {
@@ -135,6 +136,7 @@ impl App {
             Action::Reset => self.reset_key(now),
             Action::Mark if self.focus == Focus::Search => self.toggle_mark(now),
             Action::BulkReset => self.open_bulk(now),
+            Action::Tap => self.tap_key(now),
             Action::Refresh => {
                 self.connection = Connection::Connecting;
                 self.flash(Level::Info, "re-reading your roles and the open user…", now);

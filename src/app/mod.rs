@@ -21,6 +21,7 @@ mod profile;
 pub mod reset;
 pub mod search;
 pub mod sign_in;
+pub mod tap;
 mod update;
 
 use std::sync::Arc;
@@ -165,6 +166,12 @@ pub struct App {
     pub sign_in: Option<sign_in::SignInWindow>,
     /// `:profile NAME` is signing in to this profile.
     pub switching: Option<String>,
+    /// The tenant's Temporary Access Pass policy, read on the first `t` of a session.
+    pub tap_policy: Option<crate::policy::tap::PolicyKnown>,
+    /// `t` is waiting for the policy: open the dialog when it arrives.
+    tap_after_policy: bool,
+    /// The triage on its way is for this details request.
+    triage_req: Option<u64>,
 }
 
 const SPINNER_STEP: Duration = Duration::from_millis(100);
@@ -219,6 +226,9 @@ impl App {
             limits: ScrollLimits::default(),
             sign_in: None,
             switching: None,
+            tap_policy: None,
+            tap_after_policy: false,
+            triage_req: None,
         }
     }
 
@@ -235,7 +245,10 @@ impl App {
     pub fn busy(&self) -> bool {
         self.search.pending.is_some()
             || matches!(self.details.shown, Details::Loading { .. })
-            || matches!(self.reset, ResetFlow::InFlight { .. })
+            || matches!(
+                self.reset,
+                ResetFlow::InFlight { .. } | ResetFlow::TapInFlight { .. }
+            )
             || self
                 .bulk
                 .as_ref()
@@ -296,6 +309,12 @@ impl App {
         match &self.reset {
             ResetFlow::InFlight { .. } => Some(
                 "A reset is in flight: quitting now leaves its outcome unknown (journaled as unconfirmed).",
+            ),
+            ResetFlow::TapInFlight { .. } => Some(
+                "A Temporary Access Pass is being created: quitting now loses its code (journaled as unconfirmed).",
+            ),
+            ResetFlow::Done(otp) if otp.password.is_some() && otp.pass.is_some() => Some(
+                "A Temporary Access Pass is on screen: quitting forgets it (Graph never shows it again) and clears the clipboard.",
             ),
             ResetFlow::Done(otp) if otp.password.is_some() => Some(
                 "A one-time password is on screen: quitting forgets it and clears the clipboard.",

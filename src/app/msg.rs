@@ -80,6 +80,18 @@ pub enum Msg {
     BulkFinished {
         req: u64,
     },
+    /// The triage of the user shown (`req`: the details request it belongs to).
+    TriageDone {
+        req: u64,
+        result: Result<Arc<crate::service::triage::Triage>, String>,
+    },
+    /// The tenant's Temporary Access Pass policy, or why it is not known.
+    TapPolicy(crate::policy::tap::PolicyKnown),
+    /// A pass creation ended.
+    TapDone {
+        req: u64,
+        outcome: Box<crate::service::tap::TapOutcome>,
+    },
 }
 
 /// The profile a `:profile` switch signed in to.
@@ -148,6 +160,20 @@ pub enum Effect {
         req: u64,
         key: String,
         operator: Arc<OperatorFacts>,
+    },
+    /// Read the shown user's sign-ins and registration (`req`: the details request).
+    LoadTriage {
+        req: u64,
+        user: Box<User>,
+    },
+    /// Read the tenant's Temporary Access Pass policy.
+    ReadTapPolicy,
+    /// Create a Temporary Access Pass, sent once; the executor journals the outcome.
+    CreateTap {
+        req: u64,
+        user_id: String,
+        verdict: crate::policy::tap::TapVerdict,
+        note: JournalNote,
     },
     /// One reset, sent once; the executor journals the outcome.
     Reset {

@@ -53,6 +53,16 @@ pub struct Otp {
     /// Esc/Enter was pressed once with the password neither copied nor revealed: the next
     /// press closes the view and forgets it.
     pub close_armed: bool,
+    /// Set when the secret is a Temporary Access Pass, not a password.
+    pub pass: Option<PassView>,
+}
+
+/// What the one-time view says of a Temporary Access Pass.
+#[derive(Debug, Clone)]
+pub struct PassView {
+    pub lifetime_minutes: Option<u32>,
+    pub one_time: Option<bool>,
+    pub until: Option<time::OffsetDateTime>,
 }
 
 #[derive(Debug, Default)]
@@ -67,6 +77,13 @@ pub enum ResetFlow {
         target: Box<Dialog>,
     },
     Done(Box<Otp>),
+    /// The Temporary Access Pass dialog (`t`), its refusal, and its request in flight.
+    Tap(Box<super::tap::TapDialog>),
+    TapRefused(super::tap::TapRefusal),
+    TapInFlight {
+        req: u64,
+        target: Box<super::tap::TapDialog>,
+    },
 }
 
 impl ResetFlow {
@@ -79,10 +96,12 @@ impl ResetFlow {
     /// The keymap mode the flow reads keys in while it is open.
     pub fn key_mode(&self) -> KeyMode {
         match self {
-            ResetFlow::Dialog(_) => KeyMode::Dialog,
+            ResetFlow::Dialog(_) | ResetFlow::Tap(_) => KeyMode::Dialog,
             ResetFlow::Done(_) => KeyMode::Password,
-            ResetFlow::Refused(_) => KeyMode::Refusal,
-            ResetFlow::Closed | ResetFlow::InFlight { .. } => KeyMode::Normal,
+            ResetFlow::Refused(_) | ResetFlow::TapRefused(_) => KeyMode::Refusal,
+            ResetFlow::Closed | ResetFlow::InFlight { .. } | ResetFlow::TapInFlight { .. } => {
+                KeyMode::Normal
+            }
         }
     }
 
@@ -92,11 +111,18 @@ impl ResetFlow {
         match self {
             ResetFlow::Closed => Reply::Ignored,
             // Nothing to do while the reset is out but ask before quitting.
-            ResetFlow::InFlight { .. } if action == Some(Action::Quit) => Reply::AskQuit,
-            ResetFlow::InFlight { .. } => Reply::Done,
-            ResetFlow::Refused(_) if action == Some(Action::Back) => Reply::Close,
-            ResetFlow::Refused(_) => Reply::Done,
+            ResetFlow::InFlight { .. } | ResetFlow::TapInFlight { .. }
+                if action == Some(Action::Quit) =>
+            {
+                Reply::AskQuit
+            }
+            ResetFlow::InFlight { .. } | ResetFlow::TapInFlight { .. } => Reply::Done,
+            ResetFlow::Refused(_) | ResetFlow::TapRefused(_) if action == Some(Action::Back) => {
+                Reply::Close
+            }
+            ResetFlow::Refused(_) | ResetFlow::TapRefused(_) => Reply::Done,
             ResetFlow::Dialog(d) => d.key(k, keymap),
+            ResetFlow::Tap(d) => d.key(k, keymap),
             ResetFlow::Done(otp) => otp.key(action),
         }
     }
@@ -289,6 +315,7 @@ impl App {
                 label: label.clone(),
                 at: outcome.started_at,
                 confirmed: false,
+                pass: false,
             });
         }
         self.reset = ResetFlow::Done(Box::new(Otp {
@@ -309,6 +336,7 @@ impl App {
             clear_at: None,
             confirmed: false,
             close_armed: false,
+            pass: None,
         }));
         // Show the new "last password change" behind the view.
         if succeeded && !user_id.is_empty() {

@@ -30,6 +30,10 @@ impl App {
                     }
                     return vec![];
                 }
+                if let ResetFlow::Tap(d) = &mut self.reset {
+                    d.paste(&text);
+                    return vec![];
+                }
                 let reply = match self.mode {
                     Mode::Typing => self.search.paste(&text, now),
                     Mode::Command => {
@@ -56,6 +60,8 @@ impl App {
             Msg::Terminate(signal) => self.quit_now(128 + signal.clamp(0, 127) as u8),
             Msg::SessionLoaded(Ok(info)) => {
                 self.connection = Connection::Connected;
+                // New roles or another tenant: the pass policy is read again.
+                self.tap_policy = None;
                 let op = Arc::new(info.operator.clone());
                 self.operator = Some(op.clone());
                 self.session = Some(*info);
@@ -117,6 +123,19 @@ impl App {
                 vec![]
             }
             Msg::ResetDone { req, outcome } => self.on_reset_done(req, *outcome, now),
+            Msg::TriageDone { req, result } => {
+                let current = self.triage_req == Some(req);
+                if current {
+                    self.triage_req = None;
+                    self.details.triage = match result {
+                        Ok(t) => details::TriageView::Loaded(t),
+                        Err(why) => details::TriageView::Failed(why),
+                    };
+                }
+                vec![]
+            }
+            Msg::TapPolicy(p) => self.on_tap_policy(p),
+            Msg::TapDone { req, outcome } => self.on_tap_done(req, *outcome, now),
             Msg::BulkJudged { req, index, result } => self.on_bulk_judged(req, index, result),
             Msg::BulkOne { req, key, outcome } => {
                 self.on_bulk_one(req, key, *outcome);
@@ -229,10 +248,18 @@ impl App {
                 match result {
                     Ok(a) => {
                         self.search.remember(&a.target.user);
+                        // The triage follows the details, for the same request.
+                        let user = Box::new(a.target.user.clone());
                         self.details.shown = Details::Loaded(a);
+                        self.details.triage = details::TriageView::Loading;
+                        self.triage_req = Some(req);
+                        let triage = Effect::LoadTriage { req, user };
                         if then_reset && !self.reset.is_open() {
-                            return self.open_reset(now);
+                            let mut fx = self.open_reset(now);
+                            fx.push(triage);
+                            return fx;
                         }
+                        return vec![triage];
                     }
                     Err(e) => {
                         let shown = crate::sanitize::sanitize(&key);

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::{Exit, Failure, GlobalArgs, Session};
 use crate::graph::model::lenient_time;
 use crate::sanitize::{sanitize, sanitize_line};
-use crate::service::triage::{Registration, SSPR_URL, Section, Triage, triage};
+use crate::service::triage::{SSPR_URL, Section, Triage, triage};
 
 #[derive(Debug, Args)]
 pub struct TriageArgs {
@@ -79,35 +79,6 @@ pub fn document(u: &crate::graph::model::User, t: &Triage) -> Value {
     })
 }
 
-fn yes_no(b: Option<bool>) -> &'static str {
-    match b {
-        Some(true) => "yes",
-        Some(false) => "no",
-        None => "unknown",
-    }
-}
-
-/// One line of what is registered: "MFA: yes · SSPR: registered, capable · default push".
-pub fn registration_line(r: &Registration) -> String {
-    let mut s = format!("MFA registered: {}", yes_no(r.mfa_registered));
-    match (r.sspr_registered, r.sspr_capable) {
-        (None, _) => {}
-        (Some(reg), cap) => s.push_str(&format!(
-            " · SSPR: {}{}",
-            if reg { "registered" } else { "not registered" },
-            match cap {
-                Some(true) => ", can self-serve",
-                Some(false) if reg => ", not enabled for them",
-                _ => "",
-            }
-        )),
-    }
-    if let Some(m) = &r.default_method {
-        s.push_str(&format!(" · default: {m}"));
-    }
-    s
-}
-
 fn human(u: &crate::graph::model::User, t: &Triage) -> String {
     let who = sanitize(u.user_principal_name.as_deref().unwrap_or(&u.id));
     let mut s = format!("{} <{who}>\n", sanitize(u.label()));
@@ -162,7 +133,7 @@ fn human(u: &crate::graph::model::User, t: &Triage) -> String {
             s.push_str(&format!("Registration: {reason}\n  → {fix}\n"));
         }
         Section::Read { value } => {
-            s.push_str(&format!("Registration: {}\n", registration_line(value)));
+            s.push_str(&format!("Registration: {}\n", value.summary()));
             if !value.methods.is_empty() {
                 let m: Vec<String> = value.methods.iter().map(|m| sanitize_line(m, 40)).collect();
                 s.push_str(&format!("  Methods: {}\n", m.join(", ")));

@@ -38,6 +38,7 @@ pub fn service_of(activity: &str) -> Option<&'static str> {
             "Self-service Password Management",
         ),
         ("Admin started password reset", "Authentication Methods"),
+        ("Admin registered security info", "Authentication Methods"),
     ];
     SERVICES
         .iter()
@@ -302,6 +303,29 @@ pub fn records_reset(
         && e.initiator_id() == Some(operator_id)
         && e.target_user().and_then(|t| t.id.as_deref()) == Some(target_id)
         // Clocks differ a little between here and the service.
+        && e.activity_date_time.is_some_and(|t| t >= after - time::Duration::minutes(2))
+}
+
+/// The activity a Temporary Access Pass created by an admin leaves
+/// (security-operations-privileged-accounts.md: "Admin registered security info", status
+/// reason "Admin registered temporary access pass method for user").
+pub const PASS_ACTIVITY: &str = "Admin registered security info";
+
+/// Does this entry record `operator` creating a pass for `target` at or after `after`?
+pub fn confirms_pass(
+    e: &DirectoryAudit,
+    operator_id: &str,
+    target_id: &str,
+    after: OffsetDateTime,
+) -> bool {
+    e.succeeded()
+        && e.activity_display_name.eq_ignore_ascii_case(PASS_ACTIVITY)
+        // The same activity records other methods an admin registers.
+        && e.result_reason.as_deref().is_none_or(|r| {
+            r.is_empty() || r.to_ascii_lowercase().contains("temporary access pass")
+        })
+        && e.initiator_id() == Some(operator_id)
+        && e.target_user().and_then(|t| t.id.as_deref()) == Some(target_id)
         && e.activity_date_time.is_some_and(|t| t >= after - time::Duration::minutes(2))
 }
 

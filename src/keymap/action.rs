@@ -22,6 +22,8 @@ pub enum Action {
     Mark,
     /// The bulk reset of the marked users.
     BulkReset,
+    /// A Temporary Access Pass for the open user.
+    Tap,
     Refresh,
     Help,
     Command,
@@ -61,6 +63,7 @@ impl Action {
             Action::Reset => "reset",
             Action::Mark => "mark",
             Action::BulkReset => "bulk-reset",
+            Action::Tap => "tap",
             Action::Refresh => "refresh",
             Action::Help => "help",
             Action::Command => "command",

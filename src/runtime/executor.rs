@@ -17,6 +17,7 @@ use crate::journal::{self, Journal};
 use crate::secret::ExposeSecret;
 use crate::service::facts::{assess, operator_facts};
 use crate::service::reset::reset;
+use crate::service::triage::TriageCache;
 
 /// What the journal's `bulk` field says of a bulk run made in the console (the CLI's
 /// names its file, by which a rerun finds what is done).
@@ -35,13 +36,17 @@ pub struct Executor {
     details: Option<JoinHandle<()>>,
     /// The bulk dry run (aborted by a newer one or a switch; a run is never aborted).
     bulk_judge: Option<JoinHandle<()>>,
+    /// The open user's triage (newest wins), and the answers kept a minute per user so
+    /// that going back and forth spends none of the reports budget.
+    triage: Option<JoinHandle<()>>,
+    triage_cache: Arc<TriageCache>,
     session: Option<JoinHandle<()>>,
     /// The tenant as configured, for the journal.
     requested_tenant: Option<String>,
     /// Resets sent whose outcome has not come back, so that an exit in the meantime
     /// journals them as unconfirmed.
     /// Keyed by request and, in a bulk run, row.
-    in_flight: Arc<std::sync::Mutex<HashMap<(u64, usize), journal::Entry>>>,
+    in_flight: Arc<InFlight>,
     switcher: Option<super::Switcher>,
     /// The session a `:profile` switch signed in to, until the app adopts it.
     pending: Arc<std::sync::Mutex<Option<super::SessionIo>>>,
@@ -73,6 +78,28 @@ fn interaction(
     (i, paste_tx)
 }
 
+type InFlight = std::sync::Mutex<HashMap<(u64, usize), journal::Entry>>;
+
+/// Journals a write's outcome unless shutdown already journaled it as interrupted:
+/// whoever takes the in-flight entry out writes the line, so there is exactly one.
+fn journal_once(
+    in_flight: &InFlight,
+    key: (u64, usize),
+    journal: Option<&Journal>,
+    entry: impl FnOnce() -> journal::Entry,
+) {
+    let mine = in_flight
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&key)
+        .is_some();
+    if let (true, Some(j)) = (mine, journal)
+        && let Err(e) = j.append(&entry())
+    {
+        tracing::warn!(error = %e, "journal write failed");
+    }
+}
+
 impl Executor {
     pub fn new(io: super::Io, tx: UnboundedSender<Msg>) -> Executor {
         // Once the console runs, a sign-in the admin must complete (a refresh that
@@ -91,6 +118,8 @@ impl Executor {
             search: None,
             details: None,
             bulk_judge: None,
+            triage: None,
+            triage_cache: Arc::new(TriageCache::new(std::time::Duration::from_secs(60))),
             session: None,
             requested_tenant: io.tenant,
             in_flight: Arc::default(),
@@ -137,26 +166,16 @@ impl Executor {
                 tokio::spawn(async move {
                     let revoke = note.revoke;
                     let outcome = reset(graph.as_ref(), request).await;
-                    // Whoever takes the entry out journals it: this task with the
-                    // outcome, or shutdown with "interrupted".
-                    let mine = in_flight
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .remove(&(req, 0))
-                        .is_some();
-                    if let (true, Some(j)) = (mine, journal) {
-                        let entry = journal::reset_entry(
+                    journal_once(&in_flight, (req, 0), journal.as_deref(), || {
+                        journal::reset_entry(
                             &note.operator.person(),
                             &note.target_id,
                             Some(&note.target_upn),
                             &outcome,
                             note.ticket.as_deref(),
                             revoke,
-                        );
-                        if let Err(e) = j.append(&entry) {
-                            tracing::warn!(error = %e, "journal write failed");
-                        }
-                    }
+                        )
+                    });
                     let _ = tx.send(Msg::ResetDone {
                         req,
                         outcome: Box::new(outcome),
@@ -188,6 +207,92 @@ impl Executor {
                 Self::replace(&mut self.bulk_judge, task);
             }
             Effect::BulkReset { req, plan, notes } => self.bulk_reset(req, plan, notes),
+            Effect::LoadTriage { req, user } => {
+                let cache = self.triage_cache.clone();
+                let task = tokio::spawn(async move {
+                    let result = match cache.get(&user.id) {
+                        Some(t) => Ok(t),
+                        None => match crate::service::triage::triage(graph.as_ref(), &user).await {
+                            Ok(t) => {
+                                let t = Arc::new(t);
+                                cache.put(t.clone());
+                                Ok(t)
+                            }
+                            Err(e) => {
+                                let x = crate::service::explain::explain_read(
+                                    &e,
+                                    "could not read the sign-ins",
+                                );
+                                Err(format!("{} — {}", x.cause, x.fix))
+                            }
+                        },
+                    };
+                    let _ = tx.send(Msg::TriageDone { req, result });
+                });
+                Self::replace(&mut self.triage, task);
+            }
+            Effect::ReadTapPolicy => {
+                tokio::spawn(async move {
+                    let p = match crate::service::tap::read_policy(graph.as_ref()).await {
+                        Ok(p) => p,
+                        Err(e) => crate::policy::tap::PolicyKnown::Unreadable(
+                            crate::service::explain::explain_read(&e, "not read").cause,
+                        ),
+                    };
+                    let _ = tx.send(Msg::TapPolicy(p));
+                });
+            }
+            Effect::CreateTap {
+                req,
+                user_id,
+                verdict,
+                note,
+            } => {
+                let journal = self.journal.clone();
+                let lost = crate::service::tap::TapOutcome {
+                    status: crate::service::tap::TapStatus::Unconfirmed,
+                    pass: None,
+                    method: None,
+                    started_at: time::OffsetDateTime::now_utc(),
+                    error: None,
+                    detail: Some(
+                        "the console exited while the pass was being created; its code is lost: create another (it replaces this one)".into(),
+                    ),
+                    request_id: None,
+                };
+                let pending = journal::tap_entry(
+                    &note.operator.person(),
+                    &note.target_id,
+                    Some(&note.target_upn),
+                    &lost,
+                    note.ticket.as_deref(),
+                );
+                self.in_flight
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert((req, 0), pending);
+                let in_flight = self.in_flight.clone();
+                let cache = self.triage_cache.clone();
+                // Sent once and never aborted, like a reset.
+                tokio::spawn(async move {
+                    let outcome =
+                        crate::service::tap::create(graph.as_ref(), &user_id, &verdict).await;
+                    cache.forget(&user_id);
+                    journal_once(&in_flight, (req, 0), journal.as_deref(), || {
+                        journal::tap_entry(
+                            &note.operator.person(),
+                            &note.target_id,
+                            Some(&note.target_upn),
+                            &outcome,
+                            note.ticket.as_deref(),
+                        )
+                    });
+                    let _ = tx.send(Msg::TapDone {
+                        req,
+                        outcome: Box::new(outcome),
+                    });
+                });
+            }
             // The clipboard is touched on this task, between frames: OSC 52 goes to the
             // same terminal ratatui draws on.
             Effect::Copy(secret) => {
@@ -392,12 +497,9 @@ impl Executor {
                 }
             };
             let done = |key: usize, outcome: crate::service::reset::ResetOutcome| {
-                let mine = in_flight
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .remove(&(req, key))
-                    .is_some();
-                if let (true, Some(j), Some((note, _))) = (mine, &journal, notes.get(&key)) {
+                let journal = journal.as_deref().filter(|_| notes.contains_key(&key));
+                journal_once(&in_flight, (req, key), journal, || {
+                    let (note, _) = &notes[&key];
                     let mut entry = journal::reset_entry(
                         &note.operator.person(),
                         &note.target_id,
@@ -407,10 +509,8 @@ impl Executor {
                         note.revoke,
                     );
                     entry.bulk = Some(BULK_SOURCE.into());
-                    if let Err(e) = j.append(&entry) {
-                        tracing::warn!(error = %e, "journal write failed");
-                    }
-                }
+                    entry
+                });
                 let _ = tx.send(Msg::BulkOne {
                     req,
                     key,
@@ -464,6 +564,7 @@ impl Executor {
             self.search.take(),
             self.details.take(),
             self.bulk_judge.take(),
+            self.triage.take(),
             self.session.take(),
             self.audit_task.take(),
         ]

@@ -46,20 +46,14 @@ pub async fn read_policy(api: &dyn GraphApi) -> Result<PolicyKnown, GraphError> 
     }
 }
 
-/// The pass's verdict for the assessed user.
-pub fn judge(
-    api: &dyn GraphApi,
-    operator: &OperatorFacts,
-    a: &Assessment,
-    policy: &PolicyKnown,
-    ask: TapAsk,
-) -> TapVerdict {
+/// The assessed user as the pass's verdict sees them.
+pub fn target(operator: &OperatorFacts, a: &Assessment) -> TapTarget {
     let u = &a.target.user;
     let external = matches!(
         source_of_authority(&super::account(u)),
         SourceOfAuthority::External | SourceOfAuthority::PendingInvite
     );
-    let target = TapTarget {
+    TapTarget {
         is_self: u.id == operator.user.id,
         privileged: a.privileged(),
         external,
@@ -70,12 +64,32 @@ pub fn judge(
             .iter()
             .map(|g| g.id.clone())
             .collect(),
-    };
-    let has_tap = !api
-        .cloud()
+    }
+}
+
+/// Whether this cloud's Graph has the pass at all (the China cloud's v1.0 schema lacks
+/// `temporaryAccessPassMethods`).
+pub fn cloud_has_tap(cloud: crate::cloud::Cloud) -> bool {
+    !cloud
         .missing_authentication_segments()
-        .contains(&"temporaryAccessPassMethods");
-    tap::judge(&operator.operator, &target, policy, ask, has_tap)
+        .contains(&"temporaryAccessPassMethods")
+}
+
+/// The pass's verdict for the assessed user.
+pub fn judge(
+    api: &dyn GraphApi,
+    operator: &OperatorFacts,
+    a: &Assessment,
+    policy: &PolicyKnown,
+    ask: TapAsk,
+) -> TapVerdict {
+    tap::judge(
+        &operator.operator,
+        &target(operator, a),
+        policy,
+        ask,
+        cloud_has_tap(api.cloud()),
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -150,6 +150,32 @@ impl Registration {
         }
     }
 
+    /// One line of what is registered: "MFA registered: yes · SSPR: registered, can
+    /// self-serve · default: push".
+    pub fn summary(&self) -> String {
+        let yes_no = |b: Option<bool>| match b {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "unknown",
+        };
+        let mut s = format!("MFA registered: {}", yes_no(self.mfa_registered));
+        if let Some(reg) = self.sspr_registered {
+            s.push_str(&format!(
+                " · SSPR: {}{}",
+                if reg { "registered" } else { "not registered" },
+                match self.sspr_capable {
+                    Some(true) => ", can self-serve",
+                    Some(false) if reg => ", not enabled for them",
+                    _ => "",
+                }
+            ));
+        }
+        if let Some(m) = &self.default_method {
+            s.push_str(&format!(" · default: {m}"));
+        }
+        s
+    }
+
     pub fn has_strong_method(&self) -> bool {
         self.mfa_registered == Some(true)
     }

@@ -8,12 +8,14 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::search::badge;
 use super::{Look, clean, pane, styled};
+use crate::app::details::TriageView;
 use crate::app::{Details, DetailsPane};
 use crate::graph::model::lenient_time;
 use crate::policy::authority::{SourceOfAuthority, describe, source_of_authority};
 use crate::policy::eligibility::{RoleState, Severity};
 use crate::sanitize::sanitize;
 use crate::service::facts::Assessment;
+use crate::service::triage::{SSPR_URL, Section};
 use crate::theme::Theme;
 
 fn when(t: Option<time::OffsetDateTime>) -> String {
@@ -64,7 +66,7 @@ fn content(d: &DetailsPane, read_only: bool, theme: &Theme, area: Rect) -> Vec<L
                 Span::raw(clean(&error.fix, 400)),
             ]),
         ],
-        Details::Loaded(a) => lines(a, read_only, theme, inner_width),
+        Details::Loaded(a) => lines(a, &d.triage, read_only, theme, inner_width),
     }
 }
 
@@ -146,7 +148,13 @@ fn field(label: &str, value: String, theme: &Theme, width: usize) -> Vec<Line<'s
     hanging(styled(format!("{label:<10}"), theme.dim), &value, width)
 }
 
-fn lines(a: &Assessment, read_only: bool, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+fn lines(
+    a: &Assessment,
+    triage: &TriageView,
+    read_only: bool,
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
     let u = &a.target.user;
     let v = &a.verdict;
     let long = width.max(20) * 8;
@@ -204,6 +212,8 @@ fn lines(a: &Assessment, read_only: bool, theme: &Theme, width: usize) -> Vec<Li
             Span::raw(clean(least, width)),
         ]));
     }
+    // Is a password even the problem? The triage's answer, next to the verdict.
+    out.extend(diagnosis(triage, theme, width));
     out.push(Line::from(""));
     let acct = crate::service::account(u);
     let soa = source_of_authority(&acct);
@@ -318,6 +328,141 @@ fn lines(a: &Assessment, read_only: bool, theme: &Theme, width: usize) -> Vec<Li
             format!("  ? {} not readable", unknown.fact),
             theme.dim,
         )));
+    }
+    out.extend(sign_ins(triage, theme, width));
+    out
+}
+
+/// How many sign-ins the pane lists (the CLI's `triage` shows all it read).
+const SIGN_INS_SHOWN: usize = 5;
+
+/// The diagnosis line, and what to do instead when a reset is not the help.
+fn diagnosis(t: &TriageView, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let long = width.max(20) * 4;
+    match t {
+        TriageView::None => vec![],
+        TriageView::Loading => vec![Line::from(styled(
+            "  … reading recent sign-ins".into(),
+            theme.dim,
+        ))],
+        TriageView::Failed(why) => hanging(
+            styled("  ? ".into(), theme.dim),
+            &format!("sign-ins: {}", clean(why, long)),
+            width,
+        ),
+        TriageView::Loaded(t) => {
+            let style = match t.diagnosis.kind {
+                "mfa" | "policy" | "disabled" => theme.warn,
+                "password" => theme.info,
+                _ => theme.dim,
+            };
+            let mut out = hanging(styled("  ◆ ".into(), style), &t.diagnosis.message, width);
+            if t.offer_tap {
+                out.extend(hanging(
+                    styled("    → ".into(), theme.key),
+                    "t: a Temporary Access Pass lets them sign in and register a new method",
+                    width,
+                ));
+            }
+            if t.self_service {
+                out.extend(hanging(
+                    styled("    → ".into(), theme.key),
+                    &format!("can reset their own password at {SSPR_URL}"),
+                    width,
+                ));
+            }
+            out
+        }
+    }
+}
+
+/// Recent sign-ins (time, result and code explained, app, address, place) and what the
+/// user has registered; a part that is not readable says why.
+fn sign_ins(t: &TriageView, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let TriageView::Loaded(t) = t else {
+        return vec![];
+    };
+    let long = width.max(20) * 4;
+    let mut out = vec![
+        Line::from(""),
+        Line::from(styled("Recent sign-ins".into(), theme.title)),
+    ];
+    match &t.sign_ins {
+        Section::Unreadable { reason, fix } => {
+            out.extend(hanging(
+                styled("  ? ".into(), theme.dim),
+                &format!("{} — {}", clean(reason, long), clean(fix, long)),
+                width,
+            ));
+        }
+        Section::Read { value } if value.is_empty() => {
+            out.push(Line::from(styled(
+                "  none in the last 7 days".into(),
+                theme.dim,
+            )));
+        }
+        Section::Read { value } => {
+            for l in value.iter().take(SIGN_INS_SHOWN) {
+                let at = l
+                    .time
+                    .map(|t| {
+                        let f = lenient_time::format(t);
+                        format!("{} {}", &f[5..10], &f[11..16])
+                    })
+                    .unwrap_or_else(|| "?".into());
+                let (mark, style, what) = if l.succeeded() {
+                    ("✓", theme.ok, "signed in".to_string())
+                } else {
+                    let meaning = l
+                        .explanation
+                        .clone()
+                        .or_else(|| l.failure_reason.clone())
+                        .unwrap_or_else(|| "no explanation known".into());
+                    ("✗", theme.danger, format!("{} {}", l.error_code, meaning))
+                };
+                let place = [
+                    l.app.as_deref(),
+                    l.ip_address.as_deref(),
+                    l.location.as_deref(),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · ");
+                out.extend(hanging(
+                    styled(format!("  {mark} "), style),
+                    &format!("{at} {}", clean(&what, long)),
+                    width,
+                ));
+                if !place.is_empty() {
+                    out.extend(hanging(Span::raw("    "), &clean(&place, long), width));
+                }
+            }
+            if value.len() > SIGN_INS_SHOWN {
+                out.push(Line::from(styled(
+                    format!(
+                        "  … {} more (resetdesk triage shows them all)",
+                        value.len() - SIGN_INS_SHOWN
+                    ),
+                    theme.dim,
+                )));
+            }
+        }
+    }
+    match &t.registration {
+        Section::Unreadable { reason, fix } => out.extend(field(
+            "Methods",
+            format!("{} — {}", clean(reason, long), clean(fix, long)),
+            theme,
+            width,
+        )),
+        Section::Read { value } => {
+            let mut text = value.summary();
+            if !value.methods.is_empty() {
+                text.push_str(&format!(" · {}", value.methods.join(", ")));
+            }
+            out.extend(field("Methods", clean(&text, long), theme, width));
+        }
     }
     out
 }

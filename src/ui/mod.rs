@@ -12,6 +12,7 @@ mod help;
 mod reset;
 mod search;
 mod sign_in;
+mod tap;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;

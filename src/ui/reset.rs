@@ -30,31 +30,20 @@ pub fn render(
 ) {
     let (title, title_style, lines): (String, Style, Vec<Line>) = match flow {
         ResetFlow::Closed => return,
-        ResetFlow::Refused(r) => {
-            let mut l = vec![Line::from(styled(
+        ResetFlow::Refused(r) => (
+            " ✗ Reset not allowed ".into(),
+            theme.danger,
+            refusal(
                 format!("You cannot reset {}.", clean(&r.label, 50)),
-                theme.danger,
-            ))];
-            for reason in r.reasons.iter().filter(|r| r.severity == Severity::Block) {
-                l.push(Line::from(vec![
-                    styled("✗ ".into(), theme.danger),
-                    Span::raw(clean(&reason.message, 400)),
-                ]));
-                l.push(Line::from(vec![
-                    styled("  → ".into(), theme.key),
-                    Span::raw(clean(&reason.fix, 400)),
-                ]));
-            }
-            if let Some(least) = &r.least_role {
-                l.push(Line::from(vec![
-                    styled("Needs: ".into(), theme.dim),
-                    Span::raw(clean(least, 80)),
-                ]));
-            }
-            l.push(Line::from(""));
-            l.push(key_line(keymap, KeyMode::Refusal, theme));
-            (" ✗ Reset not allowed ".into(), theme.danger, l)
-        }
+                r.reasons
+                    .iter()
+                    .filter(|r| r.severity == Severity::Block)
+                    .map(|r| (r.message.as_str(), r.fix.as_str())),
+                r.least_role.as_deref(),
+                keymap,
+                theme,
+            ),
+        ),
         // The title names the target, so the dialog can never be mistaken for another
         // user's.
         ResetFlow::Dialog(d) => (
@@ -72,6 +61,37 @@ pub fn render(
             ))],
         ),
         ResetFlow::Done(otp) => otp_view(otp, keymap, theme, now),
+        ResetFlow::Tap(d) => (
+            format!(" ⚠ Temporary Access Pass for {} ", clean(&d.upn, 50)),
+            theme.danger,
+            super::tap::dialog(d, keymap, theme),
+        ),
+        ResetFlow::TapRefused(r) => (
+            " ✗ Temporary Access Pass not allowed ".into(),
+            theme.danger,
+            refusal(
+                format!(
+                    "You cannot create a Temporary Access Pass for {}.",
+                    clean(&r.label, 50)
+                ),
+                r.reasons
+                    .iter()
+                    .filter(|r| r.weight == crate::policy::tap::Weight::Block)
+                    .map(|r| (r.message.as_str(), r.fix.as_str())),
+                r.least_role,
+                keymap,
+                theme,
+            ),
+        ),
+        ResetFlow::TapInFlight { target, .. } => (
+            " ⚠ Creating a pass… ".into(),
+            theme.warn,
+            vec![Line::from(format!(
+                "Creating a Temporary Access Pass for {} {}",
+                clean(&target.label, 50),
+                SPINNER[spinner % SPINNER.len()]
+            ))],
+        ),
     };
     super::modal(
         Span::styled(title, title_style),
@@ -81,6 +101,37 @@ pub fn render(
         area,
         buf,
     );
+}
+
+/// A refusal: what is refused, each deciding reason with its fix, the least role that
+/// would allow it, and the keys.
+pub(super) fn refusal<'a>(
+    head: String,
+    reasons: impl Iterator<Item = (&'a str, &'a str)>,
+    least_role: Option<&str>,
+    keymap: &Keymap,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut l = vec![Line::from(styled(head, theme.danger))];
+    for (message, fix) in reasons {
+        l.push(Line::from(vec![
+            styled("✗ ".into(), theme.danger),
+            Span::raw(clean(message, 400)),
+        ]));
+        l.push(Line::from(vec![
+            styled("  → ".into(), theme.key),
+            Span::raw(clean(fix, 400)),
+        ]));
+    }
+    if let Some(least) = least_role {
+        l.push(Line::from(vec![
+            styled("Needs: ".into(), theme.dim),
+            Span::raw(clean(least, 80)),
+        ]));
+    }
+    l.push(Line::from(""));
+    l.push(key_line(keymap, KeyMode::Refusal, theme));
+    l
 }
 
 /// A button: the focused one is marked by arrows and reverse video; the others are never
@@ -273,17 +324,32 @@ fn otp_view(
     now: Instant,
 ) -> (String, Style, Vec<Line<'static>>) {
     let (title, style) = match o.status {
+        _ if o.pass.is_some() => match o.status {
+            ResetStatus::Succeeded => (" ✓ Temporary Access Pass ".to_string(), theme.ok),
+            ResetStatus::Failed => (" ✗ No pass created ".to_string(), theme.danger),
+            _ => (" ? Pass UNCONFIRMED ".to_string(), theme.warn),
+        },
         ResetStatus::Succeeded => (" ✓ Password reset ".to_string(), theme.ok),
         ResetStatus::Unconfirmed => (" ? Reset UNCONFIRMED ".to_string(), theme.warn),
         ResetStatus::Failed => (" ✗ Reset failed ".to_string(), theme.danger),
         ResetStatus::Accepted if o.confirmed => (" ✓ Password reset ".to_string(), theme.ok),
         ResetStatus::Accepted => (" ✓ Reset accepted ".to_string(), theme.ok),
     };
+    let what = if o.pass.is_some() {
+        "Temporary Access Pass"
+    } else {
+        o.method.name()
+    };
     let mut l = vec![Line::from(vec![
         styled(clean(&o.label, 40), theme.title),
-        Span::raw(format!(" <{}> · {}", clean(&o.upn, 50), o.method.name())),
+        Span::raw(format!(" <{}> · {what}", clean(&o.upn, 50))),
     ])];
-    if o.status == ResetStatus::Unconfirmed {
+    if o.status == ResetStatus::Unconfirmed && o.pass.is_some() {
+        l.push(Line::from(styled(
+            "Its code did not arrive: create another (it replaces this one).".into(),
+            theme.warn,
+        )));
+    } else if o.status == ResetStatus::Unconfirmed {
         l.push(Line::from(styled(
             "The outcome is unknown: verify before handing the password out.".into(),
             theme.warn,
@@ -308,7 +374,9 @@ fn otp_view(
         } else {
             "•".repeat(pw.expose_secret().chars().count())
         };
-        let label = if o.generated {
+        let label = if o.pass.is_some() {
+            "Temporary Access Pass: "
+        } else if o.generated {
             "Temporary password: "
         } else {
             "Password (as typed): "
@@ -318,7 +386,28 @@ fn otp_view(
             styled(label.into(), theme.dim),
             styled(shown, theme.title),
         ]));
-        if o.force_mfa {
+        if let Some(p) = &o.pass {
+            let until = p
+                .until
+                .map(|t| {
+                    let f = crate::graph::model::lenient_time::format(t);
+                    format!(" until {} UTC", &f[11..16])
+                })
+                .unwrap_or_default();
+            let uses = match p.one_time {
+                Some(true) => "one sign-in only",
+                _ => "any number of sign-ins",
+            };
+            l.push(Line::from(format!(
+                "Valid {} min{until} · {uses}. Graph shows it only now.",
+                p.lifetime_minutes
+                    .map(|m| m.to_string())
+                    .unwrap_or_else(|| "?".into())
+            )));
+            l.push(Line::from(
+                "They sign in with it, then register a method at https://aka.ms/mysecurityinfo.",
+            ));
+        } else if o.force_mfa {
             l.push(Line::from(
                 "The user completes MFA, then must change it at next sign-in.",
             ));
@@ -344,7 +433,7 @@ fn otp_view(
     if let Some(d) = &o.detail {
         l.push(Line::from(styled(clean(d, 300), theme.dim)));
     }
-    if o.status == ResetStatus::Unconfirmed {
+    if o.status == ResetStatus::Unconfirmed && o.pass.is_none() {
         l.push(Line::from(format!(
             "Verify: the audit pane, or `resetdesk show {}` (last password change).",
             clean(&o.upn, 60)
@@ -381,10 +470,11 @@ fn otp_view(
     l.push(Line::from(""));
     let keys = if o.password.is_some() {
         format!(
-            "{} reveal/hide · {} copy · {} close (forgets the password)",
+            "{} reveal/hide · {} copy · {} close (forgets the {})",
             key(Action::Reveal),
             key(Action::Copy),
-            key(Action::Back)
+            key(Action::Back),
+            if o.pass.is_some() { "pass" } else { "password" }
         )
     } else {
         format!("{} close", key(Action::Back))

@@ -380,9 +380,11 @@ async fn half_an_hour_of_simulated_polling_never_exceeds_the_reports_budget() {
     let reports = &env.sim.state.reports;
     assert!(resets >= 14, "{resets} resets in 30 simulated minutes");
     assert_eq!(backing_off, 0, "never throttled");
-    // The stream kept polling all along, paced by the budget (each poll is three queries),
-    // and the operation polls found their slots.
-    assert!(live > 100, "{live} polls");
+    // The stream kept polling all along, paced by the budget (each poll is three queries,
+    // and the background poll leaves two of every five slots to operation polls and
+    // triage), and the operation polls found their slots.
+    assert!(live > 60, "{live} polls");
+    eprintln!("{live} polls, {} report requests", reports.total());
     assert!(reports.total() > 400, "{} report requests", reports.total());
     let busiest = reports.busiest_window();
     assert!(busiest <= limit.0, "busiest window {busiest}");

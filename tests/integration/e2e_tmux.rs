@@ -25,27 +25,27 @@ pub fn submit_reset_in(t: &Tmux, query: &str, highlighted: &str) {
 }
 
 /// Opens a user by typing a search, then resets and copies their password; returns it.
-fn reset_and_copy(t: &Tmux, query: &str, highlighted: &str) -> String {
-    submit_reset(t, query, highlighted);
-    t.wait_for("Temporary password:");
+/// `v` in the one-time view, and the secret after `label` once it shows unmasked.
+fn revealed(t: &Tmux, label: &str) -> String {
     t.keys(&["v"]);
-    let s = t.wait("the revealed password", |s| {
-        s.lines()
-            .any(|l| l.contains("Temporary password:") && !l.contains('•'))
+    let s = t.wait("the revealed secret", |s| {
+        s.lines().any(|l| l.contains(label) && !l.contains('•'))
     });
-    let line = s
-        .lines()
-        .find(|l| l.contains("Temporary password:"))
-        .unwrap();
-    let password = line
-        .split("Temporary password:")
+    let line = s.lines().find(|l| l.contains(label)).unwrap();
+    line.split(label)
         .nth(1)
         .unwrap()
         .split_whitespace()
         .next()
         .unwrap()
-        .to_string();
-    assert_eq!(password.len(), 16, "{line}");
+        .to_string()
+}
+
+fn reset_and_copy(t: &Tmux, query: &str, highlighted: &str) -> String {
+    submit_reset(t, query, highlighted);
+    t.wait_for("Temporary password:");
+    let password = revealed(t, "Temporary password:");
+    assert_eq!(password.len(), 16);
     t.keys(&["y"]);
     t.wait_for("clears in");
     assert!(
@@ -457,6 +457,49 @@ fn three_marked_users_are_reset_from_the_bulk_window() {
     t.wait_for("again forgets them");
     t.keys(&["Escape"]);
     t.wait("the window closed", |s| !s.contains("Bulk reset of"));
+    t.keys(&["q"]);
+    assert_eq!(t.after_exit().0, 0);
+}
+
+/// Issue 15: the MFA-failing demo user's details say "MFA problem"; `t` creates a
+/// Temporary Access Pass (as an Authentication Administrator), shown masked in the
+/// one-time view, revealed with `v` and copied with `y`; the journal has the pass's entry
+/// and not its code.
+#[test]
+fn a_temporary_access_pass_for_the_mfa_failing_user_is_created_and_copied() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let script = console_script(&format!("RESETDESK_JOURNAL_PATH={}", journal.display()))
+        .replace(" --demo ", " --demo --as auth-admin ");
+    let t = Tmux::start("tap", 120, 40, &script);
+    t.wait_for("● connected");
+    t.type_text("noah");
+    t.wait_for("▶ Noah Kim");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("MFA problem");
+    assert!(s.contains("t: a Temporary Access Pass"), "{s}");
+    t.keys(&["t"]);
+    let s = t.wait_for("Temporary Access Pass for noah.kim@contoso.com");
+    assert!(s.contains("▶ Cancel ◀"), "the dialog starts on Cancel: {s}");
+    t.keys(&["BTab"]);
+    t.wait_for("▶ Create pass ◀");
+    t.keys(&["Enter"]);
+    t.wait_for("Temporary Access Pass: ••••••••");
+    let pass = revealed(&t, "Temporary Access Pass:");
+    assert_eq!(pass.chars().count(), 8, "{pass}");
+    t.keys(&["y"]);
+    t.wait_for("clears in");
+    assert!(
+        t.buffers().contains(&pass),
+        "the copy reached the tmux buffer"
+    );
+    // The audit pane confirms it.
+    t.wait_for("the audit log confirms the pass for Noah Kim");
+    t.keys(&["Escape"]);
+    t.wait("the view closed", |s| !s.contains("Temporary Access Pass:"));
+    let j = std::fs::read_to_string(dir.path().join("journal.demo.jsonl")).unwrap();
+    assert!(j.contains("\"action\":\"tap\""), "{j}");
+    assert!(!j.contains(&pass), "the pass is in the journal");
     t.keys(&["q"]);
     assert_eq!(t.after_exit().0, 0);
 }

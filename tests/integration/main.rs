@@ -20,5 +20,6 @@ mod profiles;
 mod reset;
 mod resolve;
 mod sign_in;
+mod triage;
 mod trust;
 mod tui_render;

@@ -11,6 +11,7 @@ use zeroize::Zeroize;
 
 use super::requests::with_wait;
 use super::{GraphClient, OPTIONAL_USER_PROPS, QUERY_VALUE, enc};
+use crate::graph::budget::Priority;
 use crate::graph::model::*;
 use crate::graph::query::{self, MAX_PAGE};
 use crate::graph::retry;
@@ -327,7 +328,7 @@ impl GraphApi for GraphClient {
         // The Location is followed as given, query string included, but only to our host;
         // each try goes ahead of the audit poller and the triage reads.
         let url = self.follow(location)?;
-        self.report_read(url, true).await
+        self.report_read(url, Priority::Operation).await
     }
 
     async fn sign_ins(
@@ -346,7 +347,7 @@ impl GraphApi for GraphClient {
         );
         let q = format!("$filter={}&$top={}", enc(&filter), top.clamp(1, 1000));
         let page: Page<SignIn> = self
-            .report_read(self.url("/auditLogs/signIns", &q)?, false)
+            .report_read(self.url("/auditLogs/signIns", &q)?, Priority::Interactive)
             .await?
             .0;
         Ok(page.value)
@@ -365,7 +366,10 @@ impl GraphApi for GraphClient {
             "/reports/authenticationMethods/userRegistrationDetails/{}",
             utf8_percent_encode(user_id, QUERY_VALUE)
         );
-        let shape: Shape = self.report_read(self.url(&path, "")?, false).await?.0;
+        let shape: Shape = self
+            .report_read(self.url(&path, "")?, Priority::Interactive)
+            .await?
+            .0;
         Ok(match shape {
             Shape::Wrapped { value } => value,
             Shape::Plain(d) => d,
@@ -374,7 +378,10 @@ impl GraphApi for GraphClient {
 
     async fn auth_methods(&self, user_id: &str) -> Result<Vec<AuthMethod>, GraphError> {
         let path = format!("{}/authentication/methods", query::user_path(user_id));
-        let page: Page<AuthMethod> = self.report_read(self.url(&path, "")?, false).await?.0;
+        let page: Page<AuthMethod> = self
+            .report_read(self.url(&path, "")?, Priority::Interactive)
+            .await?
+            .0;
         Ok(page.value)
     }
 
@@ -400,7 +407,7 @@ impl GraphApi for GraphClient {
         );
         let body = serde_json::to_vec(request).unwrap_or_default();
         // Authentication methods share the reports budget; a write goes ahead of reads.
-        self.reports.acquire(true).await;
+        self.reports.acquire(Priority::Operation).await;
         let r = self
             .write(Method::POST, self.url(&path, "")?, Some(body))
             .await?;
@@ -440,7 +447,7 @@ impl GraphApi for GraphClient {
             )?,
             AuditPage::Next(link) => self.follow(link)?,
         };
-        self.reports.acquire(false).await;
+        self.reports.acquire(Priority::Background).await;
         self.get_json_tries(url, false, 1).await
     }
 
@@ -462,17 +469,17 @@ impl GraphApi for GraphClient {
 
 impl GraphClient {
     /// A read of the identity and access reports (sign-ins, audits, registration,
-    /// methods, operations): each try inside the shared budget (`urgent`: an operation
-    /// poll, ahead of the rest), transient failures retried with Graph's `Retry-After`.
+    /// methods, operations): each try inside the shared budget at its priority,
+    /// transient failures retried with Graph's `Retry-After`.
     async fn report_read<T: serde::de::DeserializeOwned>(
         &self,
         url: reqwest::Url,
-        urgent: bool,
+        priority: Priority,
     ) -> Result<(T, Option<Duration>), GraphError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            self.reports.acquire(urgent).await;
+            self.reports.acquire(priority).await;
             match self.get_json_full::<T>(url.clone(), false, 1).await {
                 Err(e) if e.is_transient() && attempt < self.opts.max_attempts.max(1) => {
                     let wait = match e.retry_after() {

@@ -209,6 +209,10 @@ pub fn parse_sign_ins(
                 loc.insert("city".into(), json!(parts.first()));
                 loc.insert("state".into(), json!(parts.get(1)));
                 loc.insert("countryOrRegion".into(), json!(parts.get(2)));
+                loc.insert(
+                    "geoCoordinates".into(),
+                    json!({"altitude": null, "latitude": null, "longitude": null}),
+                );
             }
             let failed = s.error_code != 0;
             json!({
