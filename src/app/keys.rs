@@ -136,7 +136,7 @@ impl App {
             Action::Reset => self.reset_key(now),
             Action::Mark if self.focus == Focus::Search => self.toggle_mark(now),
             Action::BulkReset => self.open_bulk(now),
-            Action::Tap => self.tap_key(now),
+            Action::Tap => self.pass_key(now),
             Action::Refresh => {
                 self.connection = Connection::Connecting;
                 self.flash(Level::Info, "re-reading your roles and the open user…", now);
@@ -173,9 +173,25 @@ impl App {
         }
     }
 
-    /// `r`. From the list it acts on the highlighted user: open them first, then the
-    /// dialog, so the dialog is never for a user other than the one shown.
+    /// `r` (and `t`). From the list it acts on the highlighted user: open them first,
+    /// then the dialog, so the dialog is never for a user other than the one shown.
     fn reset_key(&mut self, now: Instant) -> Vec<Effect> {
+        match self.open_highlighted_first(Action::Reset) {
+            Some(effects) => effects,
+            None => self.open_reset(now),
+        }
+    }
+
+    fn pass_key(&mut self, now: Instant) -> Vec<Effect> {
+        match self.open_highlighted_first(Action::Tap) {
+            Some(effects) => effects,
+            None => self.tap_key(now),
+        }
+    }
+
+    /// In the list, with another user highlighted than the one shown: open them, and
+    /// do `then` once their details arrive (`Some`: the effects of opening).
+    fn open_highlighted_first(&mut self, then: Action) -> Option<Vec<Effect>> {
         if self.focus == Focus::Search
             && !self.options.read_only
             && let Some(u) = self.search.selected_user()
@@ -184,21 +200,21 @@ impl App {
                 && *key == u.id
             {
                 // Already on its way: the dialog follows it.
-                self.reset_after_load = Some(*req);
+                self.reset_after_load = Some((*req, then));
                 self.focus = Focus::Details;
-                return vec![];
+                return Some(vec![]);
             }
             if self.details.key() != Some(u.id.as_str()) {
                 let key = u.id.clone();
                 self.focus = Focus::Details;
                 let effects = self.load_details(key);
                 if let Details::Loading { req, .. } = &self.details.shown {
-                    self.reset_after_load = Some(*req);
+                    self.reset_after_load = Some((*req, then));
                 }
-                return effects;
+                return Some(effects);
             }
             self.focus = Focus::Details;
         }
-        self.open_reset(now)
+        None
     }
 }

@@ -28,6 +28,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::graph::model::User;
+use crate::keymap::Action as KeyAction;
 use crate::keymap::Keymap;
 use crate::secret::SecretString;
 use crate::service::facts::{Assessment, OperatorFacts};
@@ -135,9 +136,9 @@ pub struct App {
     /// The process's exit status once `quit` is set: 0 for `q`, 128 + the signal after a
     /// signal, 130 for Ctrl-C (the interrupt key).
     pub exit_status: u8,
-    /// `r` from the list opened the highlighted user: show the reset once these details
-    /// (this request) arrive.
-    reset_after_load: Option<u64>,
+    /// `r` (or `t`) from the list opened the highlighted user: open the reset (or the
+    /// pass) once these details (this request) arrive.
+    reset_after_load: Option<(u64, KeyAction)>,
     pub spinner: usize,
     pub reset: ResetFlow,
     /// The bulk reset window (`R` on marked users).

@@ -244,7 +244,11 @@ impl App {
                     Details::Loading { key, .. } => key.clone(),
                     _ => String::new(),
                 };
-                let then_reset = self.reset_after_load.take() == Some(req);
+                let then = self
+                    .reset_after_load
+                    .take()
+                    .filter(|(r, _)| *r == req)
+                    .map(|(_, a)| a);
                 match result {
                     Ok(a) => {
                         self.search.remember(&a.target.user);
@@ -254,8 +258,12 @@ impl App {
                         self.details.triage = details::TriageView::Loading;
                         self.triage_req = Some(req);
                         let triage = Effect::LoadTriage { req, user };
-                        if then_reset && !self.reset.is_open() {
-                            let mut fx = self.open_reset(now);
+                        if let Some(a) = then.filter(|_| !self.reset.is_open()) {
+                            let mut fx = if a == crate::keymap::Action::Tap {
+                                self.tap_key(now)
+                            } else {
+                                self.open_reset(now)
+                            };
                             fx.push(triage);
                             return fx;
                         }

@@ -1,5 +1,5 @@
 //! `resetdesk audit [--since DURATION] [--follow] [--json]`: password activity from the
-//! directory audit log; entries that confirm a reset in your journal are marked.
+//! directory audit log; entries that confirm a reset or a pass in your journal are marked.
 
 use std::time::Duration;
 
@@ -8,7 +8,9 @@ use serde_json::json;
 
 use super::table::Table;
 use super::{Exit, Failure, GlobalArgs, Session};
-use crate::graph::audit::{AUDIT_RETENTION, AuditPoller, PollerConfig, confirms, parse_duration};
+use crate::graph::audit::{
+    AUDIT_RETENTION, AuditPoller, PollerConfig, confirms, confirms_pass, parse_duration,
+};
 use crate::graph::model::{DirectoryAudit, lenient_time};
 use crate::journal;
 
@@ -25,8 +27,8 @@ pub struct AuditArgs {
     pub json: bool,
 }
 
-/// Resets in the journal, as (target id, time) pairs.
-fn my_resets(session: &Session, operator_id: &str) -> Vec<(String, time::OffsetDateTime)> {
+/// Resets and passes in the journal, as (target id, time, is a pass).
+fn my_resets(session: &Session, operator_id: &str) -> Vec<(String, time::OffsetDateTime, bool)> {
     let Some(j) = journal::open(
         session.config.journal_path.as_deref(),
         session.sim.is_some(),
@@ -38,8 +40,15 @@ fn my_resets(session: &Session, operator_id: &str) -> Vec<(String, time::OffsetD
     };
     entries
         .into_iter()
-        .filter(|e| e.action == "reset" && e.operator.id == operator_id && e.outcome != "failed")
-        .filter_map(|e| lenient_time::parse(&e.time).map(|t| (e.target.id, t)))
+        .filter(|e| {
+            (e.action == "reset" || e.action == "tap")
+                && e.operator.id == operator_id
+                && e.outcome != "failed"
+        })
+        .filter_map(|e| {
+            let pass = e.action == "tap";
+            lenient_time::parse(&e.time).map(|t| (e.target.id, t, pass))
+        })
         .collect()
 }
 
@@ -82,7 +91,15 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<Exit, Failure> 
     };
     let start = time::OffsetDateTime::now_utc() - time::Duration::seconds(since.as_secs() as i64);
     let mut poller = AuditPoller::new(config, start);
-    let confirmed = |e: &DirectoryAudit| resets.iter().any(|(t, at)| confirms(e, &me_id, t, *at));
+    let confirmed = |e: &DirectoryAudit| {
+        resets.iter().any(|(t, at, pass)| {
+            if *pass {
+                confirms_pass(e, &me_id, t, *at)
+            } else {
+                confirms(e, &me_id, t, *at)
+            }
+        })
+    };
     let interval = if global.demo {
         Duration::from_secs(3)
     } else {

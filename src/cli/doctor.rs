@@ -205,6 +205,25 @@ async fn graph_checks(session: &Session, checks: &mut Vec<Check>) {
         ),
         Err(e) => check("audit log", Status::Warn, e.to_string(), "try again later"),
     });
+    // Triage reads the sign-in log (a reports role and Entra ID P1/P2).
+    let since = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
+    checks.push(match g.sign_ins(&op.user.id, since, 1).await {
+        Ok(_) => check("sign-in logs", Status::Ok, "triage can read users' recent sign-ins", ""),
+        Err(e) if e.code() == Some("Authentication_RequestFromNonPremiumTenantOrB2CTenant") => check(
+            "sign-in logs",
+            Status::Warn,
+            "the tenant has no Entra ID P1/P2 licence: triage cannot read sign-ins",
+            "license the tenant, or read them in the Entra admin center",
+        ),
+        Err(e) if e.is_forbidden() => check(
+            "sign-in logs",
+            Status::Warn,
+            "triage cannot read sign-ins with your roles",
+            "consent to AuditLog.Read.All and Directory.Read.All, and get Reports Reader (or Security Reader, Global Reader)",
+        ),
+        Err(e) => check("sign-in logs", Status::Warn, e.to_string(), "try again later"),
+    });
+    checks.push(pass_check(&op));
     checks.push(match g.on_premises_sync().await {
         Ok(Some(s)) => match s.features.and_then(|f| f.password_writeback_enabled) {
             Some(true) => check(
@@ -235,6 +254,41 @@ async fn graph_checks(session: &Session, checks: &mut Vec<Check>) {
             "",
         ),
     });
+}
+
+/// Whether the operator's active roles create Temporary Access Passes, and for whom
+/// (policy::tap's rule: Authentication Administrator for members, Privileged
+/// Authentication or Global Administrator for everyone).
+fn pass_check(op: &crate::service::facts::OperatorFacts) -> Check {
+    use crate::policy::tap::{AUTH_ADMIN, GLOBAL_ADMIN, PRIVILEGED_AUTH_ADMIN};
+    let holds = |ids: &[&str]| {
+        op.operator
+            .active
+            .iter()
+            .any(|r| ids.iter().any(|i| r.template_id.eq_ignore_ascii_case(i)))
+    };
+    if holds(&[PRIVILEGED_AUTH_ADMIN, GLOBAL_ADMIN]) {
+        check(
+            "passes",
+            Status::Ok,
+            "you can create a Temporary Access Pass for any user but yourself",
+            "",
+        )
+    } else if holds(&[AUTH_ADMIN]) {
+        check(
+            "passes",
+            Status::Ok,
+            "you can create a Temporary Access Pass for users without an admin role",
+            "",
+        )
+    } else {
+        check(
+            "passes",
+            Status::Warn,
+            "your roles cannot create a Temporary Access Pass (t in the console, resetdesk tap)",
+            "ask for Authentication Administrator if your helpdesk hands out passes",
+        )
+    }
 }
 
 /// What the token may do, per reset path, and what to consent to when it may not

@@ -136,10 +136,11 @@ impl Registration {
     /// From the methods list: what is registered, not what SSPR allows.
     fn from_methods(list: &[AuthMethod]) -> Registration {
         let methods: Vec<String> = list.iter().map(|m| m.kind().to_string()).collect();
-        // A password and an email address are not second factors.
+        // A password and an email address are not second factors, and a pass is
+        // temporary.
         let strong = methods
             .iter()
-            .any(|m| !matches!(m.as_str(), "password" | "email"));
+            .any(|m| !matches!(m.as_str(), "password" | "email" | "temporaryAccessPass"));
         Registration {
             mfa_registered: Some(strong),
             sspr_registered: None,

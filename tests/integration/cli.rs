@@ -521,6 +521,33 @@ fn doctor_reports_what_works_and_what_to_fix() {
     let audit = checks.iter().find(|c| c["check"] == "audit log").unwrap();
     assert_eq!(audit["status"], "warn");
     assert!(audit["fix"].as_str().unwrap().contains("AuditLog.Read.All"));
+    let signins = checks
+        .iter()
+        .find(|c| c["check"] == "sign-in logs")
+        .unwrap();
+    assert_eq!(signins["status"], "warn");
+    assert!(signins["fix"].as_str().unwrap().contains("Reports Reader"));
+    let passes = checks.iter().find(|c| c["check"] == "passes").unwrap();
+    assert_eq!(passes["status"], "warn");
+    // The helpdesk persona reads sign-ins (Reports Reader) but creates no pass; an
+    // Authentication Administrator does.
+    let helpdesk = json(&run(&["--demo", "doctor", "--json"], &[]));
+    let find = |doc: &serde_json::Value, name: &str| {
+        doc["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == name)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(find(&helpdesk, "sign-in logs"), "ok");
+    assert_eq!(find(&helpdesk, "passes"), "warn");
+    let auth = json(&run(
+        &["--demo", "--as", "auth-admin", "doctor", "--json"],
+        &[],
+    ));
+    assert_eq!(find(&auth, "passes"), "ok");
     let o = run(&["--demo", "--as", "pim-eligible-helpdesk", "doctor"], &[]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("eligible in PIM: Helpdesk Administrator"));
     // A sign-in that cannot work fails the doctor.

@@ -469,8 +469,13 @@ fn three_marked_users_are_reset_from_the_bulk_window() {
 fn a_temporary_access_pass_for_the_mfa_failing_user_is_created_and_copied() {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("journal.jsonl");
-    let script = console_script(&format!("RESETDESK_JOURNAL_PATH={}", journal.display()))
-        .replace(" --demo ", " --demo --as auth-admin ");
+    let data = dir.path().join("data");
+    let script = console_script(&format!(
+        "RESETDESK_JOURNAL_PATH={} RESETDESK_LOG=trace XDG_DATA_HOME={}",
+        journal.display(),
+        data.display()
+    ))
+    .replace(" --demo ", " --demo --as auth-admin ");
     let t = Tmux::start("tap", 120, 40, &script);
     t.wait_for("● connected");
     t.type_text("noah");
@@ -502,4 +507,8 @@ fn a_temporary_access_pass_for_the_mfa_failing_user_is_created_and_copied() {
     assert!(!j.contains(&pass), "the pass is in the journal");
     t.keys(&["q"]);
     assert_eq!(t.after_exit().0, 0);
+    // The console's trace log has the requests, not the pass.
+    let log = std::fs::read_to_string(data.join("resetdesk/resetdesk.log")).unwrap();
+    assert!(log.contains("temporaryAccessPassMethods"), "{log}");
+    assert!(!log.contains(&pass), "the pass is in the console log");
 }

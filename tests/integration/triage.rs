@@ -385,7 +385,17 @@ fn files_under(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
 #[test]
 fn the_pass_is_printed_once_and_never_logged_or_journaled() {
     let home = Home::new();
-    let sim = spawn_sim(&home, &["--as", "auth-admin", "--audit-every-secs", "0"]);
+    let sim = spawn_sim(
+        &home,
+        &[
+            "--as",
+            "auth-admin",
+            "--audit-every-secs",
+            "0",
+            "--audit-delay-ms",
+            "0",
+        ],
+    );
     let token = sim.token.clone();
     let envs = [
         ("RESETDESK_ACCESS_TOKEN", token.as_str()),
@@ -462,6 +472,19 @@ fn the_pass_is_printed_once_and_never_logged_or_journaled() {
     assert_eq!(entry["action"], "tap");
     assert_eq!(entry["outcome"], "succeeded");
     assert_eq!(entry["pass"]["oneTime"], true);
+    // `audit` shows the pass's entry and that it confirms the journal's.
+    let log = run(&["audit", "--since", "10m", "--json"]);
+    assert!(log.status.success(), "{}", stderr(&log));
+    let log = json_of(&log);
+    let entry = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["activityDisplayName"] == "Admin registered security info")
+        .unwrap_or_else(|| panic!("{log}"));
+    assert_eq!(entry["who"], "you");
+    assert_eq!(entry["confirmsJournal"], true, "{entry}");
+    assert!(!log.to_string().contains(&pass));
     // A helpdesk admin is refused with the reason, exit 3.
     let hd = spawn_sim(&home, &["--as", "helpdesk", "--audit-every-secs", "0"]);
     let o = home.run(
