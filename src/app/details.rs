@@ -29,6 +29,9 @@ pub enum TriageView {
 pub struct DetailsPane {
     pub shown: Details,
     pub triage: TriageView,
+    /// Whether your roles could create a Temporary Access Pass for the user shown (the
+    /// pass hint says whom to ask when not).
+    pub can_create_pass: Option<bool>,
     /// Lines scrolled (j/k there).
     pub scroll: u16,
 }
@@ -38,6 +41,7 @@ impl Default for DetailsPane {
         DetailsPane {
             shown: Details::Empty,
             triage: TriageView::None,
+            can_create_pass: None,
             scroll: 0,
         }
     }
@@ -86,6 +90,8 @@ impl App {
         // A newer request: whatever `r` was waiting for is no longer what is shown, and a
         // warning about the last one (say, "2 users match") no longer applies.
         self.reset_after_load = None;
+        // The triage on its way was for the user shown before.
+        self.triage_req = None;
         if self
             .flash
             .as_ref()
@@ -100,6 +106,7 @@ impl App {
                 key: key.clone(),
             },
             triage: TriageView::None,
+            can_create_pass: None,
             scroll: 0,
         };
         match &self.operator {

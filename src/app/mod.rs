@@ -169,8 +169,9 @@ pub struct App {
     pub switching: Option<String>,
     /// The tenant's Temporary Access Pass policy, read on the first `t` of a session.
     pub tap_policy: Option<crate::policy::tap::PolicyKnown>,
-    /// `t` is waiting for the policy: open the dialog when it arrives.
-    tap_after_policy: bool,
+    /// `t` is waiting for the policy (this request): open the dialog for this user when
+    /// it arrives.
+    tap_after_policy: Option<(u64, String)>,
     /// The triage on its way is for this details request.
     triage_req: Option<u64>,
 }
@@ -228,7 +229,7 @@ impl App {
             sign_in: None,
             switching: None,
             tap_policy: None,
-            tap_after_policy: false,
+            tap_after_policy: None,
             triage_req: None,
         }
     }
@@ -311,12 +312,12 @@ impl App {
             ResetFlow::InFlight { .. } => Some(
                 "A reset is in flight: quitting now leaves its outcome unknown (journaled as unconfirmed).",
             ),
-            ResetFlow::TapInFlight { .. } => Some(
-                "A Temporary Access Pass is being created: quitting now loses its code (journaled as unconfirmed).",
-            ),
-            ResetFlow::Done(otp) if otp.password.is_some() && otp.pass.is_some() => Some(
-                "A Temporary Access Pass is on screen: quitting forgets it (Graph never shows it again) and clears the clipboard.",
-            ),
+            ResetFlow::TapInFlight { .. } => {
+                Some("A pass is being created: quitting loses its code.")
+            }
+            ResetFlow::Done(otp) if otp.password.is_some() && otp.pass.is_some() => {
+                Some("A pass is on screen: quitting forgets it for good.")
+            }
             ResetFlow::Done(otp) if otp.password.is_some() => Some(
                 "A one-time password is on screen: quitting forgets it and clears the clipboard.",
             ),

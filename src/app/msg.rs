@@ -85,8 +85,13 @@ pub enum Msg {
         req: u64,
         result: Result<Arc<crate::service::triage::Triage>, String>,
     },
-    /// The tenant's Temporary Access Pass policy, or why it is not known.
-    TapPolicy(crate::policy::tap::PolicyKnown),
+    /// The tenant's Temporary Access Pass policy, or why it is not known; `lasting`:
+    /// worth keeping for the session (not a passing fault).
+    TapPolicy {
+        req: u64,
+        policy: crate::policy::tap::PolicyKnown,
+        lasting: bool,
+    },
     /// A pass creation ended.
     TapDone {
         req: u64,
@@ -167,7 +172,9 @@ pub enum Effect {
         user: Box<User>,
     },
     /// Read the tenant's Temporary Access Pass policy.
-    ReadTapPolicy,
+    ReadTapPolicy {
+        req: u64,
+    },
     /// Create a Temporary Access Pass, sent once; the executor journals the outcome.
     CreateTap {
         req: u64,

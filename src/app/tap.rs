@@ -200,29 +200,52 @@ impl App {
             self.flash(Level::Warn, why, now);
             return vec![];
         }
-        if self.tap_policy.is_none() {
-            // Read once per session; the dialog opens when it arrives.
-            self.tap_after_policy = true;
-            self.flash(Level::Info, "reading the tenant's pass policy…", now);
-            return vec![Effect::ReadTapPolicy];
+        if let Some(policy) = self.tap_policy.clone() {
+            self.open_tap(&policy);
+            return vec![];
         }
-        self.open_tap();
+        // Read once per session; the dialog opens when it arrives, for this user.
+        let req = self.req();
+        let user = self.details.key().unwrap_or_default().to_string();
+        self.tap_after_policy = Some((req, user));
+        self.flash(Level::Info, "reading the tenant's pass policy…", now);
+        vec![Effect::ReadTapPolicy { req }]
+    }
+
+    pub(super) fn on_tap_policy(
+        &mut self,
+        req: u64,
+        policy: PolicyKnown,
+        lasting: bool,
+        now: Instant,
+    ) -> Vec<Effect> {
+        // An answer for an older session or request is not this session's policy.
+        let Some((_, user)) = self.tap_after_policy.take_if(|(r, _)| *r == req) else {
+            return vec![];
+        };
+        if lasting {
+            self.tap_policy = Some(policy.clone());
+        }
+        self.flash = None;
+        if self.reset.is_open() {
+            return vec![];
+        }
+        if self.details.key() == Some(user.as_str())
+            && matches!(self.details.shown, Details::Loaded(_))
+        {
+            self.open_tap(&policy);
+        } else {
+            self.flash(
+                Level::Warn,
+                "another user is shown now: press t again for them",
+                now,
+            );
+        }
         vec![]
     }
 
-    pub(super) fn on_tap_policy(&mut self, policy: PolicyKnown) -> Vec<Effect> {
-        self.tap_policy = Some(policy);
-        if std::mem::take(&mut self.tap_after_policy) && !self.reset.is_open() {
-            self.flash = None;
-            self.open_tap();
-        }
-        vec![]
-    }
-
-    fn open_tap(&mut self) {
-        let (Details::Loaded(a), Some(op), Some(policy)) =
-            (&self.details.shown, &self.operator, &self.tap_policy)
-        else {
+    fn open_tap(&mut self, policy: &PolicyKnown) {
+        let (Details::Loaded(a), Some(op)) = (&self.details.shown, &self.operator) else {
             return;
         };
         self.focus = Focus::Details;
@@ -358,7 +381,7 @@ impl App {
                 one_time: m.and_then(|m| m.is_usable_once),
                 until: start
                     .zip(lifetime)
-                    .map(|(s, l)| s + time::Duration::minutes(l.into())),
+                    .and_then(|(s, l)| crate::graph::model::lenient_time::after_minutes(s, l)),
             }),
         }));
         vec![]

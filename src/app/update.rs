@@ -60,8 +60,10 @@ impl App {
             Msg::Terminate(signal) => self.quit_now(128 + signal.clamp(0, 127) as u8),
             Msg::SessionLoaded(Ok(info)) => {
                 self.connection = Connection::Connected;
-                // New roles or another tenant: the pass policy is read again.
+                // New roles or another tenant: the pass policy is read again, and an
+                // answer on its way for the old session is dropped.
                 self.tap_policy = None;
+                self.tap_after_policy = None;
                 let op = Arc::new(info.operator.clone());
                 self.operator = Some(op.clone());
                 self.session = Some(*info);
@@ -131,10 +133,25 @@ impl App {
                         Ok(t) => details::TriageView::Loaded(t),
                         Err(why) => details::TriageView::Failed(why),
                     };
+                    // Whether `t` could help, for the pass hint (the policy aside).
+                    if let (Details::Loaded(a), Some(op)) = (&self.details.shown, &self.operator) {
+                        let v = crate::policy::tap::judge(
+                            &op.operator,
+                            &crate::service::tap::target(op, a),
+                            &crate::policy::tap::PolicyKnown::Unreadable(String::new()),
+                            crate::policy::tap::TapAsk::default(),
+                            crate::service::tap::cloud_has_tap(self.options.cloud),
+                        );
+                        self.details.can_create_pass = Some(v.allowed);
+                    }
                 }
                 vec![]
             }
-            Msg::TapPolicy(p) => self.on_tap_policy(p),
+            Msg::TapPolicy {
+                req,
+                policy,
+                lasting,
+            } => self.on_tap_policy(req, policy, lasting, now),
             Msg::TapDone { req, outcome } => self.on_tap_done(req, *outcome, now),
             Msg::BulkJudged { req, index, result } => self.on_bulk_judged(req, index, result),
             Msg::BulkOne { req, key, outcome } => {

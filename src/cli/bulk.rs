@@ -172,7 +172,7 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
             sanitize_line(&b.why, 200)
         );
     }
-    let summary = summary(&judged, bad.len(), would);
+    let summary = summary(&judged, bad.len(), would, args.options.force_change_only);
     if args.dry_run || would == 0 {
         report(&args, &judged, &bad, &summary, true);
         if would == 0 && !args.dry_run {
@@ -375,7 +375,7 @@ fn progress(n: usize) -> indicatif::ProgressBar {
     bar
 }
 
-fn summary(lines: &[Line], bad: usize, would: usize) -> String {
+fn summary(lines: &[Line], bad: usize, would: usize, change_only: bool) -> String {
     let mut refused: HashMap<String, usize> = HashMap::new();
     let (mut unresolved, mut before, mut duplicates) = (0, 0, 0);
     for l in lines {
@@ -396,8 +396,14 @@ fn summary(lines: &[Line], bad: usize, would: usize) -> String {
     }
     let mut by_reason: Vec<String> = refused.iter().map(|(c, n)| format!("{n} {c}")).collect();
     by_reason.sort();
+    // A change-only run sets no password: it says what it would do.
+    let what = if change_only {
+        "would require a change of"
+    } else {
+        "would reset"
+    };
     let mut s = format!(
-        "would reset {would}; refused {}{}; unresolved {unresolved}; done in an earlier run {before}; bad lines {bad}",
+        "{what} {would}; refused {}{}; unresolved {unresolved}; done in an earlier run {before}; bad lines {bad}",
         refused.values().sum::<usize>(),
         if by_reason.is_empty() {
             String::new()

@@ -185,7 +185,16 @@ async fn graph_checks(session: &Session, checks: &mut Vec<Check>) {
         ));
     }
     let g = session.graph.as_ref();
-    checks.push(match g.search_users("a", 1).await {
+    let found = g.search_users("a", 2).await;
+    // Anyone may read their own sign-ins (signins-roles-for-ca-data.md): the probe reads
+    // another user's, as triage does.
+    let other = found.as_ref().ok().and_then(|r| {
+        r.users
+            .iter()
+            .find(|u| u.id != op.user.id)
+            .map(|u| u.id.clone())
+    });
+    checks.push(match found {
         Ok(_) => check("user search", Status::Ok, "users can be searched", ""),
         Err(e) => check(
             "user search",
@@ -207,7 +216,8 @@ async fn graph_checks(session: &Session, checks: &mut Vec<Check>) {
     });
     // Triage reads the sign-in log (a reports role and Entra ID P1/P2).
     let since = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
-    checks.push(match g.sign_ins(&op.user.id, since, 1).await {
+    let probe = other.unwrap_or_else(|| op.user.id.clone());
+    checks.push(match g.sign_ins(&probe, since, 1).await {
         Ok(_) => check("sign-in logs", Status::Ok, "triage can read users' recent sign-ins", ""),
         Err(e) if e.code() == Some("Authentication_RequestFromNonPremiumTenantOrB2CTenant") => check(
             "sign-in logs",

@@ -148,7 +148,7 @@ pub async fn run(global: &GlobalArgs, args: TapArgs) -> Result<Exit, Failure> {
     let lifetime = m.and_then(|m| m.lifetime_in_minutes);
     let expires = start
         .zip(lifetime)
-        .map(|(s, l)| s + time::Duration::minutes(l.into()));
+        .and_then(|(s, l)| lenient_time::after_minutes(s, l));
     if args.json {
         let mut doc = json!({
             "status": outcome.status,
@@ -160,12 +160,21 @@ pub async fn run(global: &GlobalArgs, args: TapArgs) -> Result<Exit, Failure> {
             "expiresDateTime": expires.map(lenient_time::format),
             "methodUsabilityReason": m.and_then(|m| m.method_usability_reason.clone()),
             "detail": outcome.detail,
-            "error": outcome.error.as_ref().map(|e| json!({
-                "code": super::graph_failure_kind(e).0,
-                "graphCode": e.code().filter(|c| !c.is_empty()),
-                "message": outcome.detail.clone().unwrap_or_else(|| e.to_string()),
-                "fix": "check the roles and the tenant's Temporary Access Pass policy, then try again",
-            })),
+            "error": outcome.error.as_ref().map(|e| {
+                // Graph enforces the policy's lifetime range itself (observed 400:
+                // "Invalid LifetimeInMinutes specified. The valid range between 60 and 480.").
+                let lifetime = e.status() == Some(400) && e.to_string().contains("LifetimeInMinutes");
+                json!({
+                    "code": if lifetime { "tap-lifetime-out-of-range" } else { super::graph_failure_kind(e).0 },
+                    "graphCode": e.code().filter(|c| !c.is_empty()),
+                    "message": outcome.detail.clone().unwrap_or_else(|| e.to_string()),
+                    "fix": if lifetime {
+                        "choose a --lifetime within the range Graph gave (the tenant's pass policy)"
+                    } else {
+                        "check the roles and the tenant's Temporary Access Pass policy, then try again"
+                    },
+                })
+            }),
             "requestIds": outcome.request_id.iter().collect::<Vec<_>>(),
         });
         if doc["error"].is_null() && outcome.status == TapStatus::Unconfirmed {
@@ -195,10 +204,7 @@ pub async fn run(global: &GlobalArgs, args: TapArgs) -> Result<Exit, Failure> {
                     "any number of sign-ins"
                 };
                 let until = expires
-                    .map(|e| {
-                        let f = lenient_time::format(e);
-                        format!(" until {} {} UTC", &f[..10], &f[11..16])
-                    })
+                    .map(|e| format!(" until {} UTC", lenient_time::minutes(e)))
                     .unwrap_or_default();
                 outln!(
                     "  Valid {} minutes{until}, {once}. Graph shows it only now: hand it over, then forget it.",

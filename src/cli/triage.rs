@@ -33,7 +33,7 @@ pub async fn run(global: &GlobalArgs, args: TriageArgs) -> Result<Exit, Failure>
 
 fn unreadable<T>(part: &str, s: &Section<T>) -> Option<Value> {
     match s {
-        Section::Unreadable { reason, fix } => {
+        Section::Unreadable { reason, fix, .. } => {
             Some(json!({"part": part, "reason": reason, "fix": fix}))
         }
         Section::Read { .. } => None,
@@ -91,9 +91,25 @@ fn human(u: &crate::graph::model::User, t: &Triage) -> String {
     if t.self_service {
         s.push_str(&format!("  → can reset their own password at {SSPR_URL}\n"));
     }
+    let todo = match t.diagnosis.kind {
+        "policy" => Some(
+            "look at the Conditional Access policy that applied (Entra admin center › sign-in logs › the sign-in › Conditional Access)",
+        ),
+        "disabled" => Some("enable the account first (if it should be enabled)"),
+        _ => None,
+    };
+    if let Some(todo) = todo {
+        s.push_str(&format!("  → {todo}\n"));
+    }
+    if t.diagnosis.kind == "password" {
+        s.push_str(&format!("  → resetdesk reset {who}\n"));
+    }
+    if t.diagnosis.message.starts_with("an application problem") {
+        s.push_str("  → the application's owner consents to it or registers it in this tenant\n");
+    }
     s.push('\n');
     match &t.sign_ins {
-        Section::Unreadable { reason, fix } => {
+        Section::Unreadable { reason, fix, .. } => {
             s.push_str(&format!("Recent sign-ins: {reason}\n  → {fix}\n"));
         }
         Section::Read { value } if value.is_empty() => {
@@ -104,10 +120,7 @@ fn human(u: &crate::graph::model::User, t: &Triage) -> String {
             for l in value {
                 let when = l
                     .time
-                    .map(|t| {
-                        let f = lenient_time::format(t);
-                        format!("{} {} UTC", &f[..10], &f[11..16])
-                    })
+                    .map(|t| format!("{} UTC", lenient_time::minutes(t)))
                     .unwrap_or_else(|| "unknown time".into());
                 s.push_str(&format!(
                     "  {when}  {}  {}  {}\n",
@@ -129,7 +142,7 @@ fn human(u: &crate::graph::model::User, t: &Triage) -> String {
         }
     }
     match &t.registration {
-        Section::Unreadable { reason, fix } => {
+        Section::Unreadable { reason, fix, .. } => {
             s.push_str(&format!("Registration: {reason}\n  → {fix}\n"));
         }
         Section::Read { value } => {

@@ -41,6 +41,24 @@ pub mod lenient_time {
         t.format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default()
     }
+
+    /// `2026-12-02 19:35` (UTC), for people; never panics on an odd year.
+    pub fn minutes(t: OffsetDateTime) -> String {
+        let t = t.to_offset(time::UtcOffset::UTC);
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute()
+        )
+    }
+
+    /// The end of a lifetime that a server stated (`None` when it is out of range).
+    pub fn after_minutes(start: OffsetDateTime, minutes: u32) -> Option<OffsetDateTime> {
+        start.checked_add(time::Duration::minutes(minutes.into()))
+    }
 }
 
 /// One page of a collection.

@@ -72,7 +72,12 @@ const NORMAL: &[Binding] = &[
         "bulk reset the marked users (dry run first)",
         None,
     ),
-    b(Tap, &["t"], "Temporary Access Pass for the open user", None),
+    b(
+        Tap,
+        &["t"],
+        "Temporary Access Pass for the open/highlighted user",
+        None,
+    ),
     b(
         Refresh,
         &["Ctrl-r", "F5"],

@@ -8,7 +8,11 @@
 //!   Administrators can create … a TAP for admins and members (except themselves).
 //!   Authentication Administrators can create … a TAP for members (except themselves)";
 //!   its 2023 version: "Global Administrators can create … on any user (except
-//!   themselves)"). Helpdesk, Password and User Administrators are in no list.
+//!   themselves)"). Helpdesk, Password and User Administrators are in no list. Which
+//!   targets count as "members" for an Authentication Administrator is the
+//!   Authentication Administrator column of privileged-roles-permissions.md ("who can
+//!   perform sensitive actions", the same table as `policy::matrix`): users with no role
+//!   or only the roles listed there, and not in a role-assignable group.
 //! - guests: "You can add a TAP … to an internal guest, but not other types of guests."
 //! - policy: temporaryaccesspassauthenticationmethodconfiguration.md (state, include and
 //!   exclude targets, minimum/maximum/default lifetime, isUsableOnce); lifetimes are
@@ -33,14 +37,50 @@ pub const TAP_PERMISSIONS: &[&str] = &[
 /// The user a pass would be for.
 #[derive(Debug, Clone, Default)]
 pub struct TapTarget {
+    pub id: String,
     pub is_self: bool,
-    /// Holds a role (active or eligible) or sits in a role-assignable group: an "admin"
-    /// in the pass documentation's sense.
-    pub privileged: bool,
+    /// Template ids of the roles the user holds, active or PIM-eligible.
+    pub role_ids: Vec<String>,
+    /// Member or owner of a role-assignable group.
+    pub in_role_group: bool,
     /// A guest homed in another organisation or identity provider (or not yet redeemed).
     pub external: bool,
     pub group_ids: Vec<String>,
     pub unit_ids: Vec<String>,
+    /// Restricted-management administrative units the user is in (or the user object is
+    /// management-restricted itself): only roles scoped to such a unit act on them
+    /// (admin-units-restricted-management.md: tenant-wide roles, Global Administrator
+    /// included, are blocked).
+    pub restricted_units: Vec<String>,
+    pub management_restricted: bool,
+    pub disabled: bool,
+    /// Facts of the user that could not be read (`activeRoles`, `groups`, …): what the
+    /// verdict cannot assume to be empty.
+    pub unknown: Vec<String>,
+}
+
+impl TapTarget {
+    /// An admin in the pass documentation's sense: outside what an Authentication
+    /// Administrator may act on (the matrix's column for that role).
+    pub fn beyond_auth_admin(&self) -> bool {
+        let m = super::matrix::Matrix::get();
+        self.in_role_group
+            || self
+                .role_ids
+                .iter()
+                .any(|r| !m.allows(AUTH_ADMIN, &m.category_of_role(r)))
+    }
+
+    /// The facts that decide whether the user is an admin and were not readable. An
+    /// unreadable PIM eligibility is a warning, as in the reset verdict; active roles and
+    /// groups are not guessed.
+    fn admin_facts_unknown(&self) -> Vec<&str> {
+        self.unknown
+            .iter()
+            .map(String::as_str)
+            .filter(|f| matches!(*f, "activeRoles" | "groups" | "ownedGroups"))
+            .collect()
+    }
 }
 
 /// The tenant's pass policy as read (`None` fields: not stated).
@@ -108,6 +148,12 @@ impl TapVerdict {
     }
 }
 
+/// "an Authentication Administrator", "a Privileged Authentication Administrator".
+fn article(role: &str) -> String {
+    let an = role.starts_with(['A', 'E', 'I', 'O', 'U']);
+    format!("{} {role}", if an { "an" } else { "a" })
+}
+
 fn block(code: &'static str, message: impl Into<String>, fix: impl Into<String>) -> TapReason {
     TapReason {
         code,
@@ -120,11 +166,30 @@ fn block(code: &'static str, message: impl Into<String>, fix: impl Into<String>)
 /// Does this role at this scope let the operator create a pass for `t`?
 fn role_allows(template: &str, scope_unit: Option<&str>, t: &TapTarget) -> bool {
     let in_scope = scope_unit.is_none_or(|u| t.unit_ids.iter().any(|x| x == u));
+    if t.management_restricted || !t.restricted_units.is_empty() {
+        // Only from the restricted unit's own scope.
+        let own = scope_unit.is_some_and(|u| t.restricted_units.iter().any(|x| x == u));
+        return own
+            && matches!(template, AUTH_ADMIN | PRIVILEGED_AUTH_ADMIN)
+            && !t.beyond_auth_admin();
+    }
     match template {
         GLOBAL_ADMIN | PRIVILEGED_AUTH_ADMIN => scope_unit.is_none(),
-        AUTH_ADMIN => in_scope && !t.privileged,
+        AUTH_ADMIN => in_scope && !t.beyond_auth_admin(),
         _ => false,
     }
+}
+
+/// Holds a role that covers every user (no admin fact about the target matters then).
+fn covers_everyone(op: &Operator, t: &TapTarget) -> bool {
+    t.restricted_units.is_empty()
+        && !t.management_restricted
+        && op.active.iter().any(|h| {
+            h.unit_id().is_none()
+                && [GLOBAL_ADMIN, PRIVILEGED_AUTH_ADMIN]
+                    .iter()
+                    .any(|r| h.template_id.eq_ignore_ascii_case(r))
+        })
 }
 
 pub fn judge(
@@ -151,11 +216,33 @@ pub fn judge(
         return v;
     }
     if t.is_self {
+        let who = if t.beyond_auth_admin() {
+            "Privileged Authentication Administrator"
+        } else {
+            "Authentication Administrator"
+        };
         v.reasons.push(block(
             "tap-self",
             "nobody may create a Temporary Access Pass for themselves",
-            "ask another Authentication Administrator",
+            format!("ask another {who}"),
         ));
+    }
+    if t.disabled {
+        v.reasons.push(TapReason {
+            code: "tap-account-disabled",
+            weight: Weight::Warn,
+            message: "the account is disabled: the pass works only after it is enabled again"
+                .into(),
+            fix: "enable the account (Entra admin center › user › Edit properties)".into(),
+        });
+    }
+    if t.unknown.iter().any(|f| f == "eligibleRoles") {
+        v.reasons.push(TapReason {
+            code: "tap-eligible-roles-unknown",
+            weight: Weight::Warn,
+            message: "the user's PIM-eligible roles are not readable with your roles; only active roles were checked".into(),
+            fix: "if Graph refuses, ask a Privileged Authentication Administrator".into(),
+        });
     }
     if t.external {
         v.reasons.push(block(
@@ -164,7 +251,8 @@ pub fn judge(
             "the guest signs in with their home organisation or provider: their admins help them there",
         ));
     }
-    let least = if t.privileged {
+    let beyond = t.beyond_auth_admin();
+    let least = if beyond {
         "Privileged Authentication Administrator"
     } else {
         "Authentication Administrator"
@@ -203,7 +291,9 @@ pub fn judge(
                     .active
                     .iter()
                     .any(|h| h.template_id.eq_ignore_ascii_case(HELPDESK_ADMIN));
-                let message = match (eligible, helpdesk, t.privileged) {
+                let restricted = t.management_restricted || !t.restricted_units.is_empty();
+                let message = match (eligible, helpdesk, beyond) {
+                    _ if restricted => "this user is in a restricted-management administrative unit: only admins assigned at that unit may act on them; tenant-wide roles, Global Administrator included, are blocked".to_string(),
                     (Some(h), _, _) => format!(
                         "your {} role is eligible, not active",
                         h.short_label()
@@ -213,10 +303,21 @@ pub fn judge(
                     (None, false, false) => "your roles do not allow creating a Temporary Access Pass".to_string(),
                 };
                 let fix = match eligible {
+                    _ if restricted => "ask an Authentication Administrator assigned at the user's restricted-management unit".to_string(),
                     Some(h) => format!("activate {} in PIM, then refresh (Ctrl-r)", h.name),
-                    None => format!("ask an {least}, or reset the password if that is the problem"),
+                    None => format!("ask {}, or reset the password if that is the problem", article(least)),
                 };
                 v.reasons.push(block("tap-role-missing", message, fix));
+            } else if !covers_everyone(op, t) && !t.admin_facts_unknown().is_empty() {
+                // Allowed only if the user is no admin, and that could not be read.
+                v.reasons.push(block(
+                    "tap-facts-unknown",
+                    format!(
+                        "whether this user is an admin could not be read ({} not readable with your roles)",
+                        t.admin_facts_unknown().join(", ")
+                    ),
+                    "consent to RoleManagement.Read.Directory and Directory.Read.All, or ask a Privileged Authentication Administrator",
+                ));
             }
         }
     }
@@ -247,16 +348,27 @@ pub fn judge(
                     "an Authentication Policy Administrator enables it (Entra admin center › Authentication methods › Temporary Access Pass)",
                 ));
             } else {
-                let included = p.include.iter().any(|i| {
-                    i.eq_ignore_ascii_case("all_users") || t.group_ids.iter().any(|g| g == i)
-                });
-                let excluded = p.exclude.iter().any(|e| t.group_ids.iter().any(|g| g == e));
-                if !included || excluded {
-                    v.reasons.push(block(
-                        "tap-policy-excludes-user",
-                        "the pass policy does not include this user (Graph would refuse the pass, and the user could not sign in with it)",
-                        "an Authentication Policy Administrator adds the user's group to the Temporary Access Pass policy",
-                    ));
+                // Targets are `all_users`, groups or users. Graph creates a pass for anyone
+                // ("Although you can create a TAP for any user, only users included in the
+                // policy can sign-in with it"): outside the policy it is a warning.
+                let groups_unknown = t.unknown.iter().any(|f| f == "groups");
+                let hit = |id: &String| {
+                    id.eq_ignore_ascii_case("all_users")
+                        || id.eq_ignore_ascii_case(&t.id)
+                        || t.group_ids.iter().any(|g| g == id)
+                };
+                let included = p.include.iter().any(hit);
+                let excluded = p
+                    .exclude
+                    .iter()
+                    .any(|e| e.eq_ignore_ascii_case(&t.id) || t.group_ids.iter().any(|g| g == e));
+                if excluded || (!included && !groups_unknown) {
+                    v.reasons.push(TapReason {
+                        code: "tap-policy-excludes-user",
+                        weight: Weight::Warn,
+                        message: "the pass policy does not include this user: they could not sign in with the pass".into(),
+                        fix: "an Authentication Policy Administrator adds the user (or their group) to the Temporary Access Pass policy".into(),
+                    });
                 }
             }
             let lo = p.minimum.unwrap_or(LIFETIME_BOUNDS.0);
@@ -347,7 +459,16 @@ mod tests {
     fn who_may_create_a_pass_for_whom() {
         let member = TapTarget::default();
         let admin = TapTarget {
-            privileged: true,
+            role_ids: vec![GLOBAL_ADMIN.into()],
+            ..TapTarget::default()
+        };
+        // Roles an Authentication Administrator may act on are not "admin" here.
+        let reader = TapTarget {
+            role_ids: vec!["4a5d8f65-41da-4de4-8968-e035b65339cf".into()], // Reports Reader
+            ..TapTarget::default()
+        };
+        let grouped = TapTarget {
+            in_role_group: true,
             ..TapTarget::default()
         };
         let p = open_policy();
@@ -360,11 +481,40 @@ mod tests {
             code(&judge(&auth, &admin, &p, ask, true)),
             Some("tap-role-missing")
         );
+        assert!(judge(&auth, &reader, &p, ask, true).allowed);
+        assert!(!judge(&auth, &grouped, &p, ask, true).allowed);
         assert!(judge(&paa, &admin, &p, ask, true).allowed);
+        // Roles that could not be read are not assumed absent, unless no role matters.
+        let unread = TapTarget {
+            unknown: vec!["activeRoles".into()],
+            ..TapTarget::default()
+        };
+        assert_eq!(
+            code(&judge(&auth, &unread, &p, ask, true)),
+            Some("tap-facts-unknown")
+        );
+        assert!(judge(&paa, &unread, &p, ask, true).allowed);
+        let eligible_unread = TapTarget {
+            unknown: vec!["eligibleRoles".into()],
+            ..TapTarget::default()
+        };
+        assert!(judge(&auth, &eligible_unread, &p, ask, true).allowed);
         let h = judge(&helpdesk, &member, &p, ask, true);
         assert_eq!(code(&h), Some("tap-role-missing"));
         assert!(h.refusal().unwrap().message.contains("Helpdesk"), "{h:?}");
         assert_eq!(h.least_role, Some("Authentication Administrator"));
+        assert!(
+            h.refusal()
+                .unwrap()
+                .fix
+                .starts_with("ask an Authentication"),
+            "{h:?}"
+        );
+        let a = judge(&auth, &admin, &p, ask, true);
+        assert!(
+            a.refusal().unwrap().fix.starts_with("ask a Privileged"),
+            "{a:?}"
+        );
         let me = TapTarget {
             is_self: true,
             ..TapTarget::default()
@@ -386,6 +536,37 @@ mod tests {
             code(&judge(&paa, &member, &p, ask, false)),
             Some("tap-unavailable-in-cloud")
         );
+    }
+
+    #[test]
+    fn a_restricted_management_unit_blocks_tenant_wide_roles() {
+        let p = open_policy();
+        let rmau = TapTarget {
+            unit_ids: vec!["rm1".into()],
+            restricted_units: vec!["rm1".into()],
+            ..TapTarget::default()
+        };
+        for o in [
+            op(&[PRIVILEGED_AUTH_ADMIN], &[]),
+            op(&[GLOBAL_ADMIN], &[]),
+            op(&[AUTH_ADMIN], &[]),
+        ] {
+            let v = judge(&o, &rmau, &p, TapAsk::default(), true);
+            assert_eq!(code(&v), Some("tap-role-missing"), "{v:?}");
+            assert!(
+                v.refusal()
+                    .unwrap()
+                    .message
+                    .contains("restricted-management")
+            );
+        }
+        let mut scoped = op(&[], &[]);
+        scoped.active.push(holding(
+            AUTH_ADMIN,
+            "/administrativeUnits/rm1",
+            RoleState::Active,
+        ));
+        assert!(judge(&scoped, &rmau, &p, TapAsk::default(), true).allowed);
     }
 
     #[test]
@@ -426,15 +607,25 @@ mod tests {
             code(&judge(&auth, &member, &off, ask, true)),
             Some("tap-policy-disabled")
         );
+        // Outside the policy: Graph creates the pass, the user cannot sign in with it.
+        let warned = |v: &TapVerdict| {
+            v.allowed
+                && v.reasons
+                    .iter()
+                    .any(|r| r.code == "tap-policy-excludes-user" && r.weight == Weight::Warn)
+        };
         let other_group = with(&|p| p.include = vec!["g2".into()]);
-        assert_eq!(
-            code(&judge(&auth, &member, &other_group, ask, true)),
-            Some("tap-policy-excludes-user")
-        );
+        assert!(warned(&judge(&auth, &member, &other_group, ask, true)));
         let own_group = with(&|p| p.include = vec!["g1".into()]);
-        assert!(judge(&auth, &member, &own_group, ask, true).allowed);
+        assert!(!warned(&judge(&auth, &member, &own_group, ask, true)));
+        let by_user = with(&|p| p.include = vec!["u1".into()]);
+        let u1 = TapTarget {
+            id: "u1".into(),
+            ..member.clone()
+        };
+        assert!(!warned(&judge(&auth, &u1, &by_user, ask, true)));
         let excluded = with(&|p| p.exclude = vec!["g1".into()]);
-        assert!(!judge(&auth, &member, &excluded, ask, true).allowed);
+        assert!(warned(&judge(&auth, &member, &excluded, ask, true)));
         let long = TapAsk {
             lifetime: Some(600),
             one_time: false,

@@ -162,10 +162,12 @@ impl Executor {
                     .unwrap_or_else(|e| e.into_inner())
                     .insert((req, 0), pending);
                 let in_flight = self.in_flight.clone();
+                let cache = self.triage_cache.clone();
                 // A reset is never aborted once sent: it runs to its outcome.
                 tokio::spawn(async move {
                     let revoke = note.revoke;
                     let outcome = reset(graph.as_ref(), request).await;
+                    cache.forget(&note.target_id);
                     journal_once(&in_flight, (req, 0), journal.as_deref(), || {
                         journal::reset_entry(
                             &note.operator.person(),
@@ -231,15 +233,23 @@ impl Executor {
                 });
                 Self::replace(&mut self.triage, task);
             }
-            Effect::ReadTapPolicy => {
+            Effect::ReadTapPolicy { req } => {
                 tokio::spawn(async move {
-                    let p = match crate::service::tap::read_policy(graph.as_ref()).await {
-                        Ok(p) => p,
-                        Err(e) => crate::policy::tap::PolicyKnown::Unreadable(
-                            crate::service::explain::explain_read(&e, "not read").cause,
-                        ),
-                    };
-                    let _ = tx.send(Msg::TapPolicy(p));
+                    let (policy, lasting) =
+                        match crate::service::tap::read_policy_lasting(graph.as_ref()).await {
+                            Ok(p) => p,
+                            Err(e) => (
+                                crate::policy::tap::PolicyKnown::Unreadable(
+                                    crate::service::explain::explain_read(&e, "not read").cause,
+                                ),
+                                false,
+                            ),
+                        };
+                    let _ = tx.send(Msg::TapPolicy {
+                        req,
+                        policy,
+                        lasting,
+                    });
                 });
             }
             Effect::CreateTap {
@@ -260,13 +270,15 @@ impl Executor {
                     ),
                     request_id: None,
                 };
-                let pending = journal::tap_entry(
+                let mut pending = journal::tap_entry(
                     &note.operator.person(),
                     &note.target_id,
                     Some(&note.target_upn),
                     &lost,
                     note.ticket.as_deref(),
                 );
+                // As an interrupted reset is journaled.
+                pending.error_code = Some("interrupted".into());
                 self.in_flight
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -397,6 +409,7 @@ impl Executor {
                     .take();
                 // Nothing the old session still had in flight may answer into the new one.
                 self.abort_tasks();
+                self.triage_cache.clear();
                 if let Some(sio) = adopted {
                     self.graph = sio.graph;
                     self.tokens = sio.tokens;
@@ -416,6 +429,8 @@ impl Executor {
                 }
             }
             Effect::LoadSession => {
+                // New roles (a PIM activation) read differently: nothing kept from before.
+                self.triage_cache.clear();
                 let tokens = self.tokens.clone();
                 let journal = self.journal.clone();
                 let requested = self.requested_tenant.clone();

@@ -30,19 +30,27 @@ fn pass_policy(p: &TapPolicy) -> PassPolicy {
 /// Administrator, which a pass-issuing Authentication Administrator often lacks: then
 /// Graph decides on the write.
 pub async fn read_policy(api: &dyn GraphApi) -> Result<PolicyKnown, GraphError> {
+    read_policy_lasting(api).await.map(|(p, _)| p)
+}
+
+/// `read_policy`, and whether the answer lasts (`false`: Graph did not answer in time,
+/// so a session should ask again next time rather than keep "unknown").
+pub async fn read_policy_lasting(api: &dyn GraphApi) -> Result<(PolicyKnown, bool), GraphError> {
     match api.tap_policy().await {
-        Ok(p) => Ok(PolicyKnown::Read(pass_policy(&p))),
+        Ok(p) => Ok((PolicyKnown::Read(pass_policy(&p)), true)),
         Err(e) if e.is_unauthenticated() => Err(e),
-        Err(e) if e.is_forbidden() => Ok(PolicyKnown::Unreadable(
-            "not readable with your roles".into(),
+        Err(e) if e.is_forbidden() => Ok((
+            PolicyKnown::Unreadable("not readable with your roles".into()),
+            true,
         )),
-        Err(e) if e.is_transient() => Ok(PolicyKnown::Unreadable(
-            "Graph did not answer in time".into(),
+        Err(e) if e.is_transient() => Ok((
+            PolicyKnown::Unreadable("Graph did not answer in time".into()),
+            false,
         )),
-        Err(e) => Ok(PolicyKnown::Unreadable(crate::sanitize::sanitize_line(
-            &e.without_request_id(),
-            160,
-        ))),
+        Err(e) => Ok((
+            PolicyKnown::Unreadable(crate::sanitize::sanitize_line(&e.without_request_id(), 160)),
+            true,
+        )),
     }
 }
 
@@ -54,8 +62,30 @@ pub fn target(operator: &OperatorFacts, a: &Assessment) -> TapTarget {
         SourceOfAuthority::External | SourceOfAuthority::PendingInvite
     );
     TapTarget {
+        id: u.id.clone(),
         is_self: u.id == operator.user.id,
-        privileged: a.privileged(),
+        role_ids: a
+            .target
+            .roles
+            .iter()
+            .map(|r| r.template_id.clone())
+            .collect(),
+        in_role_group: a
+            .target
+            .groups
+            .iter()
+            .chain(&a.target.owned_groups)
+            .any(|g| g.protected && !g.id.is_empty()),
+        unknown: a.target.unknown_names(),
+        restricted_units: a
+            .target
+            .administrative_units
+            .iter()
+            .filter(|u| u.protected)
+            .map(|u| u.id.clone())
+            .collect(),
+        management_restricted: u.is_management_restricted == Some(true),
+        disabled: u.account_enabled == Some(false),
         external,
         group_ids: a.target.groups.iter().map(|g| g.id.clone()).collect(),
         unit_ids: a

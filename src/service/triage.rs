@@ -39,11 +39,30 @@ pub const SSPR_URL: &str = "https://aka.ms/sspr";
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase", tag = "state")]
 pub enum Section<T> {
-    Read { value: T },
-    Unreadable { reason: String, fix: String },
+    Read {
+        value: T,
+    },
+    Unreadable {
+        reason: String,
+        fix: String,
+        /// Graph was busy or unreachable: worth asking again, never worth keeping.
+        #[serde(skip)]
+        transient: bool,
+    },
 }
 
 impl<T> Section<T> {
+    /// Unreadable only because Graph was busy or unreachable.
+    pub fn transient(&self) -> bool {
+        matches!(
+            self,
+            Section::Unreadable {
+                transient: true,
+                ..
+            }
+        )
+    }
+
     pub fn read(&self) -> Option<&T> {
         match self {
             Section::Read { value } => Some(value),
@@ -109,6 +128,9 @@ impl SignInLine {
 #[serde(rename_all = "camelCase")]
 pub struct Registration {
     pub mfa_registered: Option<bool>,
+    /// Registered a strong method the methods policy allows (`isMfaCapable`): what a
+    /// sign-in can actually use.
+    pub mfa_capable: Option<bool>,
     pub sspr_registered: Option<bool>,
     pub sspr_capable: Option<bool>,
     pub default_method: Option<String>,
@@ -121,6 +143,7 @@ impl Registration {
     fn from_report(d: &RegistrationDetails) -> Registration {
         Registration {
             mfa_registered: Some(d.is_mfa_registered),
+            mfa_capable: Some(d.is_mfa_capable),
             sspr_registered: Some(d.is_sspr_registered),
             sspr_capable: Some(d.is_sspr_capable),
             default_method: d
@@ -143,6 +166,7 @@ impl Registration {
             .any(|m| !matches!(m.as_str(), "password" | "email" | "temporaryAccessPass"));
         Registration {
             mfa_registered: Some(strong),
+            mfa_capable: None,
             sspr_registered: None,
             sspr_capable: None,
             default_method: None,
@@ -160,6 +184,9 @@ impl Registration {
             None => "unknown",
         };
         let mut s = format!("MFA registered: {}", yes_no(self.mfa_registered));
+        if self.mfa_registered == Some(true) && self.mfa_capable == Some(false) {
+            s.push_str(" (not allowed by the methods policy)");
+        }
         if let Some(reg) = self.sspr_registered {
             s.push_str(&format!(
                 " · SSPR: {}{}",
@@ -178,7 +205,7 @@ impl Registration {
     }
 
     pub fn has_strong_method(&self) -> bool {
-        self.mfa_registered == Some(true)
+        self.mfa_capable.or(self.mfa_registered) == Some(true)
     }
 }
 
@@ -243,7 +270,11 @@ fn unreadable<T>(e: &GraphError, needs: &str) -> Section<T> {
             "try again; if it persists, note the request id for Microsoft support".to_string(),
         )
     };
-    Section::Unreadable { reason, fix }
+    Section::Unreadable {
+        reason,
+        fix,
+        transient: e.is_transient(),
+    }
 }
 
 const SIGN_INS_NEED: &str = "AuditLog.Read.All and Directory.Read.All, and Reports Reader, Security Reader, Global Reader (or another reports role)";
@@ -279,18 +310,28 @@ pub async fn triage(api: &dyn GraphApi, user: &User) -> Result<Triage, GraphErro
         }
         Err(e) => unreadable(&e, SIGN_INS_NEED),
     };
+    // The methods list stands in for a report this operator may not read; not for one
+    // Graph was too busy for (that would only spend another slot), nor where the cloud
+    // has no methods list (China).
+    let has_methods = !api
+        .cloud()
+        .missing_authentication_segments()
+        .contains(&"methods");
     let registration = match report {
         Ok(d) => Section::Read {
             value: Registration::from_report(&d),
         },
+        Err(e) if e.is_transient() || !has_methods => unreadable(&e, REGISTRATION_NEED),
         Err(report_err) => match api.auth_methods(id).await {
             Ok(list) => Section::Read {
                 value: Registration::from_methods(&list),
             },
             Err(e) if e.is_unauthenticated() => return Err(e),
+            Err(e) if e.is_transient() => unreadable(&e, METHODS_NEED),
             Err(e) if e.is_forbidden() && report_err.is_forbidden() => Section::Unreadable {
                 reason: "not readable with your roles".into(),
                 fix: format!("needs {REGISTRATION_NEED} (or {METHODS_NEED})"),
+                transient: false,
             },
             Err(_) => unreadable(&report_err, REGISTRATION_NEED),
         },
@@ -339,8 +380,11 @@ pub fn judge(
         }
     };
     let reg = registration.read();
-    let offer_tap = diagnosis.kind == "mfa" || reg.is_some_and(|r| !r.has_strong_method());
-    let self_service = reg.is_some_and(|r| r.sspr_capable == Some(true));
+    // A disabled account is helped by neither: it must be enabled first.
+    let enabled = diagnosis.kind != "disabled";
+    let offer_tap =
+        enabled && (diagnosis.kind == "mfa" || reg.is_some_and(|r| !r.has_strong_method()));
+    let self_service = enabled && reg.is_some_and(|r| r.sspr_capable == Some(true));
     Triage {
         user_id: user.id.clone(),
         sign_ins,
@@ -374,22 +418,18 @@ impl TriageCache {
 
     /// Only complete answers are kept: a part Graph was too busy for is asked again.
     pub fn put(&self, t: std::sync::Arc<Triage>) {
-        let busy = |reason: &str| reason.starts_with("not available now");
-        let transient = [
-            match &t.sign_ins {
-                Section::Unreadable { reason, .. } => busy(reason),
-                _ => false,
-            },
-            match &t.registration {
-                Section::Unreadable { reason, .. } => busy(reason),
-                _ => false,
-            },
-        ]
-        .contains(&true);
-        if !transient {
+        if !t.sign_ins.transient() && !t.registration.transient() {
             let mut m = self.entries.lock().unwrap_or_else(|e| e.into_inner());
             m.insert(t.user_id.clone(), (Instant::now(), t));
         }
+    }
+
+    /// New roles or another session: everything is read again.
+    pub fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// A reset or a pass changes the story: read again next time.
@@ -421,6 +461,7 @@ mod tests {
         Section::Read {
             value: Registration {
                 mfa_registered: Some(mfa),
+                mfa_capable: Some(mfa),
                 sspr_registered: Some(sspr),
                 sspr_capable: Some(sspr),
                 default_method: None,
@@ -472,6 +513,7 @@ mod tests {
             Section::Unreadable {
                 reason: "x".into(),
                 fix: "y".into(),
+                transient: false,
             },
             reg(true, false),
         );

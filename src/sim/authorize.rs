@@ -127,6 +127,29 @@ fn unit_of(scope: &str) -> Option<&str> {
     scope.strip_prefix("/administrativeUnits/")
 }
 
+/// Whether a caller role's column of the matrix covers this user: each of their roles
+/// (active or eligible) and a role-assignable group among their memberships. (For a
+/// Temporary Access Pass, an Authentication Administrator's "members".)
+pub fn column_covers(t: &Tenant, caller_template: &str, target_index: usize) -> bool {
+    let target = &t.users[target_index];
+    let table = table();
+    let role_group = t
+        .groups_of(&target.id)
+        .chain(t.groups_owned_by(&target.id))
+        .any(|g| g.is_assignable_to_role);
+    if role_group && !table.allows(caller_template, IN_ROLE_GROUP) {
+        return false;
+    }
+    roles(t, &target.id).iter().all(|(id, _, _)| {
+        let category = if table.named.contains(id) {
+            id.clone()
+        } else {
+            OTHER.to_string()
+        };
+        table.allows(caller_template, &category)
+    })
+}
+
 pub fn decide(t: &Tenant, operator_id: &str, target_index: usize) -> Decision {
     let target = &t.users[target_index];
     if target.id == operator_id {

@@ -26,25 +26,33 @@ fn bad(ctx: &Ctx, message: &str) -> axum::response::Response {
     ctx.error(StatusCode::BAD_REQUEST, "badRequest", message)
 }
 
-/// Does the caller hold a role that covers this target?
+/// Does the caller hold a role that covers this target? Privileged Authentication and
+/// Global Administrators: anyone. Authentication Administrators: the users their column
+/// of the sensitive-actions table covers, tenant-wide or within their unit.
 fn may_create(t: &Tenant, caller: &str, target_index: usize) -> bool {
     let target = &t.users[target_index];
     if target.id == caller {
         return false; // "(except themselves)"
     }
-    let principals = t.principals_of(&target.id);
-    let target_admin = t
-        .assignments
-        .iter()
-        .any(|a| principals.contains(&a.principal_id))
-        || t.groups_of(&target.id)
-            .chain(t.groups_owned_by(&target.id))
-            .any(|g| g.is_assignable_to_role);
+    // A restricted-management unit's members are managed from that unit's scope only
+    // (admin-units-restricted-management.md), Global Administrators included.
+    let restricted: Vec<&str> = t
+        .aus_of(&target.id)
+        .filter(|u| u.restricted)
+        .map(|u| u.id.as_str())
+        .collect();
+    let in_rmau = !restricted.is_empty()
+        || target.props.get("isManagementRestricted") == Some(&Value::Bool(true));
     t.active_roles_of(caller).iter().any(|a| {
         let Some(def) = t.roles.by_id(&a.role_definition_id) else {
             return false;
         };
         let unit = a.directory_scope_id.strip_prefix("/administrativeUnits/");
+        if in_rmau {
+            return unit.is_some_and(|u| restricted.contains(&u))
+                && [AUTH_ADMIN, PRIVILEGED_AUTH_ADMIN].contains(&def.display_name.as_str())
+                && super::authorize::column_covers(t, &def.template_id, target_index);
+        }
         let in_scope = unit.is_none_or(|u| {
             t.aus
                 .iter()
@@ -52,7 +60,9 @@ fn may_create(t: &Tenant, caller: &str, target_index: usize) -> bool {
         });
         match def.display_name.as_str() {
             PRIVILEGED_AUTH_ADMIN | GLOBAL_ADMIN => unit.is_none(),
-            AUTH_ADMIN => in_scope && !target_admin,
+            AUTH_ADMIN => {
+                in_scope && super::authorize::column_covers(t, &def.template_id, target_index)
+            }
             _ => false,
         }
     })
@@ -135,13 +145,17 @@ pub fn create(
             })
             .unwrap_or_default()
     };
-    let included = target_ids("includeTargets")
-        .iter()
-        .any(|i| i == "all_users" || group_ids.contains(i));
-    let excluded = target_ids("excludeTargets")
-        .iter()
-        .any(|i| group_ids.contains(i));
-    if !enabled || !included || excluded {
+    // "Although you can create a TAP for any user, only users included in the policy can
+    // sign-in with it" (howto-authentication-temporary-access-pass.md): outside the
+    // included targets the pass is created, unusable (`DisabledByPolicy`).
+    let user_id = t.users[index].id.clone();
+    let names = |k: &str| {
+        target_ids(k)
+            .iter()
+            .any(|i| i == "all_users" || *i == user_id || group_ids.contains(i))
+    };
+    let in_policy = names("includeTargets") && !names("excludeTargets");
+    if !enabled {
         return Err(bad(ctx, NOT_ALLOWED));
     }
     let (lo, hi) = (
@@ -189,7 +203,7 @@ pub fn create(
         t.format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default()
     };
-    let usable = start <= now;
+    let usable = start <= now && in_policy;
     let method = json!({
         "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethod",
         "id": uuid::Uuid::new_v4().to_string(),
@@ -199,7 +213,13 @@ pub fn create(
         "lifetimeInMinutes": lifetime,
         "isUsableOnce": once,
         "isUsable": usable,
-        "methodUsabilityReason": if usable { "EnabledByPolicy" } else { "NotYetValid" },
+        "methodUsabilityReason": if !in_policy {
+            "DisabledByPolicy"
+        } else if usable {
+            "EnabledByPolicy"
+        } else {
+            "NotYetValid"
+        },
     });
     // One pass per user: a new one replaces the old (the POST page).
     t.users[index].auth.tap = Some(method.clone());

@@ -20,11 +20,8 @@ use crate::theme::Theme;
 
 fn when(t: Option<time::OffsetDateTime>) -> String {
     match t {
-        Some(t) => {
-            let s = lenient_time::format(t);
-            // 2026-08-14T16:02:11Z → 2026-08-14 16:02 UTC
-            format!("{} {} UTC", &s[..10], &s[11..16])
-        }
+        // 2026-08-14T16:02:11Z → 2026-08-14 16:02 UTC
+        Some(t) => format!("{} UTC", lenient_time::minutes(t)),
         None => "unknown".into(),
     }
 }
@@ -66,7 +63,7 @@ fn content(d: &DetailsPane, read_only: bool, theme: &Theme, area: Rect) -> Vec<L
                 Span::raw(clean(&error.fix, 400)),
             ]),
         ],
-        Details::Loaded(a) => lines(a, &d.triage, read_only, theme, inner_width),
+        Details::Loaded(a) => lines(a, d, read_only, theme, inner_width),
     }
 }
 
@@ -150,7 +147,7 @@ fn field(label: &str, value: String, theme: &Theme, width: usize) -> Vec<Line<'s
 
 fn lines(
     a: &Assessment,
-    triage: &TriageView,
+    d: &DetailsPane,
     read_only: bool,
     theme: &Theme,
     width: usize,
@@ -213,7 +210,7 @@ fn lines(
         ]));
     }
     // Is a password even the problem? The triage's answer, next to the verdict.
-    out.extend(diagnosis(triage, theme, width));
+    out.extend(diagnosis(&d.triage, d.can_create_pass, theme, width));
     out.push(Line::from(""));
     let acct = crate::service::account(u);
     let soa = source_of_authority(&acct);
@@ -329,7 +326,7 @@ fn lines(
             theme.dim,
         )));
     }
-    out.extend(sign_ins(triage, theme, width));
+    out.extend(sign_ins(&d.triage, theme, width));
     out
 }
 
@@ -337,7 +334,12 @@ fn lines(
 const SIGN_INS_SHOWN: usize = 5;
 
 /// The diagnosis line, and what to do instead when a reset is not the help.
-fn diagnosis(t: &TriageView, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+fn diagnosis(
+    t: &TriageView,
+    can_create_pass: Option<bool>,
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
     let long = width.max(20) * 4;
     match t {
         TriageView::None => vec![],
@@ -358,11 +360,12 @@ fn diagnosis(t: &TriageView, theme: &Theme, width: usize) -> Vec<Line<'static>> 
             };
             let mut out = hanging(styled("  ◆ ".into(), style), &t.diagnosis.message, width);
             if t.offer_tap {
-                out.extend(hanging(
-                    styled("    → ".into(), theme.key),
-                    "t: a Temporary Access Pass lets them sign in and register a new method",
-                    width,
-                ));
+                let hint = if can_create_pass == Some(false) {
+                    "a Temporary Access Pass would help: your roles cannot create one (ask an Authentication Administrator)"
+                } else {
+                    "t: a Temporary Access Pass lets them sign in and register a new method"
+                };
+                out.extend(hanging(styled("    → ".into(), theme.key), hint, width));
             }
             if t.self_service {
                 out.extend(hanging(
@@ -388,7 +391,7 @@ fn sign_ins(t: &TriageView, theme: &Theme, width: usize) -> Vec<Line<'static>> {
         Line::from(styled("Recent sign-ins".into(), theme.title)),
     ];
     match &t.sign_ins {
-        Section::Unreadable { reason, fix } => {
+        Section::Unreadable { reason, fix, .. } => {
             out.extend(hanging(
                 styled("  ? ".into(), theme.dim),
                 &format!("{} — {}", clean(reason, long), clean(fix, long)),
@@ -403,12 +406,10 @@ fn sign_ins(t: &TriageView, theme: &Theme, width: usize) -> Vec<Line<'static>> {
         }
         Section::Read { value } => {
             for l in value.iter().take(SIGN_INS_SHOWN) {
+                // "12-02 19:35": the year is this week's.
                 let at = l
                     .time
-                    .map(|t| {
-                        let f = lenient_time::format(t);
-                        format!("{} {}", &f[5..10], &f[11..16])
-                    })
+                    .map(|t| lenient_time::minutes(t).chars().skip(5).collect::<String>())
                     .unwrap_or_else(|| "?".into());
                 let (mark, style, what) = if l.succeeded() {
                     ("✓", theme.ok, "signed in".to_string())
@@ -450,7 +451,7 @@ fn sign_ins(t: &TriageView, theme: &Theme, width: usize) -> Vec<Line<'static>> {
         }
     }
     match &t.registration {
-        Section::Unreadable { reason, fix } => out.extend(field(
+        Section::Unreadable { reason, fix, .. } => out.extend(field(
             "Methods",
             format!("{} — {}", clean(reason, long), clean(fix, long)),
             theme,

@@ -390,8 +390,10 @@ fn otp_view(
             let until = p
                 .until
                 .map(|t| {
-                    let f = crate::graph::model::lenient_time::format(t);
-                    format!(" until {} UTC", &f[11..16])
+                    format!(
+                        " until {} UTC",
+                        crate::graph::model::lenient_time::minutes(t)
+                    )
                 })
                 .unwrap_or_default();
             let uses = match p.one_time {
@@ -459,8 +461,9 @@ fn otp_view(
     if o.close_armed {
         l.push(Line::from(styled(
             format!(
-                "! Not copied or revealed yet: {} again forgets the password for good ({} copy · {} reveal).",
+                "! Not copied or revealed yet: {} again forgets the {} for good ({} copy · {} reveal).",
                 key(Action::Back),
+                if o.pass.is_some() { "pass" } else { "password" },
                 key(Action::Copy),
                 key(Action::Reveal)
             ),

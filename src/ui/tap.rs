@@ -21,7 +21,7 @@ pub(super) fn dialog(d: &TapDialog, keymap: &Keymap, theme: &Theme) -> Vec<Line<
         l.push(Line::from(styled(format!("Triage: {why}"), theme.dim)));
     }
     l.push(Line::from(styled(
-        "A pass signs them in without their password or MFA, to register a new method; the password is unchanged."
+        "A pass signs them in without their password or MFA, to register a new method; the password is unchanged. It replaces a pass they already have."
             .to_string(),
         theme.dim,
     )));

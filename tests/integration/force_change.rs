@@ -312,12 +312,11 @@ fn bulk_force_change_only_requires_a_change_of_cloud_users_and_refuses_synced_on
         ["would-require-change", "would-require-change", "refused"]
     );
     assert_eq!(doc["rows"][2]["reason"]["code"], "change-only-synced");
+    let summary = doc["summary"].as_str().unwrap();
+    assert!(summary.contains("1 change-only-synced"), "{doc}");
     assert!(
-        doc["summary"]
-            .as_str()
-            .unwrap()
-            .contains("1 change-only-synced"),
-        "{doc}"
+        summary.starts_with("would require a change of 2;"),
+        "a change-only run sets no password: {summary}"
     );
     let out = home.path("results.csv");
     let o = run(

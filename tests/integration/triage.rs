@@ -148,7 +148,7 @@ async fn unreadable_sign_ins_say_why_and_leave_the_rest_of_the_pane() {
     let user = env.client.get_user("noah.kim@contoso.com").await.unwrap();
     let t = triage(&env.client, &user).await.unwrap();
     match &t.sign_ins {
-        Section::Unreadable { reason, fix } => {
+        Section::Unreadable { reason, fix, .. } => {
             assert_eq!(reason, "not readable with your roles");
             assert!(
                 fix.contains("AuditLog.Read.All") && fix.contains("Reports Reader"),
@@ -282,6 +282,51 @@ async fn an_authentication_administrator_creates_a_pass_a_helpdesk_admin_is_refu
             )),
         "{:?}",
         page.value
+    );
+    // A user whose role the Authentication Administrator's column covers (Reports
+    // Reader) is a "member" for the pass: allowed, and Graph agrees.
+    let alex = env
+        .client
+        .get_user("alex.wilber@contoso.com")
+        .await
+        .unwrap();
+    let a = assess(&env.client, &operator, &alex.id).await.unwrap();
+    assert!(a.privileged(), "Alex holds a role");
+    let v = tap::judge(&env.client, &operator, &a, &policy, TapAsk::default());
+    assert!(v.allowed, "{v:?}");
+    assert_eq!(
+        tap::create(&env.client, &alex.id, &v).await.status,
+        TapStatus::Succeeded
+    );
+    // A restricted-management unit's member: refused, as the reset is, and by Graph.
+    let amy = env
+        .client
+        .get_user("amy.alberts@contoso.com")
+        .await
+        .unwrap();
+    let a = assess(&env.client, &operator, &amy.id).await.unwrap();
+    let v = tap::judge(&env.client, &operator, &a, &policy, TapAsk::default());
+    let r = v.refusal().expect("refused");
+    assert!(r.message.contains("restricted-management"), "{r:?}");
+    assert!(
+        tap::create(&env.client, &amy.id, &v)
+            .await
+            .error
+            .unwrap()
+            .is_forbidden()
+    );
+    // A disabled account: allowed, with a warning.
+    let oliver = env
+        .client
+        .get_user("oliver.grant@contoso.com")
+        .await
+        .unwrap();
+    let a = assess(&env.client, &operator, &oliver.id).await.unwrap();
+    let v = tap::judge(&env.client, &operator, &a, &policy, TapAsk::default());
+    assert!(v.allowed);
+    assert!(
+        v.reasons.iter().any(|r| r.code == "tap-account-disabled"),
+        "{v:?}"
     );
     // An admin target needs a Privileged Authentication Administrator.
     let megan = env
@@ -472,6 +517,20 @@ fn the_pass_is_printed_once_and_never_logged_or_journaled() {
     assert_eq!(entry["action"], "tap");
     assert_eq!(entry["outcome"], "succeeded");
     assert_eq!(entry["pass"]["oneTime"], true);
+    // A lifetime outside the policy this operator may not read: Graph refuses it, and
+    // the code says so.
+    let o = run(&[
+        "tap",
+        "noah.kim@contoso.com",
+        "--yes",
+        "--lifetime",
+        "600",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let doc = json_of(&o);
+    assert_eq!(doc["error"]["code"], "tap-lifetime-out-of-range", "{doc}");
+    assert!(doc["temporaryAccessPass"].is_null());
     // `audit` shows the pass's entry and that it confirms the journal's.
     let log = run(&["audit", "--since", "10m", "--json"]);
     assert!(log.status.success(), "{}", stderr(&log));
@@ -522,12 +581,32 @@ async fn the_console_creates_a_pass_for_the_mfa_failing_user_and_shows_it_once()
     assert!(screen.contains("t: a Temporary Access Pass"), "{screen}");
     // `t` reads the policy first, then opens the dialog on Cancel.
     let fx = c.update(key('t'), now);
-    assert!(
-        fx.iter().any(|e| matches!(e, Effect::ReadTapPolicy)),
-        "{fx:?}"
-    );
+    let req = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::ReadTapPolicy { req } => Some(*req),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{fx:?}"));
     let policy = tap::read_policy(&env.client).await.unwrap();
-    c.update(Msg::TapPolicy(policy), now);
+    // An answer for another request (an older session's) opens nothing.
+    c.update(
+        Msg::TapPolicy {
+            req: req + 100,
+            policy: policy.clone(),
+            lasting: true,
+        },
+        now,
+    );
+    assert!(matches!(c.reset, ResetFlow::Closed));
+    c.update(
+        Msg::TapPolicy {
+            req,
+            policy,
+            lasting: true,
+        },
+        now,
+    );
     assert!(matches!(c.reset, ResetFlow::Tap(_)));
     assert!(
         c.update(code(KeyCode::Enter), now).is_empty(),

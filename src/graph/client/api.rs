@@ -340,6 +340,8 @@ impl GraphApi for GraphClient {
         // signin.md: userId supports `eq`, createdDateTime `ge`; newest first by default
         // (signin-list.md), so no $orderby; a time filter keeps the read small, as the
         // throttling page advises.
+        // Whole seconds, as Microsoft's examples write the literal.
+        let since = since.replace_nanosecond(0).unwrap_or(since);
         let filter = format!(
             "userId eq {} and createdDateTime ge {}",
             query::odata_string(user_id),
@@ -414,11 +416,15 @@ impl GraphApi for GraphClient {
         let mut raw = r.body;
         let parsed = serde_json::from_slice::<serde_json::Value>(&raw);
         raw.zeroize();
-        let mut v = parsed.map_err(|e| GraphError::Decode {
-            status: r.status,
-            message: format!("the pass was created but its answer does not parse: {e}"),
-            request_id: r.request_id.clone(),
-        })?;
+        // A 201 is a created pass even when its answer does not parse: no pass comes
+        // back, and the caller calls it unconfirmed (never "not created").
+        let Ok(mut v) = parsed else {
+            return Ok(TapCreated {
+                method: TapMethod::default(),
+                pass: None,
+                request_id: r.request_id,
+            });
+        };
         let pass = v
             .get_mut("temporaryAccessPass")
             .map(std::mem::take)

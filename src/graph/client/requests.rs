@@ -247,7 +247,9 @@ impl GraphClient {
                 .map(str::to_string),
             retry_after,
             request_id,
-            body: body.to_vec(),
+            // Moved, not copied, when the buffer is not shared: the caller zeroizes it,
+            // and no copy of a returned password or pass is left behind.
+            body: body.into(),
         })
     }
 

@@ -176,6 +176,7 @@ impl SimUser {
             Some(v) => super::auth::parse_sign_ins(&upn, &id, &display_name, v)?,
             None => Vec::new(),
         };
+        let activity_given = given.contains_key("signInActivity");
         let mut props = user_defaults(&upn, &display_name, &id);
         for (k, v) in given {
             if !props.contains_key(&k) {
@@ -198,6 +199,33 @@ impl SimUser {
             let primary = json!([format!("SMTP:{mail}")]);
             props.insert("proxyAddresses".into(), primary);
         }
+        // A user with a story: their sign-in activity agrees with it (unless the file
+        // states it).
+        let newest = |ok: bool| {
+            sign_ins
+                .iter()
+                .filter(|s| !ok || s["status"]["errorCode"] == json!(0))
+                .filter_map(|s| s["createdDateTime"].as_str())
+                .max()
+                .map(str::to_string)
+        };
+        if let (false, Some(last), Some(Value::Object(activity))) = (
+            activity_given,
+            newest(false),
+            props.get_mut("signInActivity"),
+        ) {
+            activity.insert("lastSignInDateTime".into(), json!(last));
+            activity.insert("lastSuccessfulSignInDateTime".into(), json!(newest(true)));
+        }
+        // An invitation not redeemed has registered nothing.
+        let auth = if props.get("externalUserState") == Some(&json!("PendingAcceptance")) {
+            super::auth::SimAuth {
+                methods: vec!["password".into()],
+                ..auth
+            }
+        } else {
+            auth
+        };
         let mut u = SimUser {
             id,
             writeback_failure,
