@@ -11,6 +11,8 @@ pub mod cli;
 pub mod clipboard;
 pub mod cloud;
 pub mod config;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod graph;
 pub mod journal;
 pub mod keymap;

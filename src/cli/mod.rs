@@ -43,7 +43,7 @@ macro_rules! out {
 mod audit;
 mod bulk;
 mod context;
-mod csv_input;
+pub(crate) mod csv_input;
 mod doctor;
 mod journal;
 mod reset;

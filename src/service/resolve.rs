@@ -23,13 +23,13 @@ pub enum Resolved {
     None(Vec<&'static str>),
 }
 
-fn is_object_id(key: &str) -> bool {
+pub(crate) fn is_object_id(key: &str) -> bool {
     uuid::Uuid::try_parse(key).is_ok()
 }
 
 /// `adele.vance@fabrikam.com` → `adele.vance_fabrikam.com#EXT#`, the start of the UPN a
 /// guest invited with that address gets.
-fn guest_upn_prefix(address: &str) -> Option<String> {
+pub(crate) fn guest_upn_prefix(address: &str) -> Option<String> {
     let (local, domain) = address.rsplit_once('@')?;
     Some(format!("{local}_{domain}#EXT#"))
 }

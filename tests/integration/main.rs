@@ -17,6 +17,7 @@ mod force_change;
 mod graph_client;
 mod layering;
 mod profiles;
+mod properties;
 mod reset;
 mod resolve;
 mod sign_in;
