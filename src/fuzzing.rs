@@ -7,8 +7,6 @@
 
 use std::path::Path;
 
-use serde_json::{Map, Value, json};
-
 use crate::graph::model::*;
 use crate::sanitize::{sanitize, truncate, width};
 
@@ -39,8 +37,9 @@ pub fn graph_response(data: &[u8]) {
     }
 }
 
-fn sample_user() -> Map<String, Value> {
-    let v = json!({
+#[cfg(feature = "demo")]
+fn sample_user() -> serde_json::Map<String, serde_json::Value> {
+    let v = serde_json::json!({
         "id": "26be570a-ae82-4189-b4e2-a37c6808512d",
         "displayName": "Adele Vance", "userPrincipalName": "adele.vance@contoso.com",
         "mail": "adele@contoso.com", "accountEnabled": true,
@@ -49,8 +48,8 @@ fn sample_user() -> Map<String, Value> {
         "initiatedBy": {"user": {"id": "x", "userPrincipalName": "op@contoso.com"}}
     });
     match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
     }
 }
 
