@@ -3,7 +3,8 @@
 //! like, or zero-width characters that make two names look identical. Everything from the
 //! directory passes through here before it reaches a terminal.
 
-use unicode_width::UnicodeWidthChar;
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
 
 /// Shown for characters that are invisible or could change how text is displayed.
 pub const PLACEHOLDER: char = '\u{FFFD}';
@@ -36,10 +37,10 @@ fn visible(c: char) -> char {
     }
 }
 
-/// Cuts to `max_width` columns, ending with `…` when anything was cut.
+/// Cuts to `max_width` columns, ending with `…` when anything was cut. Whole graphemes
+/// only, measured as ratatui measures them when it draws.
 pub fn truncate(s: &str, max_width: usize) -> String {
-    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
-    if total <= max_width {
+    if width(s) <= max_width {
         return s.to_string();
     }
     if max_width == 0 {
@@ -47,21 +48,22 @@ pub fn truncate(s: &str, max_width: usize) -> String {
     }
     let mut out = String::new();
     let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
+    for g in s.graphemes(true) {
+        let w = g.width();
         if used + w > max_width - 1 {
             break;
         }
         used += w;
-        out.push(c);
+        out.push_str(g);
     }
     out.push('…');
     out
 }
 
-/// Display width in terminal columns.
+/// Display width in terminal columns: the sum of each grapheme's width, the measure
+/// ratatui lays text out with (so a row padded with it is exactly as wide as drawn).
 pub fn width(s: &str) -> usize {
-    s.chars().map(|c| c.width().unwrap_or(0)).sum()
+    s.graphemes(true).map(UnicodeWidthStr::width).sum()
 }
 
 #[cfg(test)]
@@ -80,6 +82,31 @@ mod tests {
         let s = sanitize("admin\u{202e}moc.ppa\u{200b}@x");
         assert!(!s.contains('\u{202e}') && !s.contains('\u{200b}'));
         assert_eq!(s.matches(PLACEHOLDER).count(), 2);
+    }
+
+    /// The width is ratatui's: an emoji with a variation selector, a flag, a sequence
+    /// whose joiner became a placeholder — each row measures as it is drawn.
+    #[test]
+    fn width_agrees_with_ratatui_for_emoji_sequences() {
+        for s in [
+            "🏳\u{fe0f}\u{200d}🌈 Pride",
+            "🇩🇪 Berlin",
+            "👨\u{200d}👩\u{200d}👧 family",
+            "❤\u{fe0f} a",
+            "e\u{301}\u{301}\u{301} marks",
+            "渡辺さくら",
+        ] {
+            let shown = sanitize(s);
+            let drawn = ratatui::text::Line::from(shown.clone()).width();
+            assert_eq!(width(&shown), drawn, "{shown:?}");
+            for w in 0..12 {
+                let cut = truncate(&shown, w);
+                assert!(
+                    ratatui::text::Line::from(cut.clone()).width() <= w,
+                    "{w}: {cut:?}"
+                );
+            }
+        }
     }
 
     #[test]

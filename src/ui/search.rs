@@ -99,7 +99,7 @@ pub fn render(s: &Search, look: Look, theme: &Theme, area: Rect, buf: &mut Buffe
                 tag.push_str(" disabled");
             }
             // Name and UPN with the matched characters highlighted, then the badge.
-            let label: Vec<char> = row_label(u).chars().collect();
+            let label = row_label(u);
             // The pointer, then the bulk mark (in the pointer's margin: a mark costs the
             // label no room), then the label.
             let budget = w.saturating_sub(tag.len() + 5);
@@ -110,8 +110,13 @@ pub fn render(s: &Search, look: Look, theme: &Theme, area: Rect, buf: &mut Buffe
             };
             let mut spans = vec![Span::raw(if selected { "▶" } else { " " }), mark];
             let mut used = 0;
-            for (ci, ch) in label.iter().enumerate() {
-                let shown = sanitize(&ch.to_string());
+            // By grapheme, as ratatui draws: an emoji and its variation selector are one
+            // cell pair, never a one-column glyph and a dropped selector.
+            let mut ci = 0;
+            for g in unicode_segmentation::UnicodeSegmentation::graphemes(label.as_str(), true) {
+                let chars = ci..ci + g.chars().count();
+                ci = chars.end;
+                let shown = sanitize(g);
                 let cw = width(&shown);
                 if used + cw > budget.saturating_sub(1) {
                     spans.push(Span::raw("…"));
@@ -119,7 +124,7 @@ pub fn render(s: &Search, look: Look, theme: &Theme, area: Rect, buf: &mut Buffe
                     break;
                 }
                 used += cw;
-                let style = if row.matched.contains(&ci) {
+                let style = if chars.clone().any(|c| row.matched.contains(&c)) {
                     theme.matched
                 } else {
                     Style::default()

@@ -15,6 +15,7 @@ mod e2e_tmux;
 mod eligibility;
 mod force_change;
 mod graph_client;
+mod hostile;
 mod layering;
 mod profiles;
 mod properties;

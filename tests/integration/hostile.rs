@@ -1,0 +1,218 @@
+//! The hostile corpus (`tests/fixtures/hostile-corpus.json`: escape sequences with both
+//! terminators, OSC 52/8/0/2, C1 controls, BEL, CR/LF, BS, NUL, DEL, tmux passthrough,
+//! terminal queries, bidi overrides and isolates, zero-width characters, ZWJ and flag
+//! emoji, 500 combining marks, wide CJK, 10,000 characters, …) as display names, job
+//! titles and departments of a tenant: the console draws no control character in any
+//! cell and no row wider than the terminal, measured with the width ratatui draws with;
+//! the human CLI prints no control byte; `--json` keeps the exact text.
+
+use std::time::Instant;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::{Value, json};
+
+use crate::support::console::{answer_search, app, code, session_of};
+use crate::support::home::{Home, json as json_of, spawn_sim, stderr};
+use crate::support::{Setup, start};
+use ratatui::crossterm::event::KeyCode;
+use resetdesk::graph::GraphApi;
+use resetdesk::service::facts::{assess, operator_facts};
+use resetdesk::sim::Tenant;
+use resetdesk::sim::tenant::SimUser;
+use resetdesk::theme::Theme;
+
+const CORPUS: &str = include_str!("../fixtures/hostile-corpus.json");
+
+fn corpus() -> Vec<(String, String)> {
+    let v: Vec<Value> = serde_json::from_str(CORPUS).unwrap();
+    v.into_iter()
+        .map(|e| {
+            (
+                e["name"].as_str().unwrap().to_string(),
+                e["text"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn hostile_user(n: usize, text: &str) -> Value {
+    json!({
+        "userPrincipalName": format!("hostile.{n:02}@contoso.com"),
+        "displayName": text,
+        "jobTitle": text,
+        "department": text,
+    })
+}
+
+fn with_corpus(t: &mut Tenant) {
+    for (n, (_, text)) in corpus().iter().enumerate() {
+        let Value::Object(m) = hostile_user(n, text) else {
+            unreachable!()
+        };
+        t.push_user(SimUser::new(m).unwrap()).unwrap();
+    }
+}
+
+/// No cell holds a control character, and no grapheme runs past the right edge.
+fn assert_fits(term: &Terminal<TestBackend>, what: &str) {
+    let buf = term.backend().buffer();
+    let (w, h) = (buf.area.width, buf.area.height);
+    for y in 0..h {
+        let mut x = 0u16;
+        while x < w {
+            let sym = buf[(x, y)].symbol();
+            assert!(
+                !sym.chars().any(|c| c.is_control()),
+                "{what}: control character in row {y} at {x}: {sym:?}"
+            );
+            let cols = resetdesk::sanitize::width(sym).max(1) as u16;
+            assert!(
+                x + cols <= w,
+                "{what}: row {y} is wider than {w} columns ({sym:?} at {x})"
+            );
+            // A wide grapheme covers the cells after it: were another character drawn
+            // there, the terminal would push the rest of the row right.
+            for c in x + 1..x + cols {
+                assert_eq!(
+                    buf[(c, y)].symbol(),
+                    " ",
+                    "{what}: row {y}: {sym:?} at {x} is {cols} columns wide, but the next cell holds text"
+                );
+            }
+            x += cols;
+        }
+    }
+}
+
+fn draw(a: &resetdesk::app::App, theme: &Theme, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| resetdesk::ui::render(a, theme, f)).unwrap();
+    t
+}
+
+#[tokio::test]
+async fn the_console_draws_every_hostile_string_inert_and_within_the_terminal() {
+    let env = start(Setup {
+        tweak: with_corpus,
+        ..Setup::default()
+    })
+    .await;
+    assert!(corpus().len() >= 40, "the corpus has at least 40 strings");
+    let operator = operator_facts(&env.client, Default::default())
+        .await
+        .unwrap();
+    let users = env
+        .client
+        .filter_users("startswith(userPrincipalName,'hostile.')", 999)
+        .await
+        .unwrap();
+    assert_eq!(users.len(), corpus().len());
+    let now = Instant::now();
+    let mut a = app();
+    a.update(session_of("Contoso Ltd", operator.clone()), now);
+    let n = users.len() as u64;
+    let later = answer_search(&mut a, "hostile", users.clone(), Some(n), now);
+    a.update(code(KeyCode::Esc), later);
+    // 120x90 shows every row at once.
+    for (w, h) in [(120, 90), (120, 40), (80, 24), (60, 15)] {
+        for theme in [Theme::ansi(), Theme::monochrome()] {
+            let t = draw(&a, &theme, w, h);
+            assert_fits(&t, &format!("the list at {w}x{h}"));
+            // Each row is laid out with the width ratatui draws with: the source badge
+            // ends exactly at the pane's border, never cut or pushed past it.
+            let buf = t.backend().buffer();
+            let rows: Vec<String> = (0..h)
+                .map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect())
+                .collect();
+            let listed: Vec<&String> = rows.iter().filter(|r| r.contains("hostile.")).collect();
+            assert!(!listed.is_empty(), "{w}x{h}:\n{}", rows.join("\n"));
+            for r in listed {
+                let pane = r.split(['│', '┃']).nth(1).unwrap_or_default();
+                assert!(
+                    pane.trim_end().ends_with(']'),
+                    "{w}x{h}: the badge is cut: {r:?}"
+                );
+            }
+        }
+    }
+    // Each one opened: the details pane (name, title, department) and its verdict.
+    for (u, (name, _)) in users.iter().zip(corpus()) {
+        let assessment = assess(&env.client, &operator, &u.id).await.unwrap();
+        crate::support::console::open(&mut a, Box::new(assessment), later);
+        for (w, h) in [(120, 40), (80, 24)] {
+            assert_fits(
+                &draw(&a, &Theme::ansi(), w, h),
+                &format!("{name}'s details at {w}x{h}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn the_cli_prints_no_control_byte_and_json_keeps_the_exact_text() {
+    let home = Home::new();
+    let mut tenant: Value = serde_json::from_str(resetdesk::sim::tenant::DEMO_TENANT).unwrap();
+    let list = tenant["users"].as_array_mut().unwrap();
+    for (n, (_, text)) in corpus().iter().enumerate() {
+        list.push(hostile_user(n, text));
+    }
+    let file = home.path("hostile-tenant.json");
+    std::fs::write(&file, tenant.to_string()).unwrap();
+    let sim = spawn_sim(
+        &home,
+        &[
+            "--tenant-file",
+            file.to_str().unwrap(),
+            "--audit-every-secs",
+            "0",
+        ],
+    );
+    let token = [("RESETDESK_ACCESS_TOKEN", sim.token.as_str())];
+    let run = |args: &[&str]| {
+        let mut all = vec![
+            "--graph-url",
+            sim.base_url.as_str(),
+            "--auth",
+            "access-token",
+        ];
+        all.extend_from_slice(args);
+        home.run(&all, &token)
+    };
+    let printable = |bytes: &[u8], what: &str| {
+        let text = String::from_utf8_lossy(bytes);
+        for c in text.chars() {
+            assert!(
+                c == '\n' || !c.is_control(),
+                "{what}: control character {c:?} in\n{text}"
+            );
+        }
+    };
+    let o = run(&["search", "hostile", "--top", "100"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    printable(&o.stdout, "search");
+    let o = run(&["search", "hostile", "--top", "100", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc = json_of(&o);
+    let found = doc.as_array().or_else(|| doc["users"].as_array()).unwrap();
+    for (n, (name, text)) in corpus().iter().enumerate() {
+        let upn = format!("hostile.{n:02}@contoso.com");
+        let u = found
+            .iter()
+            .find(|u| u["userPrincipalName"] == upn.as_str())
+            .unwrap_or_else(|| panic!("{upn} in {doc}"));
+        assert_eq!(u["displayName"].as_str(), Some(text.as_str()), "{name}");
+    }
+    for n in [0, 4, 10, 17, 21, 30, 34, 36] {
+        let upn = format!("hostile.{n:02}@contoso.com");
+        let o = run(&["show", &upn]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        printable(&o.stdout, &upn);
+        printable(&o.stderr, &upn);
+        let o = run(&["show", &upn, "--json"]);
+        assert_eq!(
+            json_of(&o)["user"]["jobTitle"].as_str(),
+            Some(corpus()[n].1.as_str())
+        );
+    }
+}
