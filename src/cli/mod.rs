@@ -154,12 +154,16 @@ impl Failure {
     }
 
     /// The one stderr line.
+    /// The one line a person reads on stderr. A message can quote what it refused (a
+    /// config value, a user key, a Graph error text): it is sanitized here, once for every
+    /// failure, so no escape sequence reaches the terminal. `--json` keeps the exact text.
     pub fn line(&self) -> String {
-        if self.fix.is_empty() {
+        let text = if self.fix.is_empty() {
             format!("resetdesk: {}", self.message)
         } else {
             format!("resetdesk: {} — {}", self.message, self.fix)
-        }
+        };
+        crate::sanitize::sanitize(&text)
     }
 }
 

@@ -215,4 +215,27 @@ fn the_cli_prints_no_control_byte_and_json_keeps_the_exact_text() {
             Some(corpus()[n].1.as_str())
         );
     }
+    // CSV cells: every hostile string as a user and as a ticket of a bulk dry run.
+    let mut csv = String::from("UserPrincipalName,ticket\n");
+    for (n, (_, text)) in corpus().iter().enumerate() {
+        let cell = text.replace('"', "\"\"");
+        csv.push_str(&format!("\"{cell}\",\"{cell}\"\n"));
+        csv.push_str(&format!("hostile.{n:02}@contoso.com,\"{cell}\"\n"));
+    }
+    let file = home.path("hostile.csv");
+    std::fs::write(&file, csv).unwrap();
+    let o = run(&["bulk", file.to_str().unwrap(), "--dry-run"]);
+    assert!(o.status.code().is_some_and(|c| c < 4), "{}", stderr(&o));
+    printable(&o.stdout, "bulk dry run");
+    printable(&o.stderr, "bulk dry run (stderr)");
+    // Config values: each hostile string as a value the error message names.
+    for (name, text) in corpus().iter().take(25) {
+        let config = home.path("hostile.toml");
+        let value = serde_json::to_string(text).unwrap();
+        std::fs::write(&config, format!("graph_url = {value}\ntenant = {value}\n")).unwrap();
+        let o = home.run(&["--config", config.to_str().unwrap(), "search", "x"], &[]);
+        assert_ne!(o.status.code(), Some(0), "{name}");
+        printable(&o.stdout, name);
+        printable(&o.stderr, name);
+    }
 }
