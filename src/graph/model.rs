@@ -61,6 +61,63 @@ pub mod lenient_time {
     }
 }
 
+/// A JSON body with every lone UTF-16 surrogate escape (`"\ud800"` not followed by its
+/// low half, or a low half alone) replaced by `\ufffd`. Directory text can hold them,
+/// and serde_json refuses them ("lone leading surrogate"): without this one odd display
+/// name would fail a whole page of users as malformed. Valid pairs are kept.
+pub fn repair_lone_surrogates(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    fn hex4(b: &[u8]) -> Option<u16> {
+        let s = std::str::from_utf8(b.get(..4)?).ok()?;
+        u16::from_str_radix(s, 16).ok()
+    }
+    let escape_at = |b: &[u8], i: usize| -> Option<u16> {
+        (b.get(i) == Some(&b'\\') && b.get(i + 1) == Some(&b'u'))
+            .then(|| hex4(&b[i + 2..]))
+            .flatten()
+    };
+    // Fast path: no surrogate escape at all.
+    if !body
+        .windows(3)
+        .any(|w| w[0] == b'\\' && w[1] == b'u' && (w[2] | 0x20) == b'd')
+    {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] != b'\\' {
+            out.push(body[i]);
+            i += 1;
+            continue;
+        }
+        match escape_at(body, i) {
+            Some(hi @ 0xD800..=0xDBFF) => {
+                if let Some(0xDC00..=0xDFFF) = escape_at(body, i + 6) {
+                    let _ = hi;
+                    out.extend_from_slice(&body[i..i + 12]);
+                    i += 12;
+                } else {
+                    out.extend_from_slice(b"\\ufffd");
+                    i += 6;
+                }
+            }
+            Some(0xDC00..=0xDFFF) => {
+                out.extend_from_slice(b"\\ufffd");
+                i += 6;
+            }
+            // Any other escape (`\\`, `\"`, `\u0041`): copied whole, so that an escaped
+            // backslash is never read as the start of another escape.
+            _ => {
+                let n = if body.get(i + 1) == Some(&b'u') { 6 } else { 2 };
+                let end = (i + n).min(body.len());
+                out.extend_from_slice(&body[i..end]);
+                i = end;
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// One page of a collection.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(bound(deserialize = "T: serde::de::DeserializeOwned"))]
@@ -671,6 +728,29 @@ mod tests {
         assert_eq!(s.last_sign_in_date_time, None);
         assert_eq!(s.last_successful_sign_in_date_time, None);
         assert_eq!(u.last_password_change_date_time.unwrap().year(), 2024);
+    }
+
+    #[test]
+    fn a_lone_surrogate_does_not_fail_the_page() {
+        let body = br#"{"value":[{"id":"1","displayName":"Bad\ud800name"},{"id":"2","displayName":"Low\udc00 \\ud800 ok \ud83d\ude00"}]}"#;
+        assert!(
+            serde_json::from_slice::<Page<User>>(body).is_err(),
+            "serde_json refuses it"
+        );
+        let page: Page<User> = serde_json::from_slice(&repair_lone_surrogates(body)).unwrap();
+        assert_eq!(
+            page.value[0].display_name.as_deref(),
+            Some("Bad\u{fffd}name")
+        );
+        // An escaped backslash is text, and a valid pair stays the emoji.
+        assert_eq!(
+            page.value[1].display_name.as_deref(),
+            Some("Low\u{fffd} \\ud800 ok 😀")
+        );
+        assert!(matches!(
+            repair_lone_surrogates(br#"{"a":"plain"}"#),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

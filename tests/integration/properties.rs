@@ -22,6 +22,7 @@ fn seeds() -> Vec<Vec<u8>> {
         "graph_url = \"http://127.0.0.1:1/v1.0\"\n[keys]\nreset = [\"r\", \"F2\"]\n[profiles.a]\ntenant = \"x\"",
         "Eve\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}moc\u{200d}👨‍👩‍👧\u{9b}",
         "o'brien@contoso.com#EXT#$&",
+        r#"{"value":[{"id":"1","displayName":"lone \ud800 and \udfff, a pair \ud83d\ude00, \\ud800"}]}"#,
     ] {
         out.push(s.as_bytes().to_vec());
     }

@@ -96,6 +96,7 @@ impl GraphClient {
                     match resp.bytes().await {
                         Err(e) => (transport(e), None),
                         Ok(body) if status.is_success() => {
+                            let body = crate::graph::model::repair_lone_surrogates(&body);
                             match serde_json::from_slice::<T>(&body) {
                                 Ok(v) => return Ok((v, retry_after)),
                                 Err(e) => (
