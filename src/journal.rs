@@ -261,23 +261,14 @@ pub fn reset_entry(
                 .flatten()
         }),
         // Graph's own code when it gave one, else the kind of failure.
-        error_code: o
-            .error
-            .as_ref()
-            .map(|e| {
-                e.code()
-                    .filter(|c| !c.is_empty())
-                    .unwrap_or(e.kind())
-                    .to_string()
-            })
-            .or_else(|| match o.status {
-                ResetStatus::Succeeded | ResetStatus::Accepted => None,
-                ResetStatus::Unconfirmed => Some("unconfirmed".into()),
-                // The flag was read back unchanged after a 204.
-                ResetStatus::Failed if o.change_only => Some("change-not-applied".into()),
-                // resetPassword's long-running operation ended in `failed`.
-                ResetStatus::Failed => Some("operation-failed".into()),
-            }),
+        error_code: o.error.as_ref().map(graph_code).or_else(|| match o.status {
+            ResetStatus::Succeeded | ResetStatus::Accepted => None,
+            ResetStatus::Unconfirmed => Some("unconfirmed".into()),
+            // The flag was read back unchanged after a 204.
+            ResetStatus::Failed if o.change_only => Some("change-not-applied".into()),
+            // resetPassword's long-running operation ended in `failed`.
+            ResetStatus::Failed => Some("operation-failed".into()),
+        }),
         fix: match (o.error.is_none(), o.status, o.change_only, o.method) {
             (true, ResetStatus::Failed, true, _) => {
                 Some(crate::service::reset::CHANGE_ONLY_ALTERNATIVE.to_string())
@@ -297,6 +288,14 @@ pub fn reset_entry(
 }
 
 /// The entry recording that the audit log showed a reset made earlier.
+/// Graph's own error code when it gave one, else the kind of failure.
+fn graph_code(e: &crate::graph::GraphError) -> String {
+    e.code()
+        .filter(|c| !c.is_empty())
+        .unwrap_or(e.kind())
+        .to_string()
+}
+
 /// A Temporary Access Pass created, refused or lost in flight (never the pass itself).
 pub fn tap_entry(
     operator: &Person,
@@ -321,12 +320,7 @@ pub fn tap_entry(
         error_code: o
             .error
             .as_ref()
-            .map(|e| {
-                e.code()
-                    .filter(|c| !c.is_empty())
-                    .unwrap_or(e.kind())
-                    .to_string()
-            })
+            .map(graph_code)
             .or_else(|| (o.status == TapStatus::Unconfirmed).then(|| "unconfirmed".into())),
         request_ids: o.request_id.iter().cloned().collect(),
         pass: o.method.as_ref().map(|m| PassFacts {

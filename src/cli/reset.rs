@@ -71,7 +71,21 @@ fn read_password_line() -> Result<SecretString, Failure> {
     Ok(secret(pw.to_string()))
 }
 
-fn confirm(a: &Assessment, change_only: bool) -> Result<(), Failure> {
+/// What a confirmation asks and says, for `confirm_on_terminal`.
+pub(super) struct Asking<'a> {
+    /// "Reset the password of": the question for an ordinary user.
+    pub action: &'a str,
+    /// " a Temporary Access Pass": after "Type their UPN to confirm" for an admin.
+    pub admin_suffix: &'a str,
+    /// "reset": in "pass --yes to … without asking".
+    pub verb: &'a str,
+    /// "changed": in "nothing was …".
+    pub outcome: &'a str,
+}
+
+/// Asks on the terminal before a write: the UPN typed for a target with an admin role,
+/// `yes` for anyone else. No terminal to ask on is a refusal (exit 3), as a wrong answer.
+pub(super) fn confirm_on_terminal(a: &Assessment, ask: &Asking) -> Result<(), Failure> {
     let u = &a.target.user;
     let upn = u
         .user_principal_name
@@ -80,26 +94,26 @@ fn confirm(a: &Assessment, change_only: bool) -> Result<(), Failure> {
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Err(Failure::new(
             Exit::Refused,
-            "not confirmed: there is no terminal to ask on; pass --yes to reset without asking",
+            format!(
+                "not confirmed: there is no terminal to ask on; pass --yes to {} without asking",
+                ask.verb
+            ),
         ));
     }
     let mut err = std::io::stderr();
     let expected = if a.privileged() {
         let _ = write!(
             err,
-            "{} holds an admin role. Type their UPN to confirm: ",
-            sanitize(u.label())
+            "{} holds an admin role. Type their UPN to confirm{}: ",
+            sanitize(u.label()),
+            ask.admin_suffix
         );
         upn.clone()
     } else {
-        let what = if change_only {
-            "Require a password change at next sign-in of"
-        } else {
-            "Reset the password of"
-        };
         let _ = write!(
             err,
-            "{what} {} <{}>? Type yes to confirm: ",
+            "{} {} <{}>? Type yes to confirm: ",
+            ask.action,
             sanitize(u.label()),
             sanitize(&upn)
         );
@@ -113,7 +127,7 @@ fn confirm(a: &Assessment, change_only: bool) -> Result<(), Failure> {
     } else {
         Err(Failure::new(
             Exit::Refused,
-            "not confirmed: nothing was changed",
+            format!("not confirmed: nothing was {}", ask.outcome),
         ))
     }
 }
@@ -207,7 +221,19 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
         );
     }
     if !args.yes {
-        confirm(&a, change_only)?;
+        confirm_on_terminal(
+            &a,
+            &Asking {
+                action: if change_only {
+                    "Require a password change at next sign-in of"
+                } else {
+                    "Reset the password of"
+                },
+                admin_suffix: "",
+                verb: "reset",
+                outcome: "changed",
+            },
+        )?;
     }
     let outcome = reset(
         session.graph.as_ref(),

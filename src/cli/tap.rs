@@ -2,8 +2,6 @@
 //! Access Pass instead of a password, for a user whose problem is MFA — judged first
 //! (policy::tap), confirmed, created once, journaled without its code.
 
-use std::io::{BufRead, IsTerminal, Write};
-
 use clap::Args;
 use serde_json::json;
 
@@ -13,7 +11,6 @@ use crate::journal;
 use crate::policy::tap::{TapAsk, Weight};
 use crate::sanitize::sanitize;
 use crate::secret::ExposeSecret;
-use crate::service::facts::Assessment;
 use crate::service::tap::{TapStatus, create, judge, read_policy};
 
 #[derive(Debug, Args)]
@@ -35,48 +32,6 @@ pub struct TapArgs {
     /// Print one JSON document.
     #[arg(long)]
     pub json: bool,
-}
-
-fn confirm(a: &Assessment) -> Result<(), Failure> {
-    let u = &a.target.user;
-    let upn = u
-        .user_principal_name
-        .clone()
-        .unwrap_or_else(|| u.id.clone());
-    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-        return Err(Failure::new(
-            Exit::Refused,
-            "not confirmed: there is no terminal to ask on; pass --yes to create the pass without asking",
-        ));
-    }
-    let mut err = std::io::stderr();
-    let expected = if a.privileged() {
-        let _ = write!(
-            err,
-            "{} holds an admin role. Type their UPN to confirm a Temporary Access Pass: ",
-            sanitize(u.label())
-        );
-        upn.clone()
-    } else {
-        let _ = write!(
-            err,
-            "Create a Temporary Access Pass for {} <{}> (it replaces any pass they have)? Type yes to confirm: ",
-            sanitize(u.label()),
-            sanitize(&upn)
-        );
-        "yes".into()
-    };
-    let _ = err.flush();
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).ok();
-    if answer.trim().eq_ignore_ascii_case(&expected) {
-        Ok(())
-    } else {
-        Err(Failure::new(
-            Exit::Refused,
-            "not confirmed: nothing was created",
-        ))
-    }
 }
 
 pub async fn run(global: &GlobalArgs, args: TapArgs) -> Result<Exit, Failure> {
@@ -121,7 +76,15 @@ pub async fn run(global: &GlobalArgs, args: TapArgs) -> Result<Exit, Failure> {
         eprintln!("! {}", sanitize(&r.message));
     }
     if !args.yes {
-        confirm(&a)?;
+        super::reset::confirm_on_terminal(
+            &a,
+            &super::reset::Asking {
+                action: "Create a Temporary Access Pass (it replaces any they have) for",
+                admin_suffix: " a Temporary Access Pass",
+                verb: "create the pass",
+                outcome: "created",
+            },
+        )?;
     }
     let outcome = create(session.graph.as_ref(), &u.id, &verdict).await;
     match session.journal().await {

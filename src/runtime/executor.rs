@@ -130,6 +130,14 @@ impl Executor {
         }
     }
 
+    /// A write goes out: until its task journals the outcome, an exit journals this.
+    fn hold(&self, key: (u64, usize), interrupted: journal::Entry) {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, interrupted);
+    }
+
     fn replace(slot: &mut Option<JoinHandle<()>>, task: JoinHandle<()>) {
         if let Some(old) = slot.replace(task) {
             old.abort();
@@ -157,10 +165,7 @@ impl Executor {
                     },
                     note.ticket.as_deref(),
                 );
-                self.in_flight
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert((req, 0), pending);
+                self.hold((req, 0), pending);
                 let in_flight = self.in_flight.clone();
                 let cache = self.triage_cache.clone();
                 // A reset is never aborted once sent: it runs to its outcome.
@@ -279,10 +284,7 @@ impl Executor {
                 );
                 // As an interrupted reset is journaled.
                 pending.error_code = Some("interrupted".into());
-                self.in_flight
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert((req, 0), pending);
+                self.hold((req, 0), pending);
                 let in_flight = self.in_flight.clone();
                 let cache = self.triage_cache.clone();
                 // Sent once and never aborted, like a reset.

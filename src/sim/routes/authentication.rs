@@ -90,6 +90,21 @@ fn budget(ctx: &Ctx, limit: &ReportLimit) -> Result<(), axum::response::Response
         .map_err(|wait| server::throttled(ctx, wait.as_secs_f64().max(0.1)))
 }
 
+/// A premium report: the reader role, the P1/P2 licence, then a slot of the budget.
+fn report(
+    ctx: &Ctx,
+    t: &Tenant,
+    claims: &Claims,
+    roles: &[&str],
+    limit: &ReportLimit,
+) -> Result<(), axum::response::Response> {
+    role(ctx, t, claims, roles)?;
+    if !t.premium {
+        return Err(no_premium(ctx));
+    }
+    budget(ctx, limit)
+}
+
 pub(super) fn sign_ins(ctx: &Ctx, t: &Tenant, claims: &Claims, limit: &ReportLimit) -> Reply {
     // "requires consent to both the AuditLog.Read.All and Directory.Read.All permissions"
     require(ctx, claims, &["AuditLog.Read.All"])?;
@@ -98,11 +113,7 @@ pub(super) fn sign_ins(ctx: &Ctx, t: &Tenant, claims: &Claims, limit: &ReportLim
         claims,
         &["Directory.Read.All", "Directory.ReadWrite.All"],
     )?;
-    role(ctx, t, claims, SIGN_IN_READERS)?;
-    if !t.premium {
-        return Err(no_premium(ctx));
-    }
-    budget(ctx, limit)?;
+    report(ctx, t, claims, SIGN_IN_READERS, limit)?;
     if let Some(o) = ctx.param("$orderby") {
         let field = o.split_whitespace().next().unwrap_or_default();
         if !field.eq_ignore_ascii_case("createdDateTime") {
@@ -154,11 +165,7 @@ pub(super) fn registration(
         claims,
         &["AuditLog.Read.All", "UserAuthenticationMethod.Read.All"],
     )?;
-    role(ctx, t, claims, REGISTRATION_READERS)?;
-    if !t.premium {
-        return Err(no_premium(ctx));
-    }
-    budget(ctx, limit)?;
+    report(ctx, t, claims, REGISTRATION_READERS, limit)?;
     let u = t.user_by_key(key).ok_or_else(|| ctx.not_found(key))?;
     let body = u.auth.registration(
         &u.id,
