@@ -312,11 +312,9 @@ impl App {
             ResetFlow::InFlight { .. } => Some(
                 "A reset is in flight: quitting now leaves its outcome unknown (journaled as unconfirmed).",
             ),
-            ResetFlow::TapInFlight { .. } => {
-                Some("A pass is being created: quitting loses its code.")
-            }
+            ResetFlow::TapInFlight { .. } => Some("Creating a pass: quitting loses its code."),
             ResetFlow::Done(otp) if otp.password.is_some() && otp.pass.is_some() => {
-                Some("A pass is on screen: quitting forgets it for good.")
+                Some("A pass is on screen: quitting forgets it.")
             }
             ResetFlow::Done(otp) if otp.password.is_some() => Some(
                 "A one-time password is on screen: quitting forgets it and clears the clipboard.",

@@ -652,4 +652,11 @@ async fn the_console_creates_a_pass_for_the_mfa_failing_user_and_shows_it_once()
             .any(|e| matches!(e, Effect::Copy(p) if p.expose_secret() == pass)),
         "{fx:?}"
     );
+    // `q` asks first, and the whole warning fits the bottom line at 80 columns.
+    assert!(c.update(key('q'), now).is_empty(), "nothing quits yet");
+    let screen = draw(&c, 80, 24);
+    assert!(
+        screen.contains("A pass is on screen: quitting forgets it."),
+        "{screen}"
+    );
 }
