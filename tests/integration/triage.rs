@@ -15,7 +15,7 @@ use crate::support::{Setup, persona, start};
 use ratatui::crossterm::event::KeyCode;
 use resetdesk::app::{Effect, Msg, ResetFlow};
 use resetdesk::graph::GraphApi;
-use resetdesk::policy::tap::{PolicyKnown, TapAsk};
+use resetdesk::policy::tap::{PolicyKnown, TapAsk, TapVerdict};
 use resetdesk::secret::ExposeSecret;
 use resetdesk::service::facts::{assess, operator_facts};
 use resetdesk::service::tap::{self, TapStatus};
@@ -362,6 +362,19 @@ async fn an_authentication_administrator_creates_a_pass_a_helpdesk_admin_is_refu
     assert!(o.error.unwrap().is_forbidden(), "Graph refuses it too");
 }
 
+/// Noah's pass as `setup`'s persona sees it: the client, and the verdict for `ask`.
+async fn noah_pass(setup: Setup, ask: TapAsk) -> (crate::support::Env, String, TapVerdict) {
+    let env = start(setup).await;
+    let op = operator_facts(&env.client, Default::default())
+        .await
+        .unwrap();
+    let noah = env.client.get_user("noah.kim@contoso.com").await.unwrap();
+    let a = assess(&env.client, &op, &noah.id).await.unwrap();
+    let policy = tap::read_policy(&env.client).await.unwrap();
+    let v = tap::judge(&env.client, &op, &a, &policy, ask);
+    (env, noah.id, v)
+}
+
 #[tokio::test]
 async fn the_policy_decides_what_graph_accepts_and_a_reader_of_it_refuses_first() {
     // Disabled: a Global Administrator (who may read the policy) is refused locally; an
@@ -369,46 +382,29 @@ async fn the_policy_decides_what_graph_accepts_and_a_reader_of_it_refuses_first(
     let off = |t: &mut Tenant| {
         t.tap_policy.insert("state".into(), json!("disabled"));
     };
-    let env = start(Setup {
-        persona: "global-admin",
+    let as_ = |persona| Setup {
+        persona,
         tweak: off,
         ..Setup::default()
-    })
-    .await;
-    let op = operator_facts(&env.client, Default::default())
-        .await
-        .unwrap();
-    let noah = env.client.get_user("noah.kim@contoso.com").await.unwrap();
-    let a = assess(&env.client, &op, &noah.id).await.unwrap();
-    let policy = tap::read_policy(&env.client).await.unwrap();
-    let v = tap::judge(&env.client, &op, &a, &policy, TapAsk::default());
+    };
+    let (_, _, v) = noah_pass(as_("global-admin"), TapAsk::default()).await;
     assert_eq!(v.refusal().map(|r| r.code), Some("tap-policy-disabled"));
-    let env = start(Setup {
-        persona: "auth-admin",
-        tweak: off,
-        ..Setup::default()
-    })
-    .await;
-    let op = operator_facts(&env.client, Default::default())
-        .await
-        .unwrap();
-    let a = assess(&env.client, &op, &noah.id).await.unwrap();
-    let policy = tap::read_policy(&env.client).await.unwrap();
-    let v = tap::judge(&env.client, &op, &a, &policy, TapAsk::default());
+    let (env, noah, v) = noah_pass(as_("auth-admin"), TapAsk::default()).await;
     assert!(v.allowed);
-    let o = tap::create(&env.client, &noah.id, &v).await;
+    let o = tap::create(&env.client, &noah, &v).await;
     assert_eq!(o.status, TapStatus::Failed);
     assert_eq!(o.error.as_ref().unwrap().status(), Some(400));
     assert!(o.pass.is_none());
     // A lifetime outside the policy: refused locally when it is readable.
-    let (env, op) = signed_in("global-admin").await;
-    let a = assess(&env.client, &op, &noah.id).await.unwrap();
-    let policy = tap::read_policy(&env.client).await.unwrap();
     let long = TapAsk {
         lifetime: Some(900),
         one_time: false,
     };
-    let v = tap::judge(&env.client, &op, &a, &policy, long);
+    let readable = Setup {
+        persona: "global-admin",
+        ..Setup::default()
+    };
+    let (_, _, v) = noah_pass(readable, long).await;
     let r = v.refusal().unwrap();
     assert_eq!(r.code, "tap-lifetime-out-of-range");
     assert!(r.message.contains("60 to 480"), "{r:?}");
