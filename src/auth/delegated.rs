@@ -176,23 +176,71 @@ pub(super) fn hook(
     }
 }
 
+/// Tries of one sign-in request the identity platform turned away for now.
+const LOGIN_TRIES: u32 = 3;
+/// The longest wait for a busy identity platform before saying so instead.
+const LOGIN_MAX_WAIT: Duration = Duration::from_secs(10);
+
+/// One request to the identity platform. A 429 or 503 (the platform busy: OAuth's
+/// `temporarily_unavailable`, "Retry the request", RFC 6749 §5.2) did nothing, so it is
+/// asked again after its `Retry-After`, a few times; a dropped connection is not, since
+/// a code or a rotated refresh token may already be spent.
 async fn send(
     http: reqwest::Client,
     req: oauth2::HttpRequest,
 ) -> Result<oauth2::HttpResponse, reqwest::Error> {
     let (parts, body) = req.into_parts();
-    let resp = http
-        .request(parts.method, parts.uri.to_string())
-        .headers(parts.headers)
-        .body(body)
-        .send()
-        .await?;
-    let mut b = http::Response::builder().status(resp.status());
-    for (k, v) in resp.headers() {
-        b = b.header(k, v);
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let resp = http
+            .request(parts.method.clone(), parts.uri.to_string())
+            .headers(parts.headers.clone())
+            .body(body.clone())
+            .send()
+            .await?;
+        let status = resp.status().as_u16();
+        let wait = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            // Seconds, as the identity platform sends them (auth sits below graph/, so
+            // it does not borrow graph's parser that also reads HTTP dates).
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .map(Duration::from_secs_f64);
+        let mut b = http::Response::builder().status(resp.status());
+        for (k, v) in resp.headers() {
+            b = b.header(k, v);
+        }
+        let mut bytes = resp.bytes().await?.to_vec();
+        if matches!(status, 429 | 503) {
+            let wait_for = wait.unwrap_or(Duration::from_secs(1));
+            if tries < LOGIN_TRIES && wait_for <= LOGIN_MAX_WAIT {
+                tracing::debug!(status, tries, "identity platform busy: retrying");
+                tokio::time::sleep(wait_for).await;
+                continue;
+            }
+            bytes = say_busy(bytes, status, wait);
+        }
+        return Ok(b.body(bytes).unwrap_or_default());
     }
-    let body = resp.bytes().await?.to_vec();
-    Ok(b.body(body).unwrap_or_default())
+}
+
+/// The busy answer that ends a sign-in says the status and the wait it asked for.
+fn say_busy(body: Vec<u8>, status: u16, wait: Option<Duration>) -> Vec<u8> {
+    let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return body;
+    };
+    if let Some(d) = v.get("error_description").and_then(|d| d.as_str()) {
+        let wait = wait.map_or(String::new(), |w| {
+            format!(", asking to wait {} s", w.as_secs_f64().ceil() as u64)
+        });
+        v["error_description"] = serde_json::Value::String(format!(
+            "{d} (HTTP {status}{wait}; the sign-in service is busy)"
+        ));
+    }
+    serde_json::to_vec(&v).unwrap_or(body)
 }
 
 impl Delegated {

@@ -175,7 +175,23 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
     let summary = summary(&judged, bad.len(), would, args.options.force_change_only);
     if args.dry_run || would == 0 {
         report(&args, &judged, &bad, &summary, true);
+        let refused = judged
+            .iter()
+            .filter(|l| matches!(l.judged, Judged::Refused(_) | Judged::NoChangeOnly(_)))
+            .count();
         if would == 0 && !args.dry_run {
+            if refused > 0 {
+                // Nothing was sent because every user was refused: a refusal (exit 3).
+                eprintln!(
+                    "{}",
+                    Failure::new(
+                        Exit::Refused,
+                        format!("nothing to reset: {refused} refused, none allowed (see each row's reason)")
+                    )
+                    .line()
+                );
+                return Ok(Exit::Refused);
+            }
             eprintln!("Nothing to reset.");
         }
         return Ok(Exit::Ok);
@@ -281,12 +297,46 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
         );
     }
     report(&args, &judged, &bad, &summary, false);
-    let all_ok = judged.iter().all(|l| {
-        l.outcome
-            .as_ref()
-            .is_none_or(|o| matches!(o.status, ResetStatus::Succeeded | ResetStatus::Accepted))
-    });
-    Ok(if all_ok { Exit::Ok } else { Exit::Failed })
+    let not_ok: Vec<&crate::service::reset::ResetOutcome> = judged
+        .iter()
+        .filter_map(|l| l.outcome.as_ref())
+        .filter(|o| !matches!(o.status, ResetStatus::Succeeded | ResetStatus::Accepted))
+        .collect();
+    if let Some(first) = not_ok.first() {
+        // One line naming why, as every failing command says it.
+        let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+        for o in &not_ok {
+            *counts.entry(o.status.name()).or_default() += 1;
+        }
+        let counts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let cause = first
+            .detail
+            .clone()
+            .or_else(|| first.error.as_ref().map(|e| e.to_string()))
+            .unwrap_or_default();
+        let cause = match (&first.detail, &first.error) {
+            (Some(_), Some(e)) => format!("{cause} ({e})"),
+            _ => cause,
+        };
+        eprintln!(
+            "{}",
+            Failure::new(
+                Exit::Failed,
+                format!(
+                    "{} of {} resets did not succeed ({}); the first: {cause}",
+                    not_ok.len(),
+                    judged.iter().filter(|l| l.outcome.is_some()).count(),
+                    counts.join(", ")
+                )
+            )
+            .line()
+        );
+    }
+    Ok(if not_ok.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Failed
+    })
 }
 
 /// Outcomes of earlier runs of this file of the same kind (a reset, or a change only

@@ -167,6 +167,19 @@ impl Failure {
     }
 }
 
+/// With `--json`, a command whose outcome is a document (a reset, a pass, a bulk run)
+/// still says on stderr, in one line, why it did not succeed: as every other failure does.
+pub fn say_json_failure(doc: &serde_json::Value) {
+    let status = doc["status"].as_str().unwrap_or("failed");
+    let error = &doc["error"];
+    let message = error["message"].as_str().unwrap_or("see the JSON document");
+    let mut f = Failure::new(Exit::Failed, format!("{status}: {message}"));
+    if let Some(fix) = error["fix"].as_str() {
+        f = f.fix(fix);
+    }
+    eprintln!("{}", f.line().replace('\n', " "));
+}
+
 /// A command line clap could not take. `--help` and `--version` print as clap prints
 /// them; a real error with `--json` among the arguments is the usual failure document on
 /// stdout (exit 2, code `usage`), so that a script gets JSON from every failure.

@@ -267,6 +267,15 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
     let revoke_failed = matches!(outcome.revoked, Some(Err(_)));
     let exit = match outcome.status {
         ResetStatus::Succeeded | ResetStatus::Accepted if !revoke_failed => Exit::Ok,
+        // Graph refused the sign-in before doing anything: nothing was reset.
+        ResetStatus::Failed
+            if outcome
+                .error
+                .as_ref()
+                .is_some_and(|e| e.is_unauthenticated()) =>
+        {
+            Exit::AuthFailed
+        }
         _ => Exit::Failed,
     };
     if args.json {
@@ -330,6 +339,9 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
         // on stdin), and never when the reset certainly failed.
         if let (true, Some(p)) = (outcome.generated, &outcome.password) {
             doc["temporaryPassword"] = Value::String(p.expose_secret().to_string());
+        }
+        if exit != Exit::Ok {
+            super::say_json_failure(&doc);
         }
         outln!("{doc}");
     } else {

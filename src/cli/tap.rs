@@ -104,6 +104,14 @@ pub async fn run(global: &GlobalArgs, args: TapArgs) -> Result<Exit, Failure> {
     }
     let exit = match outcome.status {
         TapStatus::Succeeded => Exit::Ok,
+        // Refused before anything was done: the sign-in, not the pass, failed.
+        _ if outcome
+            .error
+            .as_ref()
+            .is_some_and(|e| e.is_unauthenticated()) =>
+        {
+            Exit::AuthFailed
+        }
         _ => Exit::Failed,
     };
     let m = outcome.method.as_ref();
@@ -133,8 +141,10 @@ pub async fn run(global: &GlobalArgs, args: TapArgs) -> Result<Exit, Failure> {
                     "message": outcome.detail.clone().unwrap_or_else(|| e.to_string()),
                     "fix": if lifetime {
                         "choose a --lifetime within the range Graph gave (the tenant's pass policy)"
-                    } else {
+                    } else if e.is_forbidden() || e.status() == Some(400) {
                         "check the roles and the tenant's Temporary Access Pass policy, then try again"
+                    } else {
+                        super::graph_failure_kind(e).1
                     },
                 })
             }),
@@ -149,6 +159,9 @@ pub async fn run(global: &GlobalArgs, args: TapArgs) -> Result<Exit, Failure> {
         }
         if let Some(p) = &outcome.pass {
             doc["temporaryAccessPass"] = json!(p.expose_secret());
+        }
+        if exit != Exit::Ok {
+            super::say_json_failure(&doc);
         }
         outln!("{doc}");
     } else {

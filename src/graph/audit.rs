@@ -204,7 +204,9 @@ impl AuditPoller {
             match api.directory_audits_page(page).await {
                 Err(e) if e.is_transient() && attempt < self.config.max_attempts.max(1) => {
                     let wait = match e.retry_after() {
-                        Some(ra) if ra > self.config.max_retry_wait => return Err(e),
+                        Some(ra) if ra > self.config.max_retry_wait => {
+                            return Err(super::retry::with_wait(e, ra, self.config.max_retry_wait));
+                        }
                         Some(ra) => super::retry::honour(ra),
                         None => super::retry::backoff(attempt),
                     };

@@ -121,6 +121,20 @@ impl GraphError {
         self.status() == Some(404) || self.code() == Some("Request_ResourceNotFound")
     }
 
+    /// A write that ended in this error may have been carried out: its answer was lost
+    /// after sending, or a gateway or internal error stands in for work that may have
+    /// been done behind it. A 429 or 503 means Graph did not take it; any other status
+    /// is Graph's answer to a request it did not carry out.
+    pub fn write_may_have_applied(&self) -> bool {
+        matches!(
+            self,
+            GraphError::Transport {
+                maybe_sent: true,
+                ..
+            }
+        ) || matches!(self.status(), Some(500 | 502 | 504))
+    }
+
     pub fn is_forbidden(&self) -> bool {
         self.status() == Some(403) || self.code() == Some("Authorization_RequestDenied")
     }

@@ -32,6 +32,22 @@ pub fn honour(retry_after: Duration) -> Duration {
     retry_after + Duration::from_millis(rand::rng().random_range(0..=150))
 }
 
+/// Graph asked for a longer wait than `max_retry_wait_secs` allows: the message says so.
+pub fn with_wait(
+    mut err: crate::graph::GraphError,
+    asked: Duration,
+    max: Duration,
+) -> crate::graph::GraphError {
+    if let crate::graph::GraphError::Api { message, .. } = &mut err {
+        message.push_str(&format!(
+            " (Graph asks to wait {} s before retrying, more than max_retry_wait_secs = {})",
+            asked.as_secs_f64().ceil() as u64,
+            max.as_secs()
+        ));
+    }
+    err
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,8 +28,13 @@ pub struct Planned {
     pub request: ResetRequest,
 }
 
-/// The longest a throttled item waits before it goes again.
+/// The longest a throttled item waits before it goes again: when Graph asks for longer,
+/// the reset is not sent again (it was not made) rather than sent before Graph's time.
 const MAX_WAIT: Duration = Duration::from_secs(120);
+
+/// How often one reset may be throttled or declined for now (429, 503) before it is
+/// given up as not made: a storm ends the run instead of holding it for ever.
+const MAX_THROTTLED: u32 = 8;
 
 /// Carries out `planned`, calling `sending` with the keys of the resets about to go out
 /// (so that an interruption leaves them recorded as unknown, not as never sent) and
@@ -86,15 +91,16 @@ async fn alone_until_taken(
                 .error
                 .as_ref()
                 .is_some_and(|e| matches!(e.status(), Some(429 | 503)));
-        if !not_taken || tries >= 6 {
-            return outcome;
-        }
         let wait = outcome
             .error
             .as_ref()
             .and_then(|e| e.retry_after())
             .unwrap_or(Duration::from_secs(2));
-        tokio::time::sleep(wait.min(MAX_WAIT)).await;
+        // Never sooner than Graph asked: a longer wait gives the reset up as not made.
+        if !not_taken || tries >= 6 || wait > MAX_WAIT {
+            return outcome;
+        }
+        tokio::time::sleep(wait).await;
     }
 }
 
@@ -103,6 +109,42 @@ struct Queued {
     not_before: Instant,
     /// How often the whole batch carrying it could not even be sent.
     unsent: u32,
+    /// How often it was throttled or declined for now (429, 503), alone or with its batch.
+    throttled: u32,
+}
+
+/// A reset Graph did not take (429, 503) goes again after Graph's wait, unless it has
+/// been turned away too often or Graph asks for longer than resetdesk waits: then it is
+/// failed, certainly not made.
+fn again_or_give_up(
+    mut q: Queued,
+    wait: Option<Duration>,
+    error: GraphError,
+    queue: &mut VecDeque<Queued>,
+    done: &mut impl FnMut(usize, ResetOutcome),
+) {
+    q.throttled += 1;
+    let wait = wait.unwrap_or(Duration::from_secs(2));
+    if q.throttled < MAX_THROTTLED && wait <= MAX_WAIT {
+        q.not_before = Instant::now() + wait;
+        queue.push_back(q);
+        return;
+    }
+    let mut o = outcome(&q.planned.request, ResetStatus::Failed);
+    o.detail = Some(if wait > MAX_WAIT {
+        format!(
+            "Graph asks to wait {} s before sending it again, longer than resetdesk waits ({} s); it was not made",
+            wait.as_secs(),
+            MAX_WAIT.as_secs()
+        )
+    } else {
+        format!(
+            "Graph turned it away {} times (throttled or unavailable); it was not made",
+            q.throttled
+        )
+    });
+    o.error = Some(error);
+    done(q.planned.key, o);
 }
 
 fn outcome(req: &ResetRequest, status: ResetStatus) -> ResetOutcome {
@@ -127,6 +169,7 @@ async fn batch_password_profiles(
             planned,
             not_before: now,
             unsent: 0,
+            throttled: 0,
         })
         .collect();
     // The directory's write quota (throttling-limits.md: 3,000 writes per 2.5 minutes per
@@ -179,7 +222,7 @@ async fn batch_password_profiles(
         match api.batch(&requests).await {
             Ok(responses) => {
                 let mut quota_spent = false;
-                for (n, mut q) in batch.into_iter().enumerate() {
+                for (n, q) in batch.into_iter().enumerate() {
                     let Some(r) = responses.iter().find(|r| r.id == n.to_string()) else {
                         // No answer for it: it may have been carried out.
                         let mut o = outcome(&q.planned.request, ResetStatus::Unconfirmed);
@@ -212,9 +255,7 @@ async fn batch_password_profiles(
                             quota_spent |= r
                                 .header("x-ms-throttle-information")
                                 .is_some_and(|i| i.contains("WriteLimitExceeded"));
-                            let wait = r.retry_after().unwrap_or(Duration::from_secs(2));
-                            q.not_before = Instant::now() + wait.min(MAX_WAIT);
-                            queue.push_back(q);
+                            again_or_give_up(q, r.retry_after(), r.error(), &mut queue, done);
                         }
                         500 | 502 | 504 => {
                             let mut o = outcome(&q.planned.request, ResetStatus::Unconfirmed);
@@ -243,13 +284,8 @@ async fn batch_password_profiles(
             // The batch as a whole was throttled or refused for now: nothing in it was
             // carried out; all of it waits and goes again.
             Err(e) if matches!(e.status(), Some(429 | 503)) => {
-                let wait = e
-                    .retry_after()
-                    .unwrap_or(Duration::from_secs(2))
-                    .min(MAX_WAIT);
-                for mut q in batch {
-                    q.not_before = Instant::now() + wait;
-                    queue.push_back(q);
+                for q in batch {
+                    again_or_give_up(q, e.retry_after(), e.clone(), &mut queue, done);
                 }
             }
             // Certainly not sent (no connection): again, a few times.

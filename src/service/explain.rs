@@ -60,7 +60,9 @@ pub fn read_fix(e: &GraphError) -> &'static str {
         "network" => "check the connection to Microsoft Graph and try again",
         "malformed-response" => "try again; nothing was decided",
         "foreign-link" => "report this: Graph sent a link to another host",
-        "throttled" => "Microsoft Graph is throttling this tenant; try again in a minute",
+        "throttled" => {
+            "Microsoft Graph is throttling this tenant; try again after the wait it asks for (a minute unless it says)"
+        }
         "service-unavailable" => "Microsoft Graph is unavailable for the moment; try again",
         _ => "",
     }

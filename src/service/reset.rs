@@ -154,18 +154,10 @@ pub(crate) async fn reset_following(
     match result {
         Ok(status) => out.status = status,
         Err(e) => {
-            out.status = match &e {
-                // The request may have reached Graph and been carried out.
-                GraphError::Transport {
-                    maybe_sent: true, ..
-                } => ResetStatus::Unconfirmed,
-                // A gateway or internal error answers for a request that may have been
-                // applied behind it (503 and 429 mean it was not taken).
-                GraphError::Api {
-                    status: 500 | 502 | 504,
-                    ..
-                } => ResetStatus::Unconfirmed,
-                _ => ResetStatus::Failed,
+            out.status = if e.write_may_have_applied() {
+                ResetStatus::Unconfirmed
+            } else {
+                ResetStatus::Failed
             };
             if out.status == ResetStatus::Unconfirmed {
                 out.detail = Some(format!(

@@ -171,19 +171,13 @@ pub async fn create(api: &dyn GraphApi, user_id: &str, verdict: &TapVerdict) -> 
             started_at,
             error: None,
             detail: Some(
-                "Graph created a pass but did not return it; create another (it replaces this one)"
+                "Graph created a pass (201) but its answer could not be read (malformed, or without the code); create another (it replaces this one)"
                     .into(),
             ),
             request_id: created.request_id,
         },
         Err(e) => {
-            let maybe = matches!(
-                e,
-                GraphError::Transport {
-                    maybe_sent: true,
-                    ..
-                }
-            ) || matches!(e.status(), Some(500..=599));
+            let maybe = e.write_may_have_applied();
             TapOutcome {
                 status: if maybe {
                     TapStatus::Unconfirmed
@@ -194,7 +188,7 @@ pub async fn create(api: &dyn GraphApi, user_id: &str, verdict: &TapVerdict) -> 
                 method: None,
                 started_at,
                 detail: Some(if maybe {
-                    "the answer was lost: a pass may exist, but its code cannot be read again; create another (it replaces the old one)".into()
+                    format!("the answer was lost ({}): a pass may exist, but its code cannot be read again; create another (it replaces the old one)", crate::sanitize::sanitize_line(&e.without_request_id(), 200))
                 } else {
                     explain(&e)
                 }),
@@ -215,6 +209,11 @@ pub fn explain(e: &GraphError) -> String {
     } else if e.status() == Some(400) {
         format!(
             "Graph refused the pass: {text} — check the tenant's Temporary Access Pass policy (lifetime, one-time use, who is included)"
+        )
+    } else if let Some(wait) = e.retry_after() {
+        format!(
+            "the pass was not created: {text} (Graph asks to wait {} s)",
+            wait.as_secs_f64().ceil() as u64
         )
     } else {
         format!("the pass was not created: {text}")

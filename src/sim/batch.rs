@@ -210,12 +210,10 @@ async fn answer(sim: &SimState, ctx: &Ctx, claims: &Claims, item: &Item) -> (u16
             "Batch request URLs are relative to the version, e.g. /users.",
         );
     }
-    if sim.faults.roll() == Fault::Throttle {
-        return throttled(
-            ctx,
-            sim.faults.throttle_retry_after,
-            "ResourceUnitLimitExceeded",
-        );
+    // Inside a batch only throttling is per item (json-batching: each item may be a
+    // 429 of its own); the other faults strike the whole batch at its entry.
+    if let Fault::Throttle(ra) = sim.faults.roll(item.method.as_str(), &item.url) {
+        return throttled(ctx, ra, "ResourceUnitLimitExceeded");
     }
     if item.method != Method::GET
         && let Err(wait) = sim.write_limit.admit()
@@ -255,6 +253,9 @@ async fn answer(sim: &SimState, ctx: &Ctx, claims: &Claims, item: &Item) -> (u16
     let resp =
         super::routes::dispatch(sim, &ictx, claims, &item.method, &body).unwrap_or_else(|e| e);
     let status = resp.status().as_u16();
+    if item.method != Method::GET {
+        sim.note_write(item.method.as_str(), &path, status);
+    }
     let mut headers = Map::new();
     for (k, v) in resp.headers() {
         if matches!(k.as_str(), "location" | "retry-after" | "content-type")

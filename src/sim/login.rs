@@ -30,7 +30,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use super::server::SimState;
+use super::faults::Fault;
+use super::server::{SimState, spoil};
 use super::tenant::SimApp;
 
 /// Where the App Service managed identity endpoint is served.
@@ -93,7 +94,7 @@ impl Login {
     }
 }
 
-pub fn routes() -> Router<Arc<SimState>> {
+pub fn routes(state: Arc<SimState>) -> Router<Arc<SimState>> {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(token_endpoint))
         .route(
@@ -102,6 +103,45 @@ pub fn routes() -> Router<Arc<SimState>> {
         )
         .route("/{tenant}/oauth2/v2.0/authorize", get(authorize_endpoint))
         .route(IDENTITY_PATH, get(managed_identity_endpoint))
+        .route_layer(axum::middleware::from_fn_with_state(state, faulted))
+}
+
+/// `sim --faults` strikes sign-in as it strikes Graph (scope it with `@/oauth2/`). A busy
+/// identity platform answers with OAuth's `temporarily_unavailable` (RFC 6749 §5.2 and
+/// v2-oauth2-auth-code-flow: "The server is temporarily too busy … Retry the request").
+async fn faulted(
+    State(sim): State<Arc<SimState>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (method, path) = (
+        req.method().as_str().to_string(),
+        req.uri().path().to_string(),
+    );
+    if let Some(d) = sim.faults.delay(&method, &path) {
+        tokio::time::sleep(d).await;
+    }
+    let busy = |status: StatusCode, ra: f64| {
+        let mut r = oauth_error(
+            status,
+            "temporarily_unavailable",
+            "AADSTS90033: A transient error has occurred. Please try again.",
+        );
+        if let Ok(v) = header::HeaderValue::from_str(&format!("{}", ra.ceil() as u64)) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        r
+    };
+    match sim.faults.roll(&method, &path) {
+        Fault::Throttle(ra) => busy(StatusCode::TOO_MANY_REQUESTS, ra),
+        Fault::Unavailable(ra) => busy(StatusCode::SERVICE_UNAVAILABLE, ra),
+        Fault::ResetBefore => spoil(StatusCode::OK.into_response(), Fault::Reset).await,
+        // A token endpoint refuses clients, not bearer tokens: 401/403 do not apply.
+        Fault::Unauthorized | Fault::Forbidden | Fault::None => next.run(req).await,
+        f @ (Fault::Reset | Fault::Malformed | Fault::Garbage) => {
+            spoil(next.run(req).await, f).await
+        }
+    }
 }
 
 fn oauth_error(status: StatusCode, code: &str, description: &str) -> Response {

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::audit::ReportLimit;
@@ -52,6 +52,8 @@ pub struct SimState {
     latency: Duration,
     /// Graph requests received, faulted ones included.
     requests: AtomicU64,
+    /// Writes that took effect, by method and path, for tests that prove none is sent twice.
+    writes: Mutex<HashMap<String, u32>>,
     /// The reports API's request limit, and a log of audit requests for tests.
     pub reports: ReportLimit,
     /// The directory's write quota per app and tenant (throttling-limits: 3,000 writes
@@ -224,6 +226,22 @@ impl SimState {
         }
     }
 
+    /// A write answered with success took effect: counted by `METHOD path`.
+    pub(super) fn note_write(&self, method: &str, path: &str, status: u16) {
+        if (200..300).contains(&status) {
+            let mut w = self.writes.lock().unwrap_or_else(|e| e.into_inner());
+            *w.entry(format!("{method} {path}")).or_default() += 1;
+        }
+    }
+
+    /// Every write that took effect, by `METHOD path`, and how often.
+    pub fn writes(&self) -> HashMap<String, u32> {
+        self.writes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     pub fn request_count(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
     }
@@ -248,6 +266,7 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<RunningSim> {
         faults: opts.faults,
         latency: opts.latency,
         requests: AtomicU64::new(0),
+        writes: Mutex::new(HashMap::new()),
         reports: ReportLimit::new(opts.audit.limit.0, opts.audit.limit.1),
         write_limit: ReportLimit::new(opts.write_limit.0, opts.write_limit.1),
     });
@@ -274,7 +293,7 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<RunningSim> {
     let base_url = format!("http://{addr}/v1.0");
     let _ = state.base_url.set(base_url.clone());
     let app = Router::new()
-        .merge(super::login::routes())
+        .merge(super::login::routes(state.clone()))
         .fallback(graph_entry)
         .with_state(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -300,7 +319,7 @@ async fn graph_entry(State(sim): State<Arc<SimState>>, req: Request) -> Response
     if !sim.latency.is_zero() {
         tokio::time::sleep(sim.latency).await;
     }
-    if let Some(d) = sim.faults.delay(req.method() != axum::http::Method::GET) {
+    if let Some(d) = sim.faults.delay(req.method().as_str(), req.uri().path()) {
         tokio::time::sleep(d).await;
     }
     let headers = req.headers().clone();
@@ -340,22 +359,9 @@ async fn graph_entry(State(sim): State<Arc<SimState>>, req: Request) -> Response
         base: sim.base().to_string(),
         path: path.to_string(),
     };
-    let mut fault = sim.faults.roll();
-    if req.method() != axum::http::Method::GET && sim.faults.drop_this_write() {
-        fault = Fault::Reset;
-    }
-    match fault {
-        Fault::Throttle => return throttled(&ctx, sim.faults.throttle_retry_after),
-        Fault::Unavailable => {
-            let mut r = ctx.error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "serviceNotAvailable",
-                "The service is temporarily unavailable. Please retry later.",
-            );
-            insert_retry_after(&mut r, sim.faults.unavailable_retry_after);
-            return r;
-        }
-        _ => {}
+    let fault = sim.faults.roll(req.method().as_str(), &ctx.path);
+    if let Some(r) = refused_by_fault(&ctx, fault) {
+        return r;
     }
     let claims = match header("authorization") {
         None => {
@@ -406,9 +412,52 @@ async fn graph_entry(State(sim): State<Arc<SimState>>, req: Request) -> Response
     } else {
         routes::dispatch(&sim, &ctx, &claims, &method, &body).unwrap_or_else(|e| e)
     };
+    if method != axum::http::Method::GET && ctx.path != "/$batch" {
+        sim.note_write(method.as_str(), &ctx.path, resp.status().as_u16());
+    }
+    spoil(resp, fault).await
+}
+
+/// The faults that answer before anything is processed: throttling, unavailability, a
+/// refused token, a missing permission, a connection dropped on arrival.
+pub(super) fn refused_by_fault(ctx: &Ctx, fault: Fault) -> Option<Response> {
+    Some(match fault {
+        Fault::Throttle(ra) => throttled(ctx, ra),
+        Fault::Unavailable(ra) => {
+            let mut r = ctx.error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "serviceNotAvailable",
+                "The service is temporarily unavailable. Please retry later.",
+            );
+            insert_retry_after(&mut r, ra);
+            r
+        }
+        Fault::Unauthorized => ctx.error(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            "Lifetime validation failed, the token is expired.",
+        ),
+        Fault::Forbidden => ctx.error(
+            StatusCode::FORBIDDEN,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        ),
+        Fault::ResetBefore => reset_after_headers(StatusCode::OK.into_response()),
+        Fault::None | Fault::Reset | Fault::Malformed | Fault::Garbage => return None,
+    })
+}
+
+/// The faults that strike after the request was processed (its effects stand).
+pub(super) async fn spoil(resp: Response, fault: Fault) -> Response {
     match fault {
         Fault::Reset => reset_after_headers(resp),
         Fault::Malformed => truncate_body(resp).await,
+        Fault::Garbage => {
+            let (mut parts, _) = resp.into_parts();
+            parts.status = StatusCode::OK;
+            parts.headers.remove("content-length");
+            Response::from_parts(parts, Body::from("<html><body>Bad gateway</body></html>"))
+        }
         _ => resp,
     }
 }

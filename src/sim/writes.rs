@@ -288,7 +288,7 @@ fn update_user(
                 return Err(ctx.bad_request("Empty passwordProfile update."));
             }
             // The reported trap: 204, and nothing changes.
-            if !sim.faults.ignore_this_change_only() {
+            if !sim.faults.ignore_this_change_only(&ctx.path) {
                 t.user_mut(index).props.insert(
                     "passwordProfile".into(),
                     json!({"password": null, "forceChangePasswordNextSignIn": force || force_mfa, "forceChangePasswordNextSignInWithMfa": force_mfa}),

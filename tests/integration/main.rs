@@ -13,6 +13,7 @@ mod conformance;
 mod console_bulk;
 mod e2e_tmux;
 mod eligibility;
+mod fault_matrix;
 mod force_change;
 mod graph_client;
 mod hostile;

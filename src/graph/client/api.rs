@@ -9,7 +9,6 @@ use percent_encoding::utf8_percent_encode;
 use reqwest::{Method, StatusCode};
 use zeroize::Zeroize;
 
-use super::requests::with_wait;
 use super::{GraphClient, OPTIONAL_USER_PROPS, QUERY_VALUE, enc};
 use crate::graph::budget::Priority;
 use crate::graph::model::*;
@@ -490,7 +489,7 @@ impl GraphClient {
                 Err(e) if e.is_transient() && attempt < self.opts.max_attempts.max(1) => {
                     let wait = match e.retry_after() {
                         Some(ra) if ra > self.opts.max_retry_wait => {
-                            return Err(with_wait(e, ra, self.opts.max_retry_wait));
+                            return Err(retry::with_wait(e, ra, self.opts.max_retry_wait));
                         }
                         Some(ra) => retry::honour(ra),
                         None => retry::backoff(attempt),

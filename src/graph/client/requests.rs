@@ -142,7 +142,7 @@ impl GraphClient {
             }
             let wait = match retry_after {
                 Some(ra) if ra > self.opts.max_retry_wait => {
-                    return Err(with_wait(err, ra, self.opts.max_retry_wait));
+                    return Err(retry::with_wait(err, ra, self.opts.max_retry_wait));
                 }
                 Some(ra) => retry::honour(ra),
                 None => retry::backoff(attempt),
@@ -313,18 +313,6 @@ pub(super) struct WriteResponse {
 /// The request could not be built: say what was wrong, once.
 fn request_error(e: reqwest::Error) -> GraphError {
     GraphError::Request(root_cause(&e))
-}
-
-/// Graph asked for a longer wait than `max_retry_wait_secs` allows: the message says so.
-pub(super) fn with_wait(mut err: GraphError, asked: Duration, max: Duration) -> GraphError {
-    if let GraphError::Api { message, .. } = &mut err {
-        message.push_str(&format!(
-            " (Graph asks to wait {} s before retrying, more than max_retry_wait_secs = {})",
-            asked.as_secs_f64().ceil() as u64,
-            max.as_secs()
-        ));
-    }
-    err
 }
 
 fn transport(e: reqwest::Error) -> GraphError {
