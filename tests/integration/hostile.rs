@@ -2,7 +2,8 @@
 //! terminators, OSC 52/8/0/2, C1 controls, BEL, CR/LF, BS, NUL, DEL, tmux passthrough,
 //! terminal queries, bidi overrides and isolates, zero-width characters, ZWJ and flag
 //! emoji, 500 combining marks, wide CJK, 10,000 characters, …) as display names, job
-//! titles and departments of a tenant: the console draws no control character in any
+//! titles, departments and user principal names of a tenant, and as the fields of audit
+//! entries (initiator, target, activity, reason): the console draws no control character in any
 //! cell and no row wider than the terminal, measured with the width ratatui draws with;
 //! the human CLI prints no control byte; `--json` keeps the exact text.
 
@@ -43,6 +44,53 @@ fn hostile_user(n: usize, text: &str) -> Value {
         "jobTitle": text,
         "department": text,
     })
+}
+
+/// The same strings inside user principal names (Graph refuses such a UPN when a user is
+/// created; a tool reading a directory still must not trust it).
+fn upn_user(n: usize, text: &str) -> Value {
+    json!({
+        "userPrincipalName": format!("upn.{n:02}.{text}@contoso.com"),
+        "displayName": format!("Upn Hostile {n:02}"),
+        "mail": format!("{text}@contoso.com"),
+    })
+}
+
+fn with_upns(t: &mut Tenant) {
+    for (n, (_, text)) in corpus().iter().enumerate() {
+        let Value::Object(m) = upn_user(n, text) else {
+            unreachable!()
+        };
+        t.push_user(SimUser::new(m).unwrap()).unwrap();
+    }
+}
+
+/// An audit entry whose every text field is hostile.
+fn hostile_audit(n: usize, text: &str) -> resetdesk::graph::model::DirectoryAudit {
+    use resetdesk::graph::model::{AuditInitiator, AuditTarget, AuditUser, DirectoryAudit};
+    DirectoryAudit {
+        id: format!("hostile-{n}"),
+        activity_display_name: format!("Reset user password {text}"),
+        activity_date_time: Some(time::OffsetDateTime::now_utc()),
+        result: Some("failure".into()),
+        result_reason: Some(text.to_string()),
+        initiated_by: Some(AuditInitiator {
+            user: Some(AuditUser {
+                id: Some(format!("op-{n}")),
+                display_name: Some(text.to_string()),
+                user_principal_name: Some(format!("{text}@contoso.com")),
+                ip_address: Some(text.to_string()),
+            }),
+            app: None,
+        }),
+        target_resources: vec![AuditTarget {
+            id: Some(format!("target-{n}")),
+            display_name: Some(text.to_string()),
+            kind: Some("User".into()),
+            user_principal_name: Some(format!("{text}@contoso.com")),
+        }],
+        ..Default::default()
+    }
 }
 
 fn with_corpus(t: &mut Tenant) {
@@ -237,5 +285,166 @@ fn the_cli_prints_no_control_byte_and_json_keeps_the_exact_text() {
         assert_ne!(o.status.code(), Some(0), "{name}");
         printable(&o.stdout, name);
         printable(&o.stderr, name);
+    }
+}
+
+#[tokio::test]
+async fn hostile_upns_and_audit_entries_are_drawn_inert_and_within_the_terminal() {
+    let env = start(Setup {
+        tweak: with_upns,
+        ..Setup::default()
+    })
+    .await;
+    let operator = operator_facts(&env.client, Default::default())
+        .await
+        .unwrap();
+    let users = env
+        .client
+        .filter_users("startswith(userPrincipalName,'upn.')", 999)
+        .await
+        .unwrap();
+    assert_eq!(users.len(), corpus().len());
+    // The directory's answer keeps every UPN exactly (sanitizing is for the screen only).
+    for (n, (name, text)) in corpus().iter().enumerate() {
+        let upn = format!("upn.{n:02}.{text}@contoso.com");
+        assert!(
+            users
+                .iter()
+                .any(|u| u.user_principal_name.as_deref() == Some(upn.as_str())),
+            "{name}: the UPN came back changed"
+        );
+    }
+    let now = Instant::now();
+    let mut a = app();
+    a.update(session_of("Contoso Ltd", operator.clone()), now);
+    let n = users.len() as u64;
+    let later = answer_search(&mut a, "upn", users.clone(), Some(n), now);
+    // The audit pane, filled with entries whose every field is hostile.
+    let entries: Vec<_> = corpus()
+        .iter()
+        .enumerate()
+        .map(|(n, (_, text))| hostile_audit(n, text))
+        .collect();
+    a.update(resetdesk::app::Msg::AuditBatch(entries), later);
+    a.update(code(KeyCode::Esc), later);
+    for (w, h) in [(120, 90), (120, 40), (80, 24), (60, 15)] {
+        for theme in [Theme::ansi(), Theme::monochrome()] {
+            let t = draw(&a, &theme, w, h);
+            assert_fits(&t, &format!("UPNs and audit entries at {w}x{h}"));
+            let buf = t.backend().buffer();
+            let screen: String = (0..h)
+                .flat_map(|y| (0..w).map(move |x| (x, y)))
+                .map(|p| buf[p].symbol().to_string())
+                .collect();
+            assert!(screen.contains("Upn Hostile"), "{w}x{h}: the list is drawn");
+            if h >= 40 {
+                assert!(
+                    screen.contains("Reset user password"),
+                    "{w}x{h}: the audit pane is drawn"
+                );
+            }
+        }
+    }
+    for (u, (name, _)) in users.iter().zip(corpus()).step_by(3) {
+        let assessment = assess(&env.client, &operator, &u.id).await.unwrap();
+        crate::support::console::open(&mut a, Box::new(assessment), later);
+        for (w, h) in [(120, 40), (80, 24)] {
+            assert_fits(
+                &draw(&a, &Theme::ansi(), w, h),
+                &format!("the details of the UPN with {name} at {w}x{h}"),
+            );
+        }
+    }
+}
+
+/// The CLI with hostile UPNs, and with audit entries written by resets of users with
+/// hostile names: human output has no control byte, `--json` keeps the exact text.
+#[test]
+fn the_cli_prints_hostile_upns_and_audit_fields_inert() {
+    let home = Home::new();
+    let mut tenant: Value = serde_json::from_str(resetdesk::sim::tenant::DEMO_TENANT).unwrap();
+    let list = tenant["users"].as_array_mut().unwrap();
+    for (n, (_, text)) in corpus().iter().enumerate() {
+        list.push(upn_user(n, text));
+        list.push(hostile_user(n, text));
+    }
+    let file = home.path("hostile-tenant.json");
+    std::fs::write(&file, tenant.to_string()).unwrap();
+    let sim = spawn_sim(
+        &home,
+        &[
+            "--tenant-file",
+            file.to_str().unwrap(),
+            "--audit-every-secs",
+            "0",
+            "--audit-delay-ms",
+            "0",
+            "--audit-history",
+            "0",
+        ],
+    );
+    let token = [("RESETDESK_ACCESS_TOKEN", sim.token.as_str())];
+    let run = |args: &[&str]| {
+        let mut all = vec![
+            "--graph-url",
+            sim.base_url.as_str(),
+            "--auth",
+            "access-token",
+        ];
+        all.extend_from_slice(args);
+        home.run(&all, &token)
+    };
+    let printable = |bytes: &[u8], what: &str| {
+        let text = String::from_utf8_lossy(bytes);
+        for c in text.chars() {
+            assert!(
+                c == '\n' || !c.is_control(),
+                "{what}: control character {c:?} in\n{text}"
+            );
+        }
+    };
+    let o = run(&["search", "upn", "--top", "100"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    printable(&o.stdout, "search by UPN");
+    let o = run(&["search", "upn", "--top", "100", "--json"]);
+    let doc = json_of(&o);
+    let found = doc.as_array().or_else(|| doc["users"].as_array()).unwrap();
+    for (n, (name, text)) in corpus().iter().enumerate() {
+        let upn = format!("upn.{n:02}.{text}@contoso.com");
+        assert!(
+            found.iter().any(|u| u["userPrincipalName"] == upn.as_str()),
+            "{name}: the UPN is not kept exactly in --json"
+        );
+    }
+    // Resets of users with hostile names write audit entries naming them.
+    let picked = [0usize, 4, 10, 17, 21, 30, 34, 36];
+    for n in picked {
+        let upn = format!("hostile.{n:02}@contoso.com");
+        let o = run(&["reset", &upn, "--yes"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        printable(&o.stdout, &format!("reset of {upn}"));
+        printable(&o.stderr, &format!("reset of {upn} (stderr)"));
+    }
+    let o = run(&["audit", "--since", "1h"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    printable(&o.stdout, "audit");
+    printable(&o.stderr, "audit (stderr)");
+    let o = run(&["audit", "--since", "1h", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc = json_of(&o);
+    let entries = doc
+        .as_array()
+        .or_else(|| doc["entries"].as_array())
+        .unwrap();
+    for n in picked {
+        let text = corpus()[n].1.clone();
+        assert!(
+            // The field, serialized, appears whole: the exact text, escaped as JSON escapes it.
+            entries.iter().any(|e| e
+                .to_string()
+                .contains(&serde_json::to_string(&text).unwrap())),
+            "{}: the audit entry's target name is not kept exactly in --json",
+            corpus()[n].0
+        );
     }
 }
