@@ -5,8 +5,17 @@
 pub use secrecy::{ExposeSecret, SecretString};
 
 /// Wraps an owned string as a secret, consuming it so no plain copy stays behind.
-pub fn secret(value: String) -> SecretString {
-    SecretString::from(value)
+/// `SecretString::from(String)` shrinks a buffer with spare capacity into a `Box<str>`,
+/// and the allocator would free the old buffer with the text still in it (found by
+/// `tests/zeroize.rs`): such a string is copied to an exact box and then zeroized.
+pub fn secret(mut value: String) -> SecretString {
+    use zeroize::Zeroize;
+    if value.capacity() == value.len() {
+        return SecretString::from(value);
+    }
+    let exact: Box<str> = Box::from(value.as_str());
+    value.zeroize();
+    SecretString::from(exact)
 }
 
 #[cfg(test)]
