@@ -143,10 +143,18 @@ impl Journal {
         &self.path
     }
 
+    /// The journal decides what a rerun skips and what the audit log confirms: one that
+    /// others can read or write is refused, not quietly tightened (someone may already
+    /// have read it, or written an entry that makes a rerun skip a user).
+    pub fn check_private(&self) -> std::io::Result<()> {
+        refuse_loose(&self.path)
+    }
+
     pub fn append(&self, entry: &Entry) -> std::io::Result<()> {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;
         }
+        self.check_private()?;
         let mut opts = OpenOptions::new();
         opts.create(true).append(true);
         #[cfg(unix)]
@@ -164,12 +172,6 @@ impl Journal {
                 .clone();
         }
         let mut f = opts.open(&self.path)?;
-        #[cfg(unix)]
-        {
-            // An existing file created by something else is tightened too.
-            use std::os::unix::fs::PermissionsExt;
-            let _ = f.set_permissions(std::fs::Permissions::from_mode(0o600));
-        }
         let mut line = serde_json::to_string(&entry)?;
         line.push('\n');
         f.write_all(line.as_bytes())
@@ -177,6 +179,7 @@ impl Journal {
 
     /// Every entry; a line that does not parse is reported, not fatal.
     pub fn read(&self) -> std::io::Result<(Vec<Entry>, Vec<String>)> {
+        self.check_private()?;
         let f = match std::fs::File::open(&self.path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((vec![], vec![])),
@@ -377,6 +380,30 @@ pub fn demo_path(path: &Path) -> PathBuf {
         None => format!("{stem}.demo"),
     };
     path.with_file_name(name)
+}
+
+/// A file resetdesk keeps private (the journal, the console log) that exists with any
+/// permission for the group or others is refused, with the command that mends it.
+pub fn refuse_loose(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(m) = std::fs::symlink_metadata(path) {
+            let mode = m.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    format!(
+                        "{} is open to others (mode {mode:o}); resetdesk does not use it — check who else could read or change it, then `chmod 600 {}`",
+                        path.display(),
+                        path.display()
+                    ),
+                ));
+            }
+        }
+    }
+    let _ = path;
+    Ok(())
 }
 
 /// The configured journal, or the platform default; with `demo`, the demo's own file next

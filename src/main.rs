@@ -52,14 +52,14 @@ fn init_logging(console: bool) {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    if let Ok(file) = opts.open(dir.join("resetdesk.log")) {
-        // The log names users and request ids: its owner's only, like the journal, even
-        // when an older version created it readable by others.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = file.set_permissions(std::fs::Permissions::from_mode(0o600));
-        }
+    let path = dir.join("resetdesk.log");
+    // The log names users and request ids: its owner's only, like the journal. One that
+    // others can read is not written to (and says so before the screen is taken).
+    if let Err(e) = resetdesk::journal::refuse_loose(&path) {
+        eprintln!("! no log: {e}");
+        return;
+    }
+    if let Ok(file) = opts.open(&path) {
         tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_ansi(false)

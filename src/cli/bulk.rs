@@ -98,6 +98,7 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
     let session = Session::open(global).await?;
     if !args.dry_run {
         session.refuse_if_read_only()?;
+        session.check_journal().await?;
     }
     let operator = session.operator().await?;
     let before = earlier_outcomes(&session, &canonical, args.options.force_change_only).await;

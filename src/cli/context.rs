@@ -301,6 +301,17 @@ impl Session {
         Some(j)
     }
 
+    /// Before anything is sent: a journal open to others is refused (exit 2), so that no
+    /// reset goes out unrecorded or recorded where others read it.
+    pub async fn check_journal(&self) -> Result<(), Failure> {
+        match self.journal().await {
+            Some(j) => j
+                .check_private()
+                .map_err(|e| Failure::new(Exit::Usage, e.to_string()).code("journal-not-private")),
+            None => Ok(()),
+        }
+    }
+
     /// `read_only` (a profile's "inspection only for this customer") refuses every reset
     /// of this session, in the CLI as in the console.
     pub fn refuse_if_read_only(&self) -> Result<(), Failure> {

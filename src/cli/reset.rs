@@ -149,6 +149,7 @@ pub async fn run(global: &GlobalArgs, args: ResetArgs) -> Result<Exit, Failure> 
     };
     let session = Session::open(global).await?;
     session.refuse_if_read_only()?;
+    session.check_journal().await?;
     let (operator, a) = session.assess(&args.user).await?;
     let u = &a.target.user;
     if !a.verdict.allowed {

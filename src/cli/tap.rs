@@ -38,6 +38,7 @@ pub async fn run(global: &GlobalArgs, args: TapArgs) -> Result<Exit, Failure> {
     crate::graph::query::check_user_key(&args.user).map_err(|m| Failure::new(Exit::Usage, m))?;
     let session = Session::open(global).await?;
     session.refuse_if_read_only()?;
+    session.check_journal().await?;
     let (operator, a) = session.assess(&args.user).await?;
     let u = &a.target.user;
     let user = json!({"id": u.id, "userPrincipalName": u.user_principal_name, "displayName": u.display_name});

@@ -812,3 +812,340 @@ async fn in_the_console_a_sign_in_opens_the_window_and_the_request_resumes() {
     }
     assert_eq!(seen, ["prompt", "signed in", "session"]);
 }
+
+// ---- issue 16, item 3: secret hygiene, one full session per sign-in method ------------
+
+/// What one session printed and left behind, and the secrets it handled.
+#[derive(Default)]
+struct Session {
+    /// (command, stdout, stderr) of every run.
+    runs: Vec<(String, String, String)>,
+    /// Secrets that may appear only on the stdout of the run that made them (index) and
+    /// in bulk's --out file: generated passwords, the pass.
+    made: Vec<(usize, String)>,
+}
+
+/// Sign-in, search, show, a reset with a generated and with a typed password, bulk with
+/// and without --out, a pass, the audit log: everything at RESETDESK_LOG=trace.
+fn full_session(home: &Home, base: &[&str], env: &[(&str, &str)], typed: &str) -> Session {
+    let mut env: Vec<(&str, &str)> = env.to_vec();
+    env.push(("RESETDESK_LOG", "trace"));
+    let csv1 = home.path("bulk1.csv");
+    std::fs::write(&csv1, "UserPrincipalName\ndaniel.evans@contoso.com\n").unwrap();
+    let csv2 = home.path("bulk2.csv");
+    std::fs::write(&csv2, "UserPrincipalName\nadele.vance@contoso.com\n").unwrap();
+    let out = home.path("bulk-results.csv");
+    let _ = std::fs::remove_file(&out);
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["search", "adele", "--json"],
+        vec!["show", "adele.vance@contoso.com", "--json"],
+        vec!["reset", "adele.vance@contoso.com", "--yes", "--json"],
+        vec![
+            "reset",
+            "mia.chen@contoso.com",
+            "--password-stdin",
+            "--yes",
+            "--json",
+        ],
+        vec!["bulk", csv1.to_str().unwrap(), "--yes", "--json"],
+        vec![
+            "bulk",
+            csv2.to_str().unwrap(),
+            "--yes",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        vec!["tap", "noah.kim@contoso.com", "--yes", "--json"],
+        vec!["audit", "--since", "1h", "--json"],
+    ];
+    let mut s = Session::default();
+    for cmd in commands {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend(&cmd);
+        let mut child = home
+            .command(&args, &env)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            if cmd.contains(&"--password-stdin") {
+                writeln!(stdin, "{typed}").unwrap();
+            }
+        }
+        let o = child.wait_with_output().unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        );
+        assert!(!stderr.contains("panicked"), "{cmd:?}: {stderr}");
+        let n = s.runs.len();
+        for v in serde_json::from_str::<serde_json::Value>(&stdout)
+            .iter()
+            .chain(
+                serde_json::from_str::<serde_json::Value>(&stdout)
+                    .ok()
+                    .and_then(|d| d["rows"].as_array().cloned())
+                    .unwrap_or_default()
+                    .iter(),
+            )
+        {
+            for key in ["temporaryPassword", "temporaryAccessPass"] {
+                if let Some(p) = v[key].as_str() {
+                    s.made.push((n, p.to_string()));
+                }
+            }
+        }
+        if cmd.contains(&"--out") {
+            // bulk's human table and its --out file hold the password; take it from the file.
+            if let Ok(text) = std::fs::read_to_string(&out) {
+                for line in text.lines().skip(1) {
+                    if let Some(p) = line.split(',').nth(3).filter(|p| p.len() >= 8) {
+                        s.made.push((n, p.to_string()));
+                    }
+                }
+            }
+        }
+        s.runs.push((cmd.join(" "), stdout, stderr));
+    }
+    s
+}
+
+/// Every file under the home but the ones the test wrote and the token cache.
+fn files_left(home: &Home) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut stack = vec![home.path("")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(text) = std::fs::read(&p) {
+                found.push((
+                    p.display().to_string(),
+                    String::from_utf8_lossy(&text).into_owned(),
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// Checks one session: no secret anywhere it must not be.
+fn assert_hygienic(
+    method: &str,
+    home: &Home,
+    s: &Session,
+    never: &[(&str, &str)],
+    inputs: &[&std::path::Path],
+) {
+    let ok = |c: &str| s.runs.iter().any(|(cmd, _, _)| cmd.starts_with(c));
+    assert!(
+        ok("reset") && ok("bulk") && ok("tap"),
+        "{method}: the session ran"
+    );
+    let files = files_left(home);
+    let is_input = |path: &str| inputs.iter().any(|p| p.display().to_string() == path);
+    let is_cache = |path: &str| path.contains("/tokens/");
+    let is_out = |path: &str| path.ends_with("bulk-results.csv");
+    // A generated password or a pass: only on its own run's stdout (and in --out).
+    for (n, secret) in &s.made {
+        for (i, (cmd, out, err)) in s.runs.iter().enumerate() {
+            assert!(
+                !err.contains(secret.as_str()),
+                "{method}: a password in the stderr of `{cmd}`"
+            );
+            if i != *n {
+                assert!(
+                    !out.contains(secret.as_str()),
+                    "{method}: a password in the stdout of `{cmd}`"
+                );
+            }
+        }
+        for (path, text) in &files {
+            if !is_out(path) && !is_input(path) {
+                assert!(
+                    !text.contains(secret.as_str()),
+                    "{method}: a password in {path}"
+                );
+            }
+        }
+    }
+    assert!(
+        s.made.len() >= 3,
+        "{method}: passwords were made ({})",
+        s.made.len()
+    );
+    // The typed password, the tokens, the client secret, the key: nowhere at all (the
+    // token cache holds tokens by design, and nothing else).
+    for (what, secret) in never {
+        for (cmd, out, err) in &s.runs {
+            assert!(
+                !out.contains(secret) && !err.contains(secret),
+                "{method}: {what} in the output of `{cmd}`"
+            );
+        }
+        for (path, text) in &files {
+            let token = what.contains("token");
+            if !(is_input(path) || token && is_cache(path)) {
+                assert!(!text.contains(secret), "{method}: {what} in {path}");
+            }
+        }
+    }
+    // No JWT (every token is one) in any output, journal or log.
+    for (cmd, out, err) in &s.runs {
+        for text in [out, err] {
+            assert!(
+                !text.contains("eyJ"),
+                "{method}: something like a token in the output of `{cmd}`"
+            );
+        }
+    }
+    for (path, text) in &files {
+        if !is_cache(path) && !is_input(path) {
+            assert!(
+                !text.contains("eyJ"),
+                "{method}: something like a token in {path}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_sign_in_method_keeps_every_secret_out_of_logs_files_and_output() {
+    let typed = "Quiet-Harbour-42-Lantern";
+    let private_key = {
+        let pem = std::fs::read_to_string(format!(
+            "{}/tests/fixtures/app-certificate.pem",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        // One line of the key's body stands for the key.
+        pem.lines()
+            .skip_while(|l| !l.contains("PRIVATE KEY"))
+            .nth(2)
+            .unwrap()
+            .to_string()
+    };
+    for method in [
+        "access-token",
+        "device-code",
+        "azure-cli",
+        "client-secret",
+        "client-certificate",
+        "managed-identity",
+        "workload-identity",
+    ] {
+        let home = Home::new();
+        let sim = spawn_sim(
+            &home,
+            &[
+                "--as",
+                "auth-admin",
+                "--audit-every-secs",
+                "0",
+                "--audit-delay-ms",
+                "0",
+            ],
+        );
+        let tid = resetdesk::auth::token_claim(&sim.token, "tid").unwrap();
+        let auth = authority(&sim);
+        let identity = format!("{auth}{}", resetdesk::sim::login::IDENTITY_PATH);
+        let cert = private_copy(&home, "app-certificate.pem", 0o600);
+        let federated = home.path("federated-token");
+        std::fs::write(
+            &federated,
+            federated_token("system:serviceaccount:helpdesk:resetdesk"),
+        )
+        .unwrap();
+        let (path, az_log) = fake_az(&home, Some(&sim.token));
+        let base = app_args(&sim, &tid, method);
+        let env: Vec<(&str, &str)> = match method {
+            "access-token" => vec![("RESETDESK_ACCESS_TOKEN", &sim.token)],
+            "device-code" => vec![
+                ("RESETDESK_AUTHORITY_URL", &auth),
+                (
+                    "RESETDESK_CLIENT_ID",
+                    "2f3c4d5e-0000-4000-8000-00000000c0de",
+                ),
+            ],
+            "azure-cli" => vec![("PATH", &path)],
+            "client-secret" => secret_env(&auth).to_vec(),
+            "client-certificate" => vec![
+                ("RESETDESK_AUTHORITY_URL", &auth),
+                ("RESETDESK_CLIENT_ID", AUTOMATION_APP),
+                ("RESETDESK_CLIENT_CERTIFICATE_FILE", cert.to_str().unwrap()),
+            ],
+            "managed-identity" => vec![
+                ("IDENTITY_ENDPOINT", &identity),
+                (
+                    "IDENTITY_HEADER",
+                    resetdesk::sim::login::IDENTITY_HEADER_VALUE,
+                ),
+            ],
+            _ => vec![
+                ("RESETDESK_AUTHORITY_URL", &auth),
+                ("AZURE_CLIENT_ID", AUTOMATION_APP),
+                ("AZURE_FEDERATED_TOKEN_FILE", federated.to_str().unwrap()),
+            ],
+        };
+        let s = full_session(&home, &base, &env, typed);
+        let resets_ok = s
+            .runs
+            .iter()
+            .filter(|(cmd, out, _)| cmd.starts_with("reset") && out.contains("\"succeeded\""))
+            .count();
+        assert_eq!(
+            resets_ok, 2,
+            "{method}: both resets went through: {:?}",
+            s.runs
+        );
+        let mut never = vec![
+            ("the typed password", typed),
+            ("the client secret", AUTOMATION_SECRET),
+            ("the private key", private_key.as_str()),
+            (
+                "the identity header",
+                resetdesk::sim::login::IDENTITY_HEADER_VALUE,
+            ),
+            ("the simulator's token", sim.token.as_str()),
+        ];
+        let cached: Vec<String> = std::fs::read_dir(home.path("data/resetdesk/tokens"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|f| std::fs::read_to_string(f.path()).ok())
+            .filter_map(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .flat_map(|v| {
+                ["access_token", "refresh_token", "access", "refresh"]
+                    .iter()
+                    .filter_map(|k| v[*k].as_str().map(str::to_string))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        if method == "device-code" {
+            assert!(!cached.is_empty(), "the device-code tokens are cached");
+        }
+        for t in &cached {
+            never.push(("a cached token", t.as_str()));
+        }
+        assert_hygienic(
+            method,
+            &home,
+            &s,
+            &never,
+            &[&cert, &federated, &home.path("az-out.json")],
+        );
+        // The one child process (az) never got a secret in its argv.
+        if method == "azure-cli" {
+            let args = std::fs::read_to_string(&az_log).unwrap();
+            assert!(args.contains("get-access-token"), "{args}");
+            for (what, secret) in &never {
+                assert!(!args.contains(secret), "az's argv holds {what}");
+            }
+        }
+    }
+}

@@ -361,10 +361,100 @@ fn the_console_log_is_private() {
     let log = home.path("data/resetdesk/resetdesk.log");
     let _ = home.run(&["--demo"], &[("RESETDESK_LOG", "debug")]);
     assert_eq!(mode(&log), 0o600);
-    // A log an older version left readable by others is tightened.
+    // A log others can read is refused: not written to, and the run says so.
     std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let _ = home.run(&["--demo"], &[("RESETDESK_LOG", "debug")]);
-    assert_eq!(mode(&log), 0o600);
+    let before = std::fs::metadata(&log).unwrap().len();
+    let o = home.run(&["--demo"], &[("RESETDESK_LOG", "debug")]);
+    assert!(stderr(&o).contains("chmod 600"), "{}", stderr(&o));
+    assert_eq!(std::fs::metadata(&log).unwrap().len(), before, "written to");
+    assert_eq!(
+        mode(&log),
+        0o644,
+        "left as it was, for its owner to look into"
+    );
+}
+
+/// Every file resetdesk creates is its owner's only (the journal, the token cache, the
+/// console log, bulk's --out), and a journal open to others is refused before anything
+/// is sent: it decides what a rerun skips.
+#[cfg(unix)]
+#[test]
+fn every_file_resetdesk_creates_is_0600_and_a_loose_journal_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new();
+    let sim = spawn_sim(&home, &["--audit-every-secs", "0"]);
+    let journal = home.path("data/resetdesk/journal.jsonl");
+    let out = home.path("results.csv");
+    let csv = home.path("users.csv");
+    std::fs::write(&csv, "UserPrincipalName\nadele.vance@contoso.com\n").unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec![
+            "--graph-url",
+            sim.base_url.as_str(),
+            "--auth",
+            "access-token",
+        ];
+        all.extend_from_slice(args);
+        home.run(&all, &[("RESETDESK_ACCESS_TOKEN", &sim.token)])
+    };
+    let o = run(&["reset", "mia.chen@contoso.com", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(&[
+        "bulk",
+        csv.to_str().unwrap(),
+        "--yes",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = device_code_search(&home, &sim, "contoso.onmicrosoft.com");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut created = vec![journal.clone(), out.clone()];
+    for dir in ["data/resetdesk/tokens"] {
+        for f in std::fs::read_dir(home.path(dir)).unwrap() {
+            created.push(f.unwrap().path());
+        }
+    }
+    assert!(created.len() >= 3, "{created:?}");
+    for f in &created {
+        assert_eq!(mode(f), 0o600, "{}", f.display());
+    }
+    // The journal opened to the group: the reset is refused before it is sent.
+    std::fs::set_permissions(&journal, std::fs::Permissions::from_mode(0o660)).unwrap();
+    let before = std::fs::read_to_string(&journal).unwrap();
+    let o = run(&["reset", "adele.vance@contoso.com", "--yes", "--json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        json(&o)["error"]["code"],
+        "journal-not-private",
+        "{}",
+        json(&o)
+    );
+    assert!(stderr(&o).contains("chmod 600"), "{}", stderr(&o));
+    let o = run(&["bulk", csv.to_str().unwrap(), "--yes"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&journal).unwrap(), before);
+    // Nothing was reset: the audit log holds only the first two resets.
+    std::fs::set_permissions(&journal, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let o = run(&["audit", "--since", "1h", "--json"]);
+    let resets = json(&o)
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|e| e["activityDisplayName"] == "Reset user password")
+                .count()
+        })
+        .unwrap_or_default();
+    assert!(resets <= 2, "{resets} resets in the audit log");
+    // bulk --out never overwrites: the file exists.
+    let o = run(&[
+        "bulk",
+        csv.to_str().unwrap(),
+        "--yes",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
 
 const CLIENT: &str = "2f3c4d5e-0000-4000-8000-00000000c0de";
