@@ -126,7 +126,10 @@ pub fn list(ctx: &Ctx, t: &Tenant, claims: &Claims, limit: &ReportLimit) -> Repl
         return Err(ctx.denied());
     }
     if let Err(wait) = limit.admit() {
-        return Err(super::server::throttled(ctx, wait.as_secs_f64().max(0.1)));
+        return Err(super::server::throttled(
+            ctx,
+            super::server::whole_seconds(wait),
+        ));
     }
     let f = match ctx.param("$filter") {
         None => None,

@@ -218,7 +218,11 @@ async fn answer(sim: &SimState, ctx: &Ctx, claims: &Claims, item: &Item) -> (u16
     if item.method != Method::GET
         && let Err(wait) = sim.write_limit.admit()
     {
-        return throttled(ctx, wait.as_secs_f64(), "WriteLimitExceeded");
+        return throttled(
+            ctx,
+            super::server::whole_seconds(wait),
+            "WriteLimitExceeded",
+        );
     }
     let relative = format!("/{}", item.url.trim_start_matches('/'));
     let (path, query) = match relative.split_once('?') {
@@ -248,7 +252,10 @@ async fn answer(sim: &SimState, ctx: &Ctx, claims: &Claims, item: &Item) -> (u16
     let body = item
         .body
         .as_ref()
-        .map(|b| Bytes::from(b.to_string()))
+        .map(|b| {
+            let raw = b.to_string().into_bytes();
+            Bytes::from(super::odata::without_annotations(&raw).unwrap_or(raw))
+        })
         .unwrap_or_default();
     let resp =
         super::routes::dispatch(sim, &ictx, claims, &item.method, &body).unwrap_or_else(|e| e);

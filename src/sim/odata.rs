@@ -237,3 +237,52 @@ mod tests {
         assert_eq!(decode_skiptoken("RFNwdAIAAQ!!"), None);
     }
 }
+
+/// A request body without its instance annotations (`@odata.type`, `@odata.context`, any
+/// `@…` key) and property type annotations (`name@odata.type`), at every level: Graph
+/// ignores them, and Microsoft's SDKs send `"@odata.type": "#microsoft.graph.user"` with
+/// every typed PATCH (https://learn.microsoft.com/graph/api/user-update shows the bare
+/// body; OData JSON format §4.5 defines the annotations). Anything that is not a JSON
+/// object is left as it came, for the route to judge.
+pub fn without_annotations(body: &[u8]) -> Option<Vec<u8>> {
+    fn strip(v: &mut Value) -> bool {
+        let mut changed = false;
+        match v {
+            Value::Object(m) => {
+                let before = m.len();
+                m.retain(|k, _| !k.starts_with('@') && !k.ends_with("@odata.type"));
+                changed |= m.len() != before;
+                for x in m.values_mut() {
+                    changed |= strip(x);
+                }
+            }
+            Value::Array(a) => {
+                for x in a {
+                    changed |= strip(x);
+                }
+            }
+            _ => {}
+        }
+        changed
+    }
+    let mut v: Value = serde_json::from_slice(body).ok()?;
+    strip(&mut v).then(|| v.to_string().into_bytes())
+}
+
+#[cfg(test)]
+mod annotation_tests {
+    use super::without_annotations;
+
+    #[test]
+    fn annotations_go_at_every_level_and_the_rest_stays() {
+        let body = br##"{"@odata.type":"#microsoft.graph.user","passwordProfile":{"@odata.type":"#microsoft.graph.passwordProfile","password":"x","forceChangePasswordNextSignIn":true},"a@odata.type":"#String","list":[{"@x":1,"k":2}]}"##;
+        let out: serde_json::Value =
+            serde_json::from_slice(&without_annotations(body).unwrap()).unwrap();
+        assert_eq!(
+            out,
+            serde_json::json!({"passwordProfile":{"password":"x","forceChangePasswordNextSignIn":true},"list":[{"k":2}]})
+        );
+        assert_eq!(without_annotations(br#"{"passwordProfile":{}}"#), None);
+        assert_eq!(without_annotations(b"not json"), None);
+    }
+}

@@ -387,9 +387,12 @@ async fn graph_entry(State(sim): State<Arc<SimState>>, req: Request) -> Response
         },
     };
     let method = req.method().clone();
-    let body = axum::body::to_bytes(req.into_body(), 1 << 20)
+    let mut body = axum::body::to_bytes(req.into_body(), 1 << 20)
         .await
         .unwrap_or_default();
+    if let Some(bare) = super::odata::without_annotations(&body) {
+        body = Bytes::from(bare);
+    }
     let resp = if ctx.path == "/$batch" {
         if method == axum::http::Method::POST {
             super::batch::run(&sim, &ctx, &claims, &body).await
@@ -403,7 +406,7 @@ async fn graph_entry(State(sim): State<Arc<SimState>>, req: Request) -> Response
     } else if method != axum::http::Method::GET
         && let Err(wait) = sim.write_limit.admit()
     {
-        let mut r = throttled(&ctx, wait.as_secs_f64().max(1.0));
+        let mut r = throttled(&ctx, whole_seconds(wait));
         r.headers_mut().insert(
             "x-ms-throttle-information",
             HeaderValue::from_static("WriteLimitExceeded"),
@@ -483,6 +486,13 @@ fn insert_retry_after(r: &mut Response, secs: f64) {
     if let Ok(v) = HeaderValue::from_str(&text) {
         r.headers_mut().insert("retry-after", v);
     }
+}
+
+/// The simulator's own limits ask for whole seconds, as Graph does (`Retry-After` is
+/// delay-seconds, an integer, RFC 9110 §10.2.3; Microsoft's SDKs parse it with `int()`).
+/// Only `--faults 429:P:1.5` sends a decimal, to test clients that must cope with one.
+pub fn whole_seconds(wait: Duration) -> f64 {
+    wait.as_secs_f64().ceil().max(1.0)
 }
 
 /// The documented 429 (throttling.md sample): its `innerError` carries code/status/message.

@@ -105,7 +105,10 @@ pub fn create(
         return Err(ctx.denied());
     }
     if let Err(wait) = limit.admit() {
-        return Err(super::server::throttled(ctx, wait.as_secs_f64().max(0.1)));
+        return Err(super::server::throttled(
+            ctx,
+            super::server::whole_seconds(wait),
+        ));
     }
     let req: serde_json::Map<String, Value> = if body.is_empty() {
         serde_json::Map::new()

@@ -130,7 +130,10 @@ pub fn dispatch(
             // Authentication-method operations share the reports budget with the audit
             // log (throttling-limits, identity and access reports).
             match sim.reports.admit() {
-                Err(wait) => Err(super::server::throttled(ctx, wait.as_secs_f64().max(0.1))),
+                Err(wait) => Err(super::server::throttled(
+                    ctx,
+                    super::server::whole_seconds(wait),
+                )),
                 Ok(()) => operation(&mut t, ctx, claims, key, op),
             }
         }

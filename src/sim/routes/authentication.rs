@@ -87,7 +87,7 @@ fn role(
 fn budget(ctx: &Ctx, limit: &ReportLimit) -> Result<(), axum::response::Response> {
     limit
         .admit()
-        .map_err(|wait| server::throttled(ctx, wait.as_secs_f64().max(0.1)))
+        .map_err(|wait| server::throttled(ctx, server::whole_seconds(wait)))
 }
 
 /// A premium report: the reader role, the P1/P2 licence, then a slot of the budget.

@@ -37,6 +37,13 @@ pub fn dispatch(
         .split('/')
         .filter(|s| !s.is_empty())
         .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
+        // `graph` is the alias of the `microsoft.graph` namespace in Graph's $metadata
+        // (`<Schema Namespace="microsoft.graph" Alias="graph">`): Microsoft's SDKs cast
+        // with `graph.group`, as valid as `microsoft.graph.group`.
+        .map(|s| match s.strip_prefix("graph.") {
+            Some(rest) => format!("microsoft.graph.{rest}"),
+            None => s,
+        })
         .collect();
     let segs: Vec<&str> = owned.iter().map(String::as_str).collect();
     // A cloud whose schema lacks a navigation answers as Graph answers any unknown

@@ -84,7 +84,7 @@ fn user_select(
                 return Err(ctx.denied());
             }
             if let Err(wait) = t.signin_limit.admit() {
-                return Err(server::throttled(ctx, wait.as_secs_f64().max(0.1)));
+                return Err(server::throttled(ctx, server::whole_seconds(wait)));
             }
         }
         if p.eq_ignore_ascii_case("passwordProfile") {
