@@ -199,13 +199,31 @@ async def helpdesk(c: GraphServiceClient, adapter, base: str):
         r = await c.role_management.directory.role_eligibility_schedule_instances \
             .filter_by_current_user_with_on("principal").get()
         clean(r)
-    await check("role assignments with $filter and $expand; my PIM eligibility", roles)
+        from msgraph.generated.role_management.directory.role_assignment_schedule_instances.filter_by_current_user_with_on.filter_by_current_user_with_on_request_builder import \
+            FilterByCurrentUserWithOnRequestBuilder as F
+        r = await c.role_management.directory.role_assignment_schedule_instances \
+            .filter_by_current_user_with_on("principal").get(q(
+                F.FilterByCurrentUserWithOnRequestBuilderGetQueryParameters, expand=["roleDefinition"]))
+        assert any(a.role_definition for a in r.value), "the Helpdesk role, expanded"
+        clean(r)
+    await check("role assignments with $filter and $expand; my PIM eligibility and assignments", roles)
+
+    async def me():
+        # The SDK's `me` builder asks for /users/me-token-to-replace and relies on a
+        # UrlReplaceHandler that GraphClientFactory's default middleware lacks here.
+        u = await c.me.with_url(f"{base}/me").get()
+        assert u.user_principal_name == "henrietta.mueller@contoso.com", u.user_principal_name
+        clean(u)
+    await check("/me", me)
 
     async def directory():
-        for r in (await c.directory.administrative_units.get(), await c.organization.get(),
-                  await c.domains.get()):
+        units = await c.directory.administrative_units.get()
+        for r in (units, await c.organization.get(), await c.domains.get()):
             assert r.value
             clean(r)
+        one = await c.directory.administrative_units.by_administrative_unit_id(units.value[0].id).get()
+        assert one.id == units.value[0].id
+        clean(one)
     await check("administrative units, organization, domains", directory)
 
     def profile():
@@ -343,6 +361,23 @@ async def global_admin(c: GraphServiceClient, adapter, base: str):
         assert r.state is not None
         clean(r)
     await check("the Temporary Access Pass policy", policy)
+
+    async def sync():
+        r = await c.directory.on_premises_synchronization.get()
+        assert r.value and r.value[0].features is not None
+        clean(r)
+    await check("directory/onPremisesSynchronization (the writeback setting)", sync)
+
+    async def eligibility():
+        from msgraph.generated.role_management.directory.role_eligibility_schedule_instances.role_eligibility_schedule_instances_request_builder import \
+            RoleEligibilityScheduleInstancesRequestBuilder as B
+        cam = (await c.users.by_user_id("cameron.white@contoso.com").get()).id
+        r = await c.role_management.directory.role_eligibility_schedule_instances.get(q(
+            B.RoleEligibilityScheduleInstancesRequestBuilderGetQueryParameters,
+            filter=f"principalId eq '{cam}'", expand=["roleDefinition"]))
+        assert r.value and r.value[0].role_definition, "cameron's eligible role"
+        clean(r)
+    await check("a user's PIM-eligible roles with $filter and $expand", eligibility)
 
 
 def start(binary: str, persona: str):
