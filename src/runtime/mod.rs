@@ -140,11 +140,16 @@ pub async fn run(mut app: App, theme: Theme, io: Io) -> std::io::Result<u8> {
             // Debug builds only: lets the end-to-end test prove that a panic restores the
             // terminal and exits non-zero.
             // `after-copy`: once a password has been copied, to prove the panic path
-            // clears the clipboard too.
+            // clears the clipboard too. `file:PATH`: once PATH exists, so that a test can
+            // panic the console on whatever screen it has reached.
             #[cfg(debug_assertions)]
             if let Some(when) = std::env::var_os("RESETDESK_DEBUG_PANIC")
                 && app.session.is_some()
                 && (when != "after-copy" || crate::clipboard::holds_password())
+                && when
+                    .to_str()
+                    .and_then(|w| w.strip_prefix("file:"))
+                    .is_none_or(|f| std::path::Path::new(f).exists())
             {
                 panic!("RESETDESK_DEBUG_PANIC: deliberate panic for the terminal-restore test");
             }
