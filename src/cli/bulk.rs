@@ -180,8 +180,11 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
             .iter()
             .filter(|l| matches!(l.judged, Judged::Refused(_) | Judged::NoChangeOnly(_)))
             .count();
+        let done_before = judged
+            .iter()
+            .any(|l| matches!(l.judged, Judged::Before(..)));
         if would == 0 && !args.dry_run {
-            if refused > 0 {
+            if refused > 0 && !done_before {
                 // Nothing was sent because every user was refused: a refusal (exit 3).
                 eprintln!(
                     "{}",
@@ -316,7 +319,7 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
             .or_else(|| first.error.as_ref().map(|e| e.to_string()))
             .unwrap_or_default();
         let cause = match (&first.detail, &first.error) {
-            (Some(_), Some(e)) => format!("{cause} ({e})"),
+            (Some(d), Some(e)) if !d.contains(&e.to_string()) => format!("{cause} ({e})"),
             _ => cause,
         };
         eprintln!(
