@@ -298,6 +298,16 @@ async def helpdesk(c: GraphServiceClient, adapter, base: str):
                                       search='"displayName:adele"')),
                 error=(400, "Request_UnsupportedQuery"))
 
+    async def unknown_route():
+        await c.users.with_url(f"{base}/noSuchResource").get()
+    try:
+        await unknown_route()
+        RESULTS.append(("FAIL", "an unknown route", "no error"))
+    except ODataError as e:
+        ok = e.error is not None and e.error.code and e.error.message
+        RESULTS.append(("ok" if ok else "FAIL", "an unknown route parses as ODataError",
+                        f"{e.response_status_code} {e.error.code if e.error else None}"))
+
     async def unsupported_method():
         await c.users.by_user_id(ids[CLOUD2]).delete()
     try:
