@@ -14,7 +14,7 @@ use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 
 use crate::support::console::{answer_search, app, code, session_of};
-use crate::support::home::{Home, json as json_of, spawn_sim, stderr};
+use crate::support::home::{Home, Sim, json as json_of, spawn_sim, stderr};
 use crate::support::{Setup, start};
 use ratatui::crossterm::event::KeyCode;
 use resetdesk::graph::GraphApi;
@@ -139,6 +139,75 @@ fn draw(a: &resetdesk::app::App, theme: &Theme, w: u16, h: u16) -> Terminal<Test
     t
 }
 
+/// `resetdesk sim` serving the demo tenant plus the users `users` makes of each string
+/// of the corpus, with a quiet audit log (no history, no background activity, no delay).
+fn hostile_sim(home: &Home, users: impl Fn(usize, &str) -> Vec<Value>) -> Sim {
+    let mut tenant: Value = serde_json::from_str(resetdesk::sim::tenant::DEMO_TENANT).unwrap();
+    let list = tenant["users"].as_array_mut().unwrap();
+    for (n, (_, text)) in corpus().iter().enumerate() {
+        list.extend(users(n, text));
+    }
+    let file = home.path("hostile-tenant.json");
+    std::fs::write(&file, tenant.to_string()).unwrap();
+    spawn_sim(
+        home,
+        &[
+            "--tenant-file",
+            file.to_str().unwrap(),
+            "--audit-every-secs",
+            "0",
+            "--audit-delay-ms",
+            "0",
+            "--audit-history",
+            "0",
+        ],
+    )
+}
+
+/// The binary against `sim`, signed in with its token.
+fn run_on(home: &Home, sim: &Sim, args: &[&str]) -> std::process::Output {
+    let mut all = vec![
+        "--graph-url",
+        sim.base_url.as_str(),
+        "--auth",
+        "access-token",
+    ];
+    all.extend_from_slice(args);
+    home.run(&all, &[("RESETDESK_ACCESS_TOKEN", sim.token.as_str())])
+}
+
+/// Human output: no control character but newlines.
+fn assert_printable(bytes: &[u8], what: &str) {
+    let text = String::from_utf8_lossy(bytes);
+    for c in text.chars() {
+        assert!(
+            c == '\n' || !c.is_control(),
+            "{what}: control character {c:?} in\n{text}"
+        );
+    }
+}
+
+/// Each of `users` opened (every `step`-th): its details pane fits at 120×40 and 80×24.
+async fn assert_details_fit(
+    env: &crate::support::Env,
+    operator: &resetdesk::service::facts::OperatorFacts,
+    a: &mut resetdesk::app::App,
+    users: &[resetdesk::graph::model::User],
+    step: usize,
+    now: Instant,
+) {
+    for (u, (name, _)) in users.iter().zip(corpus()).step_by(step) {
+        let assessment = assess(&env.client, operator, &u.id).await.unwrap();
+        crate::support::console::open(a, Box::new(assessment), now);
+        for (w, h) in [(120, 40), (80, 24)] {
+            assert_fits(
+                &draw(a, &Theme::ansi(), w, h),
+                &format!("{name}: the details at {w}x{h}"),
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_console_draws_every_hostile_string_inert_and_within_the_terminal() {
     let env = start(Setup {
@@ -185,60 +254,17 @@ async fn the_console_draws_every_hostile_string_inert_and_within_the_terminal() 
         }
     }
     // Each one opened: the details pane (name, title, department) and its verdict.
-    for (u, (name, _)) in users.iter().zip(corpus()) {
-        let assessment = assess(&env.client, &operator, &u.id).await.unwrap();
-        crate::support::console::open(&mut a, Box::new(assessment), later);
-        for (w, h) in [(120, 40), (80, 24)] {
-            assert_fits(
-                &draw(&a, &Theme::ansi(), w, h),
-                &format!("{name}'s details at {w}x{h}"),
-            );
-        }
-    }
+    assert_details_fit(&env, &operator, &mut a, &users, 1, later).await;
 }
 
 #[test]
 fn the_cli_prints_no_control_byte_and_json_keeps_the_exact_text() {
     let home = Home::new();
-    let mut tenant: Value = serde_json::from_str(resetdesk::sim::tenant::DEMO_TENANT).unwrap();
-    let list = tenant["users"].as_array_mut().unwrap();
-    for (n, (_, text)) in corpus().iter().enumerate() {
-        list.push(hostile_user(n, text));
-    }
-    let file = home.path("hostile-tenant.json");
-    std::fs::write(&file, tenant.to_string()).unwrap();
-    let sim = spawn_sim(
-        &home,
-        &[
-            "--tenant-file",
-            file.to_str().unwrap(),
-            "--audit-every-secs",
-            "0",
-        ],
-    );
-    let token = [("RESETDESK_ACCESS_TOKEN", sim.token.as_str())];
-    let run = |args: &[&str]| {
-        let mut all = vec![
-            "--graph-url",
-            sim.base_url.as_str(),
-            "--auth",
-            "access-token",
-        ];
-        all.extend_from_slice(args);
-        home.run(&all, &token)
-    };
-    let printable = |bytes: &[u8], what: &str| {
-        let text = String::from_utf8_lossy(bytes);
-        for c in text.chars() {
-            assert!(
-                c == '\n' || !c.is_control(),
-                "{what}: control character {c:?} in\n{text}"
-            );
-        }
-    };
+    let sim = hostile_sim(&home, |n, text| vec![hostile_user(n, text)]);
+    let run = |args: &[&str]| run_on(&home, &sim, args);
     let o = run(&["search", "hostile", "--top", "100"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    printable(&o.stdout, "search");
+    assert_printable(&o.stdout, "search");
     let o = run(&["search", "hostile", "--top", "100", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let doc = json_of(&o);
@@ -255,8 +281,8 @@ fn the_cli_prints_no_control_byte_and_json_keeps_the_exact_text() {
         let upn = format!("hostile.{n:02}@contoso.com");
         let o = run(&["show", &upn]);
         assert!(o.status.success(), "{}", stderr(&o));
-        printable(&o.stdout, &upn);
-        printable(&o.stderr, &upn);
+        assert_printable(&o.stdout, &upn);
+        assert_printable(&o.stderr, &upn);
         let o = run(&["show", &upn, "--json"]);
         assert_eq!(
             json_of(&o)["user"]["jobTitle"].as_str(),
@@ -274,8 +300,8 @@ fn the_cli_prints_no_control_byte_and_json_keeps_the_exact_text() {
     std::fs::write(&file, csv).unwrap();
     let o = run(&["bulk", file.to_str().unwrap(), "--dry-run"]);
     assert!(o.status.code().is_some_and(|c| c < 4), "{}", stderr(&o));
-    printable(&o.stdout, "bulk dry run");
-    printable(&o.stderr, "bulk dry run (stderr)");
+    assert_printable(&o.stdout, "bulk dry run");
+    assert_printable(&o.stderr, "bulk dry run (stderr)");
     // Config values: each hostile string as a value the error message names.
     for (name, text) in corpus().iter().take(25) {
         let config = home.path("hostile.toml");
@@ -283,8 +309,8 @@ fn the_cli_prints_no_control_byte_and_json_keeps_the_exact_text() {
         std::fs::write(&config, format!("graph_url = {value}\ntenant = {value}\n")).unwrap();
         let o = home.run(&["--config", config.to_str().unwrap(), "search", "x"], &[]);
         assert_ne!(o.status.code(), Some(0), "{name}");
-        printable(&o.stdout, name);
-        printable(&o.stderr, name);
+        assert_printable(&o.stdout, name);
+        assert_printable(&o.stderr, name);
     }
 }
 
@@ -345,16 +371,7 @@ async fn hostile_upns_and_audit_entries_are_drawn_inert_and_within_the_terminal(
             }
         }
     }
-    for (u, (name, _)) in users.iter().zip(corpus()).step_by(3) {
-        let assessment = assess(&env.client, &operator, &u.id).await.unwrap();
-        crate::support::console::open(&mut a, Box::new(assessment), later);
-        for (w, h) in [(120, 40), (80, 24)] {
-            assert_fits(
-                &draw(&a, &Theme::ansi(), w, h),
-                &format!("the details of the UPN with {name} at {w}x{h}"),
-            );
-        }
-    }
+    assert_details_fit(&env, &operator, &mut a, &users, 3, later).await;
 }
 
 /// The CLI with hostile UPNs, and with audit entries written by resets of users with
@@ -362,50 +379,13 @@ async fn hostile_upns_and_audit_entries_are_drawn_inert_and_within_the_terminal(
 #[test]
 fn the_cli_prints_hostile_upns_and_audit_fields_inert() {
     let home = Home::new();
-    let mut tenant: Value = serde_json::from_str(resetdesk::sim::tenant::DEMO_TENANT).unwrap();
-    let list = tenant["users"].as_array_mut().unwrap();
-    for (n, (_, text)) in corpus().iter().enumerate() {
-        list.push(upn_user(n, text));
-        list.push(hostile_user(n, text));
-    }
-    let file = home.path("hostile-tenant.json");
-    std::fs::write(&file, tenant.to_string()).unwrap();
-    let sim = spawn_sim(
-        &home,
-        &[
-            "--tenant-file",
-            file.to_str().unwrap(),
-            "--audit-every-secs",
-            "0",
-            "--audit-delay-ms",
-            "0",
-            "--audit-history",
-            "0",
-        ],
-    );
-    let token = [("RESETDESK_ACCESS_TOKEN", sim.token.as_str())];
-    let run = |args: &[&str]| {
-        let mut all = vec![
-            "--graph-url",
-            sim.base_url.as_str(),
-            "--auth",
-            "access-token",
-        ];
-        all.extend_from_slice(args);
-        home.run(&all, &token)
-    };
-    let printable = |bytes: &[u8], what: &str| {
-        let text = String::from_utf8_lossy(bytes);
-        for c in text.chars() {
-            assert!(
-                c == '\n' || !c.is_control(),
-                "{what}: control character {c:?} in\n{text}"
-            );
-        }
-    };
+    let sim = hostile_sim(&home, |n, text| {
+        vec![upn_user(n, text), hostile_user(n, text)]
+    });
+    let run = |args: &[&str]| run_on(&home, &sim, args);
     let o = run(&["search", "upn", "--top", "100"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    printable(&o.stdout, "search by UPN");
+    assert_printable(&o.stdout, "search by UPN");
     let o = run(&["search", "upn", "--top", "100", "--json"]);
     let doc = json_of(&o);
     let found = doc.as_array().or_else(|| doc["users"].as_array()).unwrap();
@@ -422,13 +402,13 @@ fn the_cli_prints_hostile_upns_and_audit_fields_inert() {
         let upn = format!("hostile.{n:02}@contoso.com");
         let o = run(&["reset", &upn, "--yes"]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        printable(&o.stdout, &format!("reset of {upn}"));
-        printable(&o.stderr, &format!("reset of {upn} (stderr)"));
+        assert_printable(&o.stdout, &format!("reset of {upn}"));
+        assert_printable(&o.stderr, &format!("reset of {upn} (stderr)"));
     }
     let o = run(&["audit", "--since", "1h"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    printable(&o.stdout, "audit");
-    printable(&o.stderr, "audit (stderr)");
+    assert_printable(&o.stdout, "audit");
+    assert_printable(&o.stderr, "audit (stderr)");
     let o = run(&["audit", "--since", "1h", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let doc = json_of(&o);
