@@ -625,6 +625,26 @@ impl App {
         });
     }
 
+    /// The run `req` was refused before anything was sent: back to the dry run, every
+    /// row as it was. True when it was this run.
+    pub(super) fn bulk_not_sent(&mut self, req: u64) -> bool {
+        let Some(b) = self
+            .bulk
+            .as_mut()
+            .filter(|b| b.phase == Phase::Running(req))
+        else {
+            return false;
+        };
+        b.phase = Phase::Plan;
+        b.started = None;
+        for row in &mut b.rows {
+            row.sent = false;
+        }
+        // The marks come back, so nothing needs choosing again.
+        self.search.marked = b.rows.iter().map(|r| r.user.clone()).collect();
+        true
+    }
+
     pub(super) fn on_bulk_finished(&mut self, req: u64, now: Instant) {
         let Some(b) = self
             .bulk

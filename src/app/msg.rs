@@ -40,6 +40,12 @@ pub enum Msg {
         req: u64,
         outcome: Box<ResetOutcome>,
     },
+    /// A reset, pass or bulk run (`req`) was not sent: the runtime refused it before
+    /// sending (the journal is open to others).
+    NotSent {
+        req: u64,
+        why: String,
+    },
     /// How the copy was made, or why it failed.
     Copied(Result<String, String>),
     /// Whether the clipboard still held the password and was cleared.

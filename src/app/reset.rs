@@ -270,6 +270,25 @@ impl App {
         vec![Effect::Reset { req, request, note }]
     }
 
+    /// The runtime refused to send `req` (a reset, a pass or a bulk run): its dialog
+    /// closes, nothing changed, and the flash says why.
+    pub(super) fn on_not_sent(&mut self, req: u64, why: &str, now: Instant) {
+        let label = match &self.reset {
+            ResetFlow::InFlight { req: r, target } if *r == req => Some(target.label.clone()),
+            ResetFlow::TapInFlight { req: r, target } if *r == req => Some(target.label.clone()),
+            _ => None,
+        };
+        let label = match label {
+            Some(l) => {
+                self.reset = ResetFlow::Closed;
+                l
+            }
+            None if self.bulk_not_sent(req) => "the marked users".into(),
+            None => return,
+        };
+        self.flash(Level::Error, format!("nothing sent to {label}: {why}"), now);
+    }
+
     pub(super) fn on_reset_done(
         &mut self,
         req: u64,

@@ -125,6 +125,10 @@ impl App {
                 vec![]
             }
             Msg::ResetDone { req, outcome } => self.on_reset_done(req, *outcome, now),
+            Msg::NotSent { req, why } => {
+                self.on_not_sent(req, &why, now);
+                vec![]
+            }
             Msg::TriageDone { req, result } => {
                 let current = self.triage_req == Some(req);
                 if current {

@@ -130,6 +130,29 @@ impl Executor {
         }
     }
 
+    /// A write is about to go out but the journal is open to others: nothing is sent
+    /// (as the CLI refuses before a reset, `journal-not-private`), and the console says
+    /// why. True when refused.
+    fn refuse_unprivate_journal(&self, req: u64) -> bool {
+        let Some((journal, e)) = self
+            .journal
+            .as_ref()
+            .and_then(|j| j.check_private().err().map(|e| (j, e)))
+        else {
+            return false;
+        };
+        tracing::warn!(error = %e, "write refused: journal not private");
+        // The flash has three rows: the fix before the detail.
+        let path = journal.path().display();
+        let _ = self.tx.send(Msg::NotSent {
+            req,
+            why: format!(
+                "the journal is open to others — check who else could read or change it, then `chmod 600 {path}`"
+            ),
+        });
+        true
+    }
+
     /// A write goes out: until its task journals the outcome, an exit journals this.
     fn hold(&self, key: (u64, usize), interrupted: journal::Entry) {
         self.in_flight
@@ -149,6 +172,10 @@ impl Executor {
         let tx = self.tx.clone();
         match effect {
             Effect::Quit => self.shutdown(),
+            Effect::Reset { req, .. }
+            | Effect::CreateTap { req, .. }
+            | Effect::BulkReset { req, .. }
+                if self.refuse_unprivate_journal(req) => {}
             Effect::Reset { req, request, note } => {
                 let journal = self.journal.clone();
                 let pending = journal::interrupted_entry(

@@ -393,34 +393,7 @@ async fn the_executor_judges_runs_and_journals_a_bulk_reset() {
     let users = users(&env).await;
     let dir = tempfile::tempdir().unwrap();
     let journal = resetdesk::journal::Journal::at(dir.path().join("journal.jsonl"));
-    // Patient with throttled reads, as the console's client is.
-    let graph: Arc<dyn GraphApi> = Arc::new(
-        resetdesk::graph::GraphClient::new(
-            resetdesk::graph::ClientOptions {
-                base_url: env.sim.base_url.clone(),
-                timeout: Duration::from_secs(10),
-                max_attempts: 10,
-                max_retry_wait: Duration::from_secs(5),
-                cloud: resetdesk::cloud::Cloud::Global,
-            },
-            Arc::new(resetdesk::auth::StaticToken::new(env.sim.token.clone())),
-        )
-        .unwrap(),
-    );
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut exec = resetdesk::runtime::Executor::new(
-        resetdesk::runtime::Io {
-            graph,
-            tokens: Arc::new(resetdesk::auth::StaticToken::new(env.sim.token.clone())),
-            clipboard: resetdesk::clipboard::Clipboard::new(resetdesk::config::ClipboardMode::Off),
-            journal: Some(journal),
-            tenant: None,
-            audit: Default::default(),
-            audit_timing: Default::default(),
-            switcher: None,
-        },
-        tx,
-    );
+    let (mut exec, mut rx) = executor(&env, journal);
     let mut a = listed(&operator, users, Instant::now());
     for _ in 0..3 {
         a.update(key(' '), Instant::now());
@@ -480,5 +453,154 @@ async fn the_executor_judges_runs_and_journals_a_bulk_reset() {
     let resets: Vec<_> = entries.iter().filter(|e| e.action == "reset").collect();
     assert_eq!(resets.len(), 2, "{entries:?}");
     assert!(resets.iter().all(|e| e.bulk.as_deref() == Some("console")));
+    exec.shutdown();
+}
+
+/// The console's executor on `env`'s simulator, journaling to `journal`, and the channel
+/// its answers come back on.
+fn executor(
+    env: &crate::support::Env,
+    journal: resetdesk::journal::Journal,
+) -> (
+    resetdesk::runtime::Executor,
+    tokio::sync::mpsc::UnboundedReceiver<Msg>,
+) {
+    use std::sync::Arc;
+    // Patient with throttled reads, as the console's client is.
+    let graph: Arc<dyn GraphApi> = Arc::new(
+        resetdesk::graph::GraphClient::new(
+            resetdesk::graph::ClientOptions {
+                base_url: env.sim.base_url.clone(),
+                timeout: Duration::from_secs(10),
+                max_attempts: 10,
+                max_retry_wait: Duration::from_secs(5),
+                cloud: resetdesk::cloud::Cloud::Global,
+            },
+            Arc::new(resetdesk::auth::StaticToken::new(env.sim.token.clone())),
+        )
+        .unwrap(),
+    );
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let exec = resetdesk::runtime::Executor::new(
+        resetdesk::runtime::Io {
+            graph,
+            tokens: Arc::new(resetdesk::auth::StaticToken::new(env.sim.token.clone())),
+            clipboard: resetdesk::clipboard::Clipboard::new(resetdesk::config::ClipboardMode::Off),
+            journal: Some(journal),
+            tenant: None,
+            audit: Default::default(),
+            audit_timing: Default::default(),
+            switcher: None,
+        },
+        tx,
+    );
+    (exec, rx)
+}
+
+/// The next message from the executor, answering dry-run judgements on the way.
+async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Msg>) -> Msg {
+    tokio::time::timeout(Duration::from_secs(60), rx.recv())
+        .await
+        .expect("the executor answers")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_journal_open_to_others_stops_a_console_reset_and_bulk_run_before_anything_is_sent() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::Arc;
+    let env = crate::support::start(Default::default()).await;
+    let operator = Arc::new(
+        operator_facts(&env.client, Default::default())
+            .await
+            .unwrap(),
+    );
+    let users = users(&env).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.jsonl");
+    std::fs::write(&path, "").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (mut exec, mut rx) = executor(&env, resetdesk::journal::Journal::at(path.clone()));
+    let now = Instant::now();
+    let mut a = listed(&operator, users.clone(), now);
+
+    // One reset: r, Shift-Tab to Reset password, Enter.
+    let adele = assess(&env.client, &operator, &users[0].id).await.unwrap();
+    console::open(&mut a, Box::new(adele), now);
+    a.update(key('r'), now);
+    a.update(shift_tab(), now);
+    let fx = a.update(code(KeyCode::Enter), now);
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::Reset { .. })),
+        "{fx:?}"
+    );
+    for fx in fx {
+        exec.run(fx);
+    }
+    let m = next(&mut rx).await;
+    assert!(matches!(m, Msg::NotSent { .. }), "{m:?}");
+    a.update(m, now);
+    assert!(!a.reset.is_open(), "the dialog closes");
+    let flash = &a.flash.as_ref().expect("the console says why").text;
+    assert!(flash.contains("nothing sent to Adele"), "{flash}");
+    assert!(
+        flash.contains(&format!("chmod 600 {}", path.display())),
+        "{flash}"
+    );
+    let text = screen(&a, 120, 30);
+    assert!(text.contains("nothing sent to Adele"), "{text}");
+
+    // A bulk run: back to the dry run, the marks kept for the next try.
+    a.update(code(KeyCode::Esc), now);
+    for _ in 0..3 {
+        a.update(key(' '), now);
+    }
+    for fx in a.update(key('R'), now) {
+        exec.run(fx);
+    }
+    for _ in 0..3 {
+        let m = next(&mut rx).await;
+        assert!(matches!(m, Msg::BulkJudged { .. }), "{m:?}");
+        a.update(m, now);
+    }
+    a.update(shift_tab(), now);
+    a.update(shift_tab(), now);
+    type_str(&mut a, "2", now);
+    a.update(code(KeyCode::Tab), now);
+    let fx = a.update(code(KeyCode::Enter), now);
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::BulkReset { .. })),
+        "{fx:?}"
+    );
+    for fx in fx {
+        exec.run(fx);
+    }
+    let m = next(&mut rx).await;
+    assert!(matches!(m, Msg::NotSent { .. }), "{m:?}");
+    a.update(m, now);
+    let b = a.bulk.as_ref().unwrap();
+    assert_eq!(b.phase, Phase::Plan);
+    assert!(b.rows.iter().all(|r| !r.sent && r.outcome.is_none()));
+    assert_eq!(a.search.marked.len(), 3);
+    assert!(
+        a.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("nothing sent to the marked users"),
+        "{:?}",
+        a.flash
+    );
+
+    assert!(
+        env.sim.state.writes().is_empty(),
+        "{:?}",
+        env.sim.state.writes()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "",
+        "nothing journaled"
+    );
     exec.shutdown();
 }
