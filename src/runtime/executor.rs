@@ -80,6 +80,33 @@ fn interaction(
 
 type InFlight = std::sync::Mutex<HashMap<(u64, usize), journal::Entry>>;
 
+/// The console's resets in flight and its journal, for the panic hook: a panic never
+/// reaches `on_exit`, and a reset sent must not vanish from the record with the process.
+static ON_PANIC: std::sync::Mutex<Option<(Arc<InFlight>, Arc<Journal>)>> =
+    std::sync::Mutex::new(None);
+
+/// Called by the panic hook: journals every reset still out as unconfirmed, as an exit
+/// does. Never waits for a lock (the panic may have struck while one was held).
+pub fn journal_in_flight_after_panic() {
+    use std::sync::TryLockError;
+    let slot = match ON_PANIC.try_lock() {
+        Ok(s) => s,
+        Err(TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(TryLockError::WouldBlock) => return,
+    };
+    let Some((in_flight, journal)) = slot.as_ref() else {
+        return;
+    };
+    let mut held = match in_flight.try_lock() {
+        Ok(h) => h,
+        Err(TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(TryLockError::WouldBlock) => return,
+    };
+    for (_, e) in held.drain() {
+        let _ = journal.append(&e);
+    }
+}
+
 /// Journals a write's outcome unless shutdown already journaled it as interrupted:
 /// whoever takes the in-flight entry out writes the line, so there is exactly one.
 fn journal_once(
@@ -127,6 +154,14 @@ impl Executor {
             pending: Arc::default(),
             pastes: vec![paste],
             keep: None,
+        }
+    }
+
+    /// This executor's resets in flight are journaled even if the console panics.
+    pub fn journal_on_panic(&self) {
+        if let Some(j) = &self.journal {
+            *ON_PANIC.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some((self.in_flight.clone(), j.clone()));
         }
     }
 

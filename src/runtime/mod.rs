@@ -114,6 +114,7 @@ pub async fn run(mut app: App, theme: Theme, io: Io) -> std::io::Result<u8> {
     let mut guard = TerminalGuard::enter()?;
     let input = spawn_input(tx.clone());
     let mut exec = Executor::new(io, tx);
+    exec.journal_on_panic();
     for e in app.start() {
         exec.run(e);
     }
@@ -144,7 +145,7 @@ pub async fn run(mut app: App, theme: Theme, io: Io) -> std::io::Result<u8> {
             // panic the console on whatever screen it has reached.
             #[cfg(debug_assertions)]
             if let Some(when) = std::env::var_os("RESETDESK_DEBUG_PANIC")
-                && app.session.is_some()
+                && (app.session.is_some() || app.sign_in.is_some())
                 && (when != "after-copy" || crate::clipboard::holds_password())
                 && when
                     .to_str()
@@ -187,7 +188,7 @@ pub async fn run(mut app: App, theme: Theme, io: Io) -> std::io::Result<u8> {
         }
     }
     // Every way out of the loop comes here: the clipboard is cleared and in-flight resets
-    // journaled before the terminal is restored (the panic hook does its own).
+    // journaled before the terminal is restored (the panic hook does both itself).
     exec.on_exit();
     input.abort();
     signals.abort();

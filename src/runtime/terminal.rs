@@ -33,6 +33,8 @@ fn install_panic_hook() {
         std::panic::set_hook(Box::new(move |info| {
             // A copied password must not outlive the process, even a crashed one.
             crate::clipboard::clear_after_panic();
+            // A reset still out is journaled as unconfirmed, as on any other exit.
+            super::executor::journal_in_flight_after_panic();
             restore();
             previous(info);
             // Never fall back into a half-torn-down UI: leave, non-zero.

@@ -87,10 +87,16 @@ pub fn render(s: &Search, look: Look, theme: &Theme, area: Rect, buf: &mut Buffe
         return;
     }
     let w = list_area.width as usize;
+    // Only the rows on screen are built: the window that keeps the selection in view,
+    // as `List` scrolls a fresh state (the selection on the last line once past it).
+    let height = list_area.height as usize;
+    let first = s.selected.saturating_sub(height.saturating_sub(1));
     let items: Vec<ListItem> = s
         .rows
         .iter()
         .enumerate()
+        .skip(first)
+        .take(height)
         .map(|(i, row)| {
             let selected = i == s.selected;
             let u = &row.user;
@@ -137,7 +143,7 @@ pub fn render(s: &Search, look: Look, theme: &Theme, area: Rect, buf: &mut Buffe
             ListItem::new(Line::from(spans))
         })
         .collect();
-    let mut state = ListState::default().with_selected(Some(s.selected));
+    let mut state = ListState::default().with_selected(Some(s.selected - first));
     let list = List::new(items).highlight_style(theme.selected);
     StatefulWidget::render(list, list_area, buf, &mut state);
 }

@@ -62,6 +62,15 @@ fn shift_tab() -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT))
 }
 
+/// On the dry run: back to the count (Shift-Tab twice), `count` typed, Reset.
+fn confirm(a: &mut App, count: &str, now: Instant) -> Vec<Effect> {
+    a.update(shift_tab(), now);
+    a.update(shift_tab(), now);
+    type_str(a, count, now);
+    a.update(code(KeyCode::Tab), now);
+    a.update(code(KeyCode::Enter), now)
+}
+
 /// Answers the dry run's requests with the simulator's real verdicts.
 async fn judge(a: &mut App, fx: Vec<Effect>, env: &crate::support::Env, now: Instant) {
     let (req, ids, operator) = fx
@@ -358,12 +367,8 @@ async fn a_read_only_session_or_a_missing_sign_in_opens_no_bulk_window() {
     a.options.read_only = false;
     let fx = a.update(key('R'), t0);
     judge(&mut a, fx, &env, t0).await;
-    a.update(shift_tab(), t0);
-    a.update(shift_tab(), t0);
-    type_str(&mut a, "1", t0);
-    a.update(code(KeyCode::Tab), t0);
     assert!(matches!(
-        &a.update(code(KeyCode::Enter), t0)[..],
+        &confirm(&mut a, "1", t0)[..],
         [Effect::BulkReset { .. }]
     ));
     assert!(a.update(key('q'), t0).is_empty());
@@ -413,11 +418,7 @@ async fn the_executor_judges_runs_and_journals_a_bulk_reset() {
         a.update(m, Instant::now());
     }
     assert_eq!(a.bulk.as_ref().unwrap().allowed(), 2);
-    a.update(shift_tab(), Instant::now());
-    a.update(shift_tab(), Instant::now());
-    type_str(&mut a, "2", Instant::now());
-    a.update(code(KeyCode::Tab), Instant::now());
-    for fx in a.update(code(KeyCode::Enter), Instant::now()) {
+    for fx in confirm(&mut a, "2", Instant::now()) {
         exec.run(fx);
     }
     let mut ones = 0;
@@ -563,11 +564,7 @@ async fn a_journal_open_to_others_stops_a_console_reset_and_bulk_run_before_anyt
         assert!(matches!(m, Msg::BulkJudged { .. }), "{m:?}");
         a.update(m, now);
     }
-    a.update(shift_tab(), now);
-    a.update(shift_tab(), now);
-    type_str(&mut a, "2", now);
-    a.update(code(KeyCode::Tab), now);
-    let fx = a.update(code(KeyCode::Enter), now);
+    let fx = confirm(&mut a, "2", now);
     assert!(
         fx.iter().any(|e| matches!(e, Effect::BulkReset { .. })),
         "{fx:?}"

@@ -2,7 +2,8 @@
 //! name, sees results, opens one, sees its details and verdict, opens help, quits, and
 //! checks that the terminal left the alternate screen.
 
-use crate::support::tmux::{Tmux, console_script};
+use crate::support::home::{Home, spawn_sim};
+use crate::support::tmux::{Tmux, console_script, console_script_with};
 
 /// Opens a user by typing a search, and sends their reset from the dialog (Cancel has the
 /// focus; Shift-Tab reaches *Reset password*).
@@ -523,6 +524,8 @@ enum Screen {
     ResetDialog,
     PasswordView,
     BulkWindow,
+    BulkRunning,
+    SignIn,
 }
 
 fn reach(t: &Tmux, screen: Screen) -> Option<String> {
@@ -551,17 +554,66 @@ fn reach(t: &Tmux, screen: Screen) -> Option<String> {
         }
         Screen::PasswordView => Some(reset_and_copy_in(t)),
         Screen::BulkWindow => {
-            t.type_text("mia");
-            t.wait_for("▶ Mia Chen");
-            t.keys(&["Escape"]);
-            t.wait_for("j/↓ move  ⏎ open");
-            t.keys(&["Space"]);
-            t.wait("the marked row", |s| s.contains("●"));
-            t.keys(&["R"]);
+            mark_and_open_bulk(t, "mia", "▶ Mia Chen");
             t.wait_for("Reset 1");
             None
         }
+        Screen::BulkRunning => {
+            // A synced user: resetPassword's long-running operation keeps the run out
+            // for a while.
+            mark_and_open_bulk(t, "alan.steiner", "▶ Alan Steiner");
+            t.wait_for("would reset");
+            // From Cancel back to the count, the count, then the Reset button.
+            t.keys(&["BTab", "BTab"]);
+            t.type_text("1");
+            t.wait_for("to confirm: 1");
+            t.keys(&["Tab"]);
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            t.keys(&["Enter"]);
+            t.wait_for("Bulk reset of 1 users");
+            None
+        }
+        Screen::SignIn => {
+            // A switch to a profile whose browser-paste sign-in waits for the admin's
+            // paste as long as it takes.
+            t.keys(&["Escape"]);
+            t.wait_for("j/↓ move  ⏎ open");
+            t.type_text(":profile second");
+            t.keys(&["Enter"]);
+            t.wait_for("paste the address, then ⏎");
+            None
+        }
     }
+}
+
+/// Searches, marks the row found and opens the bulk window with it (`R`).
+fn mark_and_open_bulk(t: &Tmux, query: &str, row: &str) {
+    t.type_text(query);
+    t.wait_for(row);
+    t.keys(&["Escape"]);
+    t.wait_for("j/↓ move  ⏎ open");
+    t.keys(&["Space"]);
+    t.wait("the marked row", |s| s.contains("●"));
+    t.keys(&["R"]);
+}
+
+/// Two profiles on one simulator: `first` signs in by device code (the simulator approves
+/// it a poll later), `second` by browser-paste, which opens the console's sign-in window.
+fn switch_config(dir: &std::path::Path, graph: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let root = graph.trim_end_matches("/v1.0");
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "auth = \"device-code\"\nclient_id = \"2f3c4d5e-0000-4000-8000-00000000c0de\"\n\n\
+             [profiles.first]\ntenant = \"contoso.onmicrosoft.com\"\ngraph_url = \"{graph}\"\nauthority_url = \"{root}\"\n\n\
+             [profiles.second]\ntenant = \"fabrikam.onmicrosoft.com\"\ngraph_url = \"{graph}\"\nauthority_url = \"{root}\"\nauth = \"browser-paste\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    path
 }
 
 /// `reset_and_copy` in a console already connected.
@@ -576,8 +628,10 @@ fn reset_and_copy_in(t: &Tmux) -> String {
 
 /// Each way out, from each screen: the alternate screen off, cooked mode with echo, the
 /// cursor shown, the copied password gone from tmux's buffers, the documented exit code
-/// (0 quit, 130 Ctrl-C and SIGINT, 143 SIGTERM, 129 SIGHUP, 101 a panic). The screens
-/// run side by side, each its own tmux server.
+/// (0 quit, 130 Ctrl-C and SIGINT, 143 SIGTERM, 129 SIGHUP, 101 a panic), and a bulk
+/// run's reset in flight journaled whichever way the console ended. The screens are the
+/// list, details, the reset dialog, the password view, the bulk window, a bulk run in
+/// flight and the sign-in window; they run side by side, each its own tmux server.
 #[test]
 fn every_exit_path_from_every_screen_restores_the_terminal() {
     let screens = [
@@ -586,6 +640,8 @@ fn every_exit_path_from_every_screen_restores_the_terminal() {
         Screen::ResetDialog,
         Screen::PasswordView,
         Screen::BulkWindow,
+        Screen::BulkRunning,
+        Screen::SignIn,
     ];
     let exits: [(&str, i32); 6] = [
         ("q", 0),
@@ -598,15 +654,35 @@ fn every_exit_path_from_every_screen_restores_the_terminal() {
     std::thread::scope(|scope| {
         for (n, screen) in screens.into_iter().enumerate() {
             scope.spawn(move || {
+                // The sign-in window needs a sign-in the demo never asks for: a simulator
+                // of its own and a switch to a profile that signs in by browser-paste.
+                let sim_home = Home::new();
+                let sim = matches!(screen, Screen::SignIn).then(|| spawn_sim(&sim_home, &[]));
                 for (m, (exit, code)) in exits.into_iter().enumerate() {
                     let dir = tempfile::tempdir().unwrap();
                     let trigger = dir.path().join("panic-now");
-                    let env = format!(
+                    let mut env = format!(
                         "RESETDESK_JOURNAL_PATH={} RESETDESK_DEBUG_PANIC=file:{}",
                         dir.path().join("journal.jsonl").display(),
                         trigger.display()
                     );
-                    let t = Tmux::start(&format!("exit-{n}-{m}"), 120, 40, &console_script(&env));
+                    let script = match &sim {
+                        None => console_script(&env),
+                        Some(sim) => {
+                            let h = dir.path().display();
+                            let port = crate::support::home::free_port();
+                            env.push_str(&format!(
+                                " HOME={h} XDG_CONFIG_HOME={h}/config XDG_DATA_HOME={h}/data \
+                                 XDG_CACHE_HOME={h}/cache RESETDESK_REDIRECT_PORT={port}"
+                            ));
+                            let config = switch_config(dir.path(), &sim.base_url);
+                            console_script_with(
+                                &env,
+                                &format!("--config {} --profile first", config.display()),
+                            )
+                        }
+                    };
+                    let t = Tmux::start(&format!("exit-{n}-{m}"), 120, 40, &script);
                     let password = reach(&t, screen);
                     match exit {
                         "q" => {
@@ -642,6 +718,17 @@ fn every_exit_path_from_every_screen_restores_the_terminal() {
                         assert!(
                             !t.buffers().iter().any(|b| b.contains(&p)),
                             "{screen:?}, {exit}: the password outlived the console"
+                        );
+                    }
+                    if let Screen::BulkRunning = screen {
+                        // The reset sent is journaled however the console ended: its
+                        // outcome, or unconfirmed ("interrupted") if it was still out.
+                        let j = std::fs::read_to_string(dir.path().join("journal.demo.jsonl"))
+                            .unwrap_or_default();
+                        assert!(
+                            j.lines().any(|l| l.contains("alan.steiner@contoso.com")
+                                && l.contains("\"action\":\"reset\"")),
+                            "{screen:?}, {exit}: the reset in flight is not in the journal: {j}"
                         );
                     }
                 }

@@ -472,11 +472,7 @@ mod in_process {
     }
 
     fn free_port() -> u16 {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
+        crate::support::home::free_port()
     }
 
     fn browser_paste(env: &Env) -> BrowserPaste {
@@ -677,76 +673,23 @@ mod in_process {
 
 /// The real binary: the address printed on stderr, opened by a "browser", the address it
 /// ends on pasted into stdin; the sign-in is then cached for the next run.
-#[tokio::test]
-async fn browser_paste_through_the_binary_prints_the_address_and_reads_the_paste() {
-    use std::io::{BufRead, Write};
+#[test]
+fn browser_paste_through_the_binary_prints_the_address_and_reads_the_paste() {
     let home = Home::new();
     let sim = spawn_sim(&home, &[]);
     let auth = authority(&sim);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-        .to_string();
-    let args = [
-        "--graph-url",
-        &sim.base_url,
-        "--auth",
-        "browser-paste",
-        "search",
-        "adele",
-        "--json",
-    ];
+    let port = crate::support::home::free_port().to_string();
+    let base = ["--graph-url", &sim.base_url, "--auth", "browser-paste"];
     let env = [
         ("RESETDESK_AUTHORITY_URL", auth.as_str()),
         ("RESETDESK_CLIENT_ID", "0c4e2a8f-resetdesk-public-client"),
         ("RESETDESK_REDIRECT_PORT", port.as_str()),
     ];
-    let mut child = home
-        .command(&args, &env)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let err = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let url = loop {
-        let line = rx
-            .recv_timeout(std::time::Duration::from_secs(30))
-            .expect("no sign-in address on stderr");
-        if let Some(u) = line.trim().strip_prefix("http") {
-            break format!("http{u}");
-        }
-    };
-    let landed = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .headers()["location"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    let mut stdin = child.stdin.take().unwrap();
-    writeln!(stdin, "{landed}").unwrap();
-    drop(stdin);
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ((_, stdout, _), _) = paste_sign_in(&home, &base, &env);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert!(doc.to_string().contains("adele.vance@contoso.com"), "{doc}");
     // The next run is signed in from the cache: no prompt, stdin never read.
+    let args = [&base[..], &["search", "adele", "--json"]].concat();
     let o = home.run(&args, &env);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stderr(&o).contains("To sign in"), "{}", stderr(&o));
@@ -862,13 +805,7 @@ fn full_session(home: &Home, base: &[&str], env: &[(&str, &str)], typed: &str) -
     for cmd in commands {
         let mut args: Vec<&str> = base.to_vec();
         args.extend(&cmd);
-        let mut child = home
-            .command(&args, &env)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_piped(home, &args, &env);
         {
             use std::io::Write;
             let mut stdin = child.stdin.take().unwrap();
@@ -912,6 +849,83 @@ fn full_session(home: &Home, base: &[&str], env: &[(&str, &str)], typed: &str) -
         s.runs.push((cmd.join(" "), stdout, stderr));
     }
     s
+}
+
+/// The binary with stdin, stdout and stderr piped.
+fn spawn_piped(home: &Home, args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
+    home.command(args, env)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// A browser-paste sign-in through the binary (`search adele --json`): the address it
+/// prints on stderr opened by a "browser" that stops at the redirect, that address pasted
+/// into stdin. The run (command, stdout, stderr) and the pasted address.
+fn paste_sign_in(
+    home: &Home,
+    base: &[&str],
+    env: &[(&str, &str)],
+) -> ((String, String, String), String) {
+    use std::io::{BufRead, Read, Write};
+    let mut env = env.to_vec();
+    env.push(("RESETDESK_LOG", "trace"));
+    let mut args = base.to_vec();
+    args.extend(["search", "adele", "--json"]);
+    let mut child = spawn_piped(home, &args, &env);
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let err = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            all.push_str(&line);
+            all.push('\n');
+            let _ = tx.send(line);
+        }
+        all
+    });
+    let url = loop {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("no sign-in address on stderr");
+        if let Some(u) = line.trim().strip_prefix("http") {
+            break format!("http{u}");
+        }
+    };
+    let landed = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap()
+                .get(&url)
+                .send()
+                .await
+                .unwrap()
+                .headers()["location"]
+                .to_str()
+                .unwrap()
+                .to_string()
+        });
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{landed}").unwrap();
+    drop(stdin);
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0), "{stdout}");
+    let stderr = reader.join().unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    ((args.join(" "), stdout, stderr), landed)
 }
 
 /// Every file under the home but the ones the test wrote and the token cache.
@@ -1038,6 +1052,7 @@ fn every_sign_in_method_keeps_every_secret_out_of_logs_files_and_output() {
         "client-certificate",
         "managed-identity",
         "workload-identity",
+        "browser-paste",
     ] {
         let home = Home::new();
         let sim = spawn_sim(
@@ -1063,6 +1078,7 @@ fn every_sign_in_method_keeps_every_secret_out_of_logs_files_and_output() {
         .unwrap();
         let (path, az_log) = fake_az(&home, Some(&sim.token));
         let base = app_args(&sim, &tid, method);
+        let port = crate::support::home::free_port().to_string();
         let env: Vec<(&str, &str)> = match method {
             "access-token" => vec![("RESETDESK_ACCESS_TOKEN", &sim.token)],
             "device-code" => vec![
@@ -1086,13 +1102,21 @@ fn every_sign_in_method_keeps_every_secret_out_of_logs_files_and_output() {
                     resetdesk::sim::login::IDENTITY_HEADER_VALUE,
                 ),
             ],
+            "browser-paste" => vec![
+                ("RESETDESK_AUTHORITY_URL", &auth),
+                ("RESETDESK_CLIENT_ID", "0c4e2a8f-resetdesk-public-client"),
+                ("RESETDESK_REDIRECT_PORT", &port),
+            ],
             _ => vec![
                 ("RESETDESK_AUTHORITY_URL", &auth),
                 ("AZURE_CLIENT_ID", AUTOMATION_APP),
                 ("AZURE_FEDERATED_TOKEN_FILE", federated.to_str().unwrap()),
             ],
         };
-        let s = full_session(&home, &base, &env, typed);
+        // Browser-paste signs in once by hand (the address pasted into the first run);
+        // the rest of the session runs from its cache.
+        let pasted = (method == "browser-paste").then(|| paste_sign_in(&home, &base, &env));
+        let mut s = full_session(&home, &base, &env, typed);
         let resets_ok = s
             .runs
             .iter()
@@ -1131,6 +1155,20 @@ fn every_sign_in_method_keeps_every_secret_out_of_logs_files_and_output() {
         }
         for t in &cached {
             never.push(("a cached token", t.as_str()));
+        }
+        let (code, landed);
+        if let Some((run, pasted)) = pasted {
+            landed = pasted;
+            assert!(run.1.contains("adele.vance@contoso.com"), "{run:?}");
+            assert!(!cached.is_empty(), "the browser-paste tokens are cached");
+            code = landed
+                .split(['?', '&'])
+                .find_map(|kv| kv.strip_prefix("code="))
+                .expect("a code in the address")
+                .to_string();
+            never.push(("the pasted address", landed.as_str()));
+            never.push(("the authorization code", code.as_str()));
+            s.runs.push(run);
         }
         assert_hygienic(
             method,

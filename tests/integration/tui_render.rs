@@ -526,3 +526,61 @@ async fn the_china_cloud_is_named_in_the_header_and_at_sign_in() {
     let header = format!("{}", draw(&g, &Theme::ansi(), 120, 30).backend());
     assert!(!header.contains("no writeback"));
 }
+
+/// The list builds only the rows on screen (issue 17): with 999 loaded and the selection
+/// deep in them, the frame shows the same window `List` would scroll to — the selection on
+/// the last line, the rows before it above — and moving up and to the top follows.
+#[tokio::test]
+async fn a_long_result_list_draws_the_window_around_the_selection() {
+    let fx = fixture().await;
+    let mut a = fx.app();
+    let users: Vec<resetdesk::graph::model::User> = (0..999)
+        .map(|i| resetdesk::graph::model::User {
+            id: format!("id-{i:03}"),
+            display_name: Some(format!("Anna Row{i:03}")),
+            user_principal_name: Some(format!("anna.row{i:03}@contoso.com")),
+            ..Default::default()
+        })
+        .collect();
+    let now = console::answer_search(&mut a, "anna", users, Some(999), t0());
+    a.update(console::code(KeyCode::Esc), now);
+    let lines = |a: &App| -> Vec<String> {
+        let t = draw(a, &Theme::ansi(), 120, 40);
+        let buf = t.backend().buffer();
+        (0..40)
+            .map(|y| (0..120).map(|x| buf[(x, y)].symbol()).collect::<String>())
+            .collect()
+    };
+    let row_of = |ls: &[String], n: usize| {
+        ls.iter()
+            .position(|l| l.contains(&format!("Anna Row{n:03} ")))
+    };
+    for _ in 0..500 {
+        a.update(console::key('j'), now);
+    }
+    assert_eq!(a.search.selected, 500);
+    let ls = lines(&a);
+    let at = row_of(&ls, 500).expect("the selected row is on screen");
+    assert!(ls[at].contains("▶ Anna Row500"), "{}", ls[at]);
+    // The rows before it fill the window above, in order; none after it is drawn.
+    let first = row_of(&ls, 500 - 1).unwrap();
+    assert_eq!(first + 1, at);
+    let shown: Vec<usize> = (0..999).filter(|n| row_of(&ls, *n).is_some()).collect();
+    assert_eq!(*shown.last().unwrap(), 500, "{shown:?}");
+    assert!(shown.len() > 20, "{shown:?}");
+    assert!(shown.windows(2).all(|w| w[1] == w[0] + 1), "{shown:?}");
+    assert!(
+        !ls.iter().any(|l| l.contains("Anna Row501")),
+        "a row past the selection"
+    );
+    // Up by one: the window moves with it.
+    a.update(console::key('k'), now);
+    let ls = lines(&a);
+    assert!(ls[at].contains("▶ Anna Row499"), "{}", ls[at]);
+    // Back to the top: the first rows from the top.
+    a.update(console::key('g'), now);
+    let ls = lines(&a);
+    let top = row_of(&ls, 0).unwrap();
+    assert!(ls[top].contains("▶ Anna Row000"), "{}", ls[top]);
+    assert!(row_of(&ls, 1).unwrap() == top + 1);
+}

@@ -158,3 +158,12 @@ pub fn spawn_sim(home: &Home, args: &[&str]) -> Sim {
 pub fn run(args: &[&str], envs: &[(&str, &str)]) -> Output {
     Home::new().run(args, envs)
 }
+
+/// A port nothing listens on now (the OS's pick, released at once).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

@@ -170,10 +170,16 @@ impl Drop for Tmux {
     }
 }
 
-/// The console, then the exit status and the terminal modes the shell sees afterwards.
+/// The console on the demo tenant, then the exit status and the terminal modes the shell
+/// sees afterwards.
 pub fn console_script(env: &str) -> String {
+    console_script_with(env, "--demo")
+}
+
+/// `console_script` with other arguments than `--demo`.
+pub fn console_script_with(env: &str, args: &str) -> String {
     format!(
-        "env -u NO_COLOR TERM=xterm-256color {env} {BIN} --demo 2>/dev/null; echo EXITED:$?; \
+        "env -u NO_COLOR -u RESETDESK_ACCESS_TOKEN TERM=xterm-256color {env} {BIN} {args} 2>/dev/null; echo EXITED:$?; \
          printf 'MODES: %s\\n' \"$(stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' ')\"; sleep 60"
     )
 }
