@@ -14,6 +14,8 @@ use resetdesk::service::bulk::{Planned, execute};
 use resetdesk::service::reset::{ResetRequest, ResetStatus, reset};
 use resetdesk::sim::Tenant;
 
+mod common;
+
 const N: usize = 1000;
 
 fn request(user_id: &str) -> ResetRequest {
@@ -41,24 +43,7 @@ async fn start() -> (resetdesk::sim::RunningSim, Arc<dyn GraphApi>, Vec<String>)
         .take(N)
         .map(|u| u.id.clone())
         .collect();
-    let sim = resetdesk::sim::start(resetdesk::sim::SimOptions {
-        port: 0,
-        tenant,
-        operation_delay: Duration::from_millis(100),
-        audit: resetdesk::sim::AuditOptions {
-            activity_every: None,
-            history: 0,
-            ..Default::default()
-        },
-        persona: "helpdesk".into(),
-        faults: resetdesk::sim::Faults::parse("429:0.05").unwrap(),
-        latency: Duration::from_millis(30),
-        cloud: resetdesk::cloud::Cloud::Global,
-        token_lifetime: Duration::from_secs(3599),
-        write_limit: (3000, Duration::from_secs(150)),
-    })
-    .await
-    .unwrap();
+    let sim = common::start_sim(tenant, "429:0.05", Duration::from_millis(30)).await;
     let client = GraphClient::new(
         ClientOptions {
             base_url: sim.base_url.clone(),

@@ -3,6 +3,7 @@
 //! while the debounced Graph search is in flight), or the recent users when the box is
 //! empty — and its keys (`typing` mode in the box, movement in the list).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fuzzy_matcher::FuzzyMatcher;
@@ -21,7 +22,8 @@ const RECENT_MAX: usize = 20;
 /// One visible row: which user, and which characters of its label matched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
-    pub user: User,
+    /// Shared with the loaded results: a keystroke re-ranks without copying users.
+    pub user: Arc<User>,
     /// Char indices into `row_label(user)` that matched the query.
     pub matched: Vec<usize>,
 }
@@ -34,9 +36,12 @@ pub struct Search {
     /// The box; its text is selected after `/` from another pane (typing replaces it).
     pub input: TextInput,
     /// Results of the last completed Graph search, and for which query.
-    pub server: Vec<User>,
+    server: Vec<Loaded>,
     pub server_query: String,
     pub server_count: Option<u64>,
+    /// Whether `server` is everything Graph has for `server_query` (`$count` no more
+    /// than what loaded): then a query typed on is answered by narrowing it, at once.
+    complete: bool,
     pub rows: Vec<Row>,
     pub selected: usize,
     /// The request in flight (newest wins; older answers are dropped).
@@ -56,6 +61,7 @@ impl Default for Search {
             server: Vec::new(),
             server_query: String::new(),
             server_count: None,
+            complete: false,
             rows: Vec::new(),
             selected: 0,
             pending: None,
@@ -65,6 +71,16 @@ impl Default for Search {
             marked: Vec::new(),
         }
     }
+}
+
+/// A loaded result and what the matcher sees of it, built once per result set rather
+/// than once per keystroke (issue 17: building labels and copying users was four fifths
+/// of a re-rank).
+#[derive(Debug)]
+struct Loaded {
+    user: Arc<User>,
+    label: String,
+    target: crate::policy::search_match::Target,
 }
 
 /// What the matcher sees for a user: name and UPN.
@@ -79,6 +95,51 @@ pub fn row_label(u: &User) -> String {
 impl Search {
     pub fn query(&self) -> &str {
         self.input.text()
+    }
+
+    /// A search's answer becomes what is loaded, for `query`; it replaces a narrowed
+    /// list wherever Graph answered otherwise.
+    pub fn set_results(&mut self, users: Vec<User>, query: String, count: Option<u64>) {
+        let complete = count.is_some_and(|c| c as usize <= users.len());
+        self.load(users, query, count, complete);
+    }
+
+    /// The users a key names (the resolver's candidates, not a `$search`): never narrowed.
+    pub fn set_candidates(&mut self, users: Vec<User>, key: String) {
+        let n = users.len() as u64;
+        self.load(users, key, Some(n), false);
+    }
+
+    fn load(&mut self, users: Vec<User>, query: String, count: Option<u64>, complete: bool) {
+        self.server = users
+            .into_iter()
+            .map(|u| Loaded {
+                label: row_label(&u),
+                target: crate::policy::search_match::Target::new(
+                    u.display_name.as_deref().unwrap_or(""),
+                    u.user_principal_name.as_deref().unwrap_or(""),
+                    u.mail.as_deref().unwrap_or(""),
+                ),
+                user: Arc::new(u),
+            })
+            .collect();
+        self.server_query = query;
+        self.server_count = count;
+        self.complete = complete;
+        self.rerank();
+    }
+
+    /// Whether the rows are what Graph returns for the query, without asking: the loaded
+    /// results were complete and the query only typed on from theirs.
+    pub fn narrowed(&self) -> bool {
+        self.complete
+            && !self.showing_recent()
+            && crate::policy::search_match::narrows(&self.server_query, self.query())
+    }
+
+    /// How many results are loaded.
+    pub fn loaded(&self) -> usize {
+        self.server.len()
     }
 
     pub fn showing_recent(&self) -> bool {
@@ -176,7 +237,7 @@ impl Search {
     }
 
     pub fn selected_user(&self) -> Option<&User> {
-        self.rows.get(self.selected).map(|r| &r.user)
+        self.rows.get(self.selected).map(|r| &*r.user)
     }
 
     /// Re-ranks what is loaded for the current query. Keeps the selection on the same user
@@ -188,34 +249,55 @@ impl Search {
                 .recent
                 .iter()
                 .map(|u| Row {
-                    user: u.clone(),
+                    user: Arc::new(u.clone()),
                     matched: Vec::new(),
                 })
                 .collect();
         } else {
             let matcher = SkimMatcherV2::default().ignore_case();
             let q = self.input.text().trim();
+            let narrow = self
+                .narrowed()
+                .then(|| crate::policy::search_match::Query::new(q));
             let mut scored: Vec<(i64, usize, Row)> = self
                 .server
                 .iter()
                 .enumerate()
-                .filter_map(|(i, u)| {
-                    let label = row_label(u);
-                    let row = |matched| Row {
-                        user: u.clone(),
-                        matched,
-                    };
-                    match matcher.fuzzy_indices(&label, q) {
-                        Some((score, matched)) => Some((score, i, row(matched))),
-                        // Graph also matches the mail (a guest's real address): such a
-                        // user stays, without highlights in the label.
-                        None => u
-                            .mail
-                            .as_deref()
-                            .and_then(|m| matcher.fuzzy_match(m, q))
-                            .map(|score| (score, i, row(Vec::new()))),
-                    }
-                })
+                .filter_map(
+                    |(
+                        i,
+                        Loaded {
+                            user: u,
+                            label,
+                            target,
+                        },
+                    )| {
+                        let row = |matched| Row {
+                            user: u.clone(),
+                            matched,
+                        };
+                        // Exactly Graph's answer: its matches stay, ranked (and highlighted)
+                        // where the fuzzy matcher sees them too, after them where it does not.
+                        if let Some(nq) = &narrow {
+                            return nq.matches(target).then(|| {
+                                let (score, matched) = matcher
+                                    .fuzzy_indices(label, q)
+                                    .unwrap_or((i64::MIN, Vec::new()));
+                                (score, i, row(matched))
+                            });
+                        }
+                        match matcher.fuzzy_indices(label, q) {
+                            Some((score, matched)) => Some((score, i, row(matched))),
+                            // Graph also matches the mail (a guest's real address): such a
+                            // user stays, without highlights in the label.
+                            None => u
+                                .mail
+                                .as_deref()
+                                .and_then(|m| matcher.fuzzy_match(m, q))
+                                .map(|score| (score, i, row(Vec::new()))),
+                        }
+                    },
+                )
                 .collect();
             // Best score first; ties keep Graph's order.
             scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -268,21 +350,69 @@ mod tests {
 
     #[test]
     fn local_ranking_filters_and_highlights() {
-        let mut s = Search {
-            server: vec![
+        let mut s = Search::default();
+        s.input.set("adelev");
+        s.set_results(
+            vec![
                 user("1", "Adelaide Brooks", "adelaide.brooks@contoso.com"),
                 user("2", "Adele Vance", "adele.vance@contoso.com"),
             ],
-            server_query: "ade".into(),
-            ..Default::default()
-        };
-        s.input.set("adelev");
-        s.rerank();
+            "ade".into(),
+            None,
+        );
         assert_eq!(s.rows.len(), 1);
         assert_eq!(s.rows[0].user.id, "2");
         let label: Vec<char> = row_label(&s.rows[0].user).chars().collect();
         let hit: String = s.rows[0].matched.iter().map(|&i| label[i]).collect();
         assert_eq!(hit.to_lowercase(), "adelev");
+    }
+
+    #[test]
+    fn a_complete_answer_is_narrowed_at_once_and_graphs_answer_still_replaces_it() {
+        let mut s = Search::default();
+        s.input.set("ad");
+        s.set_results(
+            vec![
+                user("1", "Adam Brooks", "adam.brooks@contoso.com"),
+                user("2", "Adele Vance", "adele.vance@contoso.com"),
+                // Graph matched the token "ad" of the UPN's start; "ade" it does not.
+                user("3", "Ray Dean", "ad.dean@contoso.com"),
+            ],
+            "ad".into(),
+            Some(3),
+        );
+        s.input.set("ade");
+        s.rerank();
+        assert!(s.narrowed());
+        let ids = |s: &Search| s.rows.iter().map(|r| r.user.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&s), ["2"]);
+        // Graph's answer differs (a user it found that was not loaded): it wins.
+        s.set_results(
+            vec![
+                user("2", "Adele Vance", "adele.vance@contoso.com"),
+                user("4", "Adelaide Brooks", "adelaide.brooks@contoso.com"),
+            ],
+            "ade".into(),
+            Some(2),
+        );
+        assert_eq!(ids(&s), ["2", "4"]);
+        // Not narrowed: an incomplete answer, or a query that is not typed on from it.
+        s.set_results(
+            vec![user("2", "Adele Vance", "a@x")],
+            "ade".into(),
+            Some(40),
+        );
+        s.input.set("adel");
+        s.rerank();
+        assert!(!s.narrowed());
+        s.set_results(vec![user("2", "Adele Vance", "a@x")], "ade".into(), Some(1));
+        s.input.set("ad");
+        s.rerank();
+        assert!(!s.narrowed());
+        s.set_candidates(vec![user("2", "Adele Vance", "a@x")], "ade".into());
+        s.input.set("adel");
+        s.rerank();
+        assert!(!s.narrowed());
     }
 
     #[test]

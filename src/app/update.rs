@@ -111,10 +111,7 @@ impl App {
                 match result {
                     Ok((users, count)) => {
                         self.search.error = None;
-                        self.search.server = users;
-                        self.search.server_query = query;
-                        self.search.server_count = count;
-                        self.search.rerank();
+                        self.search.set_results(users, query, count);
                     }
                     Err(e) => {
                         let x = crate::service::explain::explain_read(&e, "the search failed");
@@ -239,12 +236,9 @@ impl App {
                 };
                 // The candidates become the results list, highlighted from the top.
                 self.search.input.set(&key);
-                self.search.server = users;
-                self.search.server_query = key;
-                self.search.server_count = Some(n as u64);
                 self.search.due = None;
                 self.search.pending = None;
-                self.search.rerank();
+                self.search.set_candidates(users, key);
                 self.search.selected = 0;
                 self.focus = Focus::Search;
                 self.mode = Mode::Normal;

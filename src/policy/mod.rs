@@ -7,5 +7,6 @@ pub mod eligibility;
 pub mod matrix;
 pub mod password;
 pub mod roles;
+pub mod search_match;
 pub mod signin;
 pub mod tap;

@@ -188,10 +188,21 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
 /// someone else (so the console can mark other admins' resets).
 pub fn random_activity(t: &Tenant, when: time::OffsetDateTime) -> Option<Value> {
     let mut rng = rand::rng();
-    let candidates: Vec<usize> = (0..t.users.len())
-        .filter(|&i| t.users[i].props.get("userType").and_then(Value::as_str) == Some("Member"))
-        .collect();
-    let i = *candidates.get(rng.random_range(0..candidates.len().max(1)))?;
+    let member =
+        |i: &usize| t.users[*i].props.get("userType").and_then(Value::as_str) == Some("Member");
+    // Members are nearly everyone: a few random draws find one without scanning the
+    // tenant (issue 17: a scan per event was 100,000 users every 15 s, and at start-up
+    // once per history entry). A tenant of few members falls back to the scan.
+    let n = t.users.len();
+    let i = (0..64)
+        .map(|_| rng.random_range(0..n.max(1)))
+        .find(|i| *i < n && member(i))
+        .or_else(|| {
+            let candidates: Vec<usize> = (0..n).filter(member).collect();
+            candidates
+                .get(rng.random_range(0..candidates.len().max(1)))
+                .copied()
+        })?;
     let u = &t.users[i];
     let upn = u.str("userPrincipalName").unwrap_or_default();
     let ip = format!("198.51.100.{}", rng.random_range(2..250));

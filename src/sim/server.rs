@@ -277,10 +277,16 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<RunningSim> {
             loop {
                 tokio::time::sleep(every).await;
                 let Some(s) = weak.upgrade() else { break };
-                let mut t = s.tenant.write().unwrap_or_else(|e| e.into_inner());
-                if let Some(e) = super::audit::random_activity(&t, time::OffsetDateTime::now_utc())
-                {
-                    t.record_audit(e);
+                // Made under the read lock; the write lock only to append it.
+                let e = super::audit::random_activity(
+                    &s.tenant.read().unwrap_or_else(|e| e.into_inner()),
+                    time::OffsetDateTime::now_utc(),
+                );
+                if let Some(e) = e {
+                    s.tenant
+                        .write()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .record_audit(e);
                 }
             }
         });

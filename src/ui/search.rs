@@ -27,7 +27,7 @@ pub fn render(s: &Search, look: Look, theme: &Theme, area: Rect, buf: &mut Buffe
         format!(" Recent users ({}) ", s.rows.len())
     } else {
         match s.server_count {
-            Some(c) if c as usize > s.server.len() => format!(" Users ({} of {c}) ", s.rows.len()),
+            Some(c) if c as usize > s.loaded() => format!(" Users ({} of {c}) ", s.rows.len()),
             _ => format!(" Users ({}) ", s.rows.len()),
         }
     };

@@ -185,3 +185,86 @@ async fn a_search_with_an_ampersand_uses_the_documented_workaround() {
             .is_empty()
     );
 }
+
+/// Issue 17, goal 2: when Graph's answer for a query was complete, the console narrows it
+/// as the admin types on instead of waiting for the round trip. Over many random queries
+/// typed on from complete ones, the narrowed list is exactly the set the simulator (its
+/// own `$search` code) returns for the longer query.
+#[tokio::test]
+async fn a_complete_answer_narrowed_as_the_admin_types_on_is_what_graph_returns() {
+    use rand::{RngExt, SeedableRng};
+    use resetdesk::graph::GraphApi;
+    let env = start(Setup {
+        users: 3000,
+        ..Setup::default()
+    })
+    .await;
+    let names: Vec<(String, String)> = {
+        let t = env.sim.state.tenant.read().unwrap();
+        t.users
+            .iter()
+            .map(|u| {
+                (
+                    u.display_name().to_string(),
+                    u.str("userPrincipalName").unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    };
+    let ids = |users: &[resetdesk::graph::model::User]| {
+        let mut v: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
+        v.sort();
+        v
+    };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(17);
+    let (mut compared, mut narrowed_to_fewer) = (0, 0);
+    while compared < 150 {
+        // Text an admin types: the start of a name or UPN, then on to more of it (or
+        // to a letter no one has next).
+        let (name, upn) = &names[rng.random_range(0..names.len())];
+        let source: Vec<char> = if rng.random_bool(0.7) { name } else { upn }
+            .chars()
+            .collect();
+        if source.len() < 4 {
+            continue;
+        }
+        let cut = rng.random_range(2..source.len() - 1);
+        let earlier: String = source[..cut].iter().collect();
+        let mut later: String = source[..rng.random_range(cut + 1..=source.len())]
+            .iter()
+            .collect();
+        if rng.random_bool(0.15) {
+            later.push(['q', 'x', ' ', '1'][rng.random_range(0..4)]);
+        }
+        if later.trim().len() <= earlier.trim().len() {
+            continue; // a space typed: the same query
+        }
+        let first = env.client.search_users(&earlier, 999).await.unwrap();
+        if first.count.is_none_or(|c| c as usize > first.users.len()) {
+            continue; // not complete: nothing to narrow
+        }
+        let mut s = resetdesk::app::search::Search::default();
+        s.input.set(&earlier);
+        s.set_results(first.users.clone(), earlier.clone(), first.count);
+        s.input.set(&later);
+        s.rerank();
+        assert!(s.narrowed(), "{earlier:?} → {later:?}");
+        let narrowed: Vec<String> = {
+            let mut v: Vec<String> = s.rows.iter().map(|r| r.user.id.clone()).collect();
+            v.sort();
+            v
+        };
+        let graph = env.client.search_users(&later, 999).await.unwrap();
+        assert_eq!(
+            narrowed,
+            ids(&graph.users),
+            "{earlier:?} → {later:?}: narrowed locally against the simulator's answer"
+        );
+        if narrowed.len() < first.users.len() {
+            narrowed_to_fewer += 1;
+        }
+        compared += 1;
+    }
+    // The comparisons were not all trivial.
+    assert!(narrowed_to_fewer > 50, "{narrowed_to_fewer}");
+}
