@@ -348,6 +348,12 @@ mod tests {
         }
     }
 
+    /// The box's text becomes `text`, as typing does.
+    fn typed(s: &mut Search, text: &str) {
+        s.input.set(text);
+        s.rerank();
+    }
+
     #[test]
     fn local_ranking_filters_and_highlights() {
         let mut s = Search::default();
@@ -381,8 +387,7 @@ mod tests {
             "ad".into(),
             Some(3),
         );
-        s.input.set("ade");
-        s.rerank();
+        typed(&mut s, "ade");
         assert!(s.narrowed());
         let ids = |s: &Search| s.rows.iter().map(|r| r.user.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&s), ["2"]);
@@ -397,21 +402,15 @@ mod tests {
         );
         assert_eq!(ids(&s), ["2", "4"]);
         // Not narrowed: an incomplete answer, or a query that is not typed on from it.
-        s.set_results(
-            vec![user("2", "Adele Vance", "a@x")],
-            "ade".into(),
-            Some(40),
-        );
-        s.input.set("adel");
-        s.rerank();
+        let adele = || vec![user("2", "Adele Vance", "a@x")];
+        s.set_results(adele(), "ade".into(), Some(40));
+        typed(&mut s, "adel");
         assert!(!s.narrowed());
-        s.set_results(vec![user("2", "Adele Vance", "a@x")], "ade".into(), Some(1));
-        s.input.set("ad");
-        s.rerank();
+        s.set_results(adele(), "ade".into(), Some(1));
+        typed(&mut s, "ad");
         assert!(!s.narrowed());
-        s.set_candidates(vec![user("2", "Adele Vance", "a@x")], "ade".into());
-        s.input.set("adel");
-        s.rerank();
+        s.set_candidates(adele(), "ade".into());
+        typed(&mut s, "adel");
         assert!(!s.narrowed());
     }
 

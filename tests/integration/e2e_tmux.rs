@@ -656,8 +656,10 @@ fn every_exit_path_from_every_screen_restores_the_terminal() {
             scope.spawn(move || {
                 // The sign-in window needs a sign-in the demo never asks for: a simulator
                 // of its own and a switch to a profile that signs in by browser-paste.
-                let sim_home = Home::new();
-                let sim = matches!(screen, Screen::SignIn).then(|| spawn_sim(&sim_home, &[]));
+                let sim = matches!(screen, Screen::SignIn).then(|| {
+                    let home = Home::new();
+                    (spawn_sim(&home, &[]), home)
+                });
                 for (m, (exit, code)) in exits.into_iter().enumerate() {
                     let dir = tempfile::tempdir().unwrap();
                     let trigger = dir.path().join("panic-now");
@@ -668,7 +670,7 @@ fn every_exit_path_from_every_screen_restores_the_terminal() {
                     );
                     let script = match &sim {
                         None => console_script(&env),
-                        Some(sim) => {
+                        Some((sim, _)) => {
                             let h = dir.path().display();
                             let port = crate::support::home::free_port();
                             env.push_str(&format!(

@@ -211,8 +211,8 @@ async fn a_complete_answer_narrowed_as_the_admin_types_on_is_what_graph_returns(
             })
             .collect()
     };
-    let ids = |users: &[resetdesk::graph::model::User]| {
-        let mut v: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
+    let sorted = |ids: &mut dyn Iterator<Item = &str>| {
+        let mut v: Vec<String> = ids.map(str::to_string).collect();
         v.sort();
         v
     };
@@ -249,15 +249,11 @@ async fn a_complete_answer_narrowed_as_the_admin_types_on_is_what_graph_returns(
         s.input.set(&later);
         s.rerank();
         assert!(s.narrowed(), "{earlier:?} → {later:?}");
-        let narrowed: Vec<String> = {
-            let mut v: Vec<String> = s.rows.iter().map(|r| r.user.id.clone()).collect();
-            v.sort();
-            v
-        };
+        let narrowed = sorted(&mut s.rows.iter().map(|r| r.user.id.as_str()));
         let graph = env.client.search_users(&later, 999).await.unwrap();
         assert_eq!(
             narrowed,
-            ids(&graph.users),
+            sorted(&mut graph.users.iter().map(|u| u.id.as_str())),
             "{earlier:?} → {later:?}: narrowed locally against the simulator's answer"
         );
         if narrowed.len() < first.users.len() {
