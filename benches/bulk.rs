@@ -39,7 +39,7 @@ async fn start() -> (resetdesk::sim::RunningSim, Arc<dyn GraphApi>, Vec<String>)
         .users
         .iter()
         .rev()
-        .filter(|u| u.props.get("onPremisesSyncEnabled") != Some(&serde_json::json!(true)))
+        .filter(|u| !u.is("onPremisesSyncEnabled"))
         .take(N)
         .map(|u| u.id.clone())
         .collect();

@@ -41,6 +41,6 @@ pub fn users(n: usize) -> Vec<User> {
         .iter()
         .rev()
         .take(n)
-        .map(|u| serde_json::from_value(serde_json::Value::Object(u.props.clone())).unwrap())
+        .map(|u| serde_json::from_value(serde_json::Value::Object(u.props())).unwrap())
         .collect()
 }

@@ -188,8 +188,7 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
 /// someone else (so the console can mark other admins' resets).
 pub fn random_activity(t: &Tenant, when: time::OffsetDateTime) -> Option<Value> {
     let mut rng = rand::rng();
-    let member =
-        |i: &usize| t.users[*i].props.get("userType").and_then(Value::as_str) == Some("Member");
+    let member = |i: &usize| t.users[*i].text("userType").as_deref() == Some("Member");
     // Members are nearly everyone: a few random draws find one without scanning the
     // tenant (issue 17: a scan per event was 100,000 users every 15 s, and at start-up
     // once per history entry). A tenant of few members falls back to the scan.
@@ -204,7 +203,7 @@ pub fn random_activity(t: &Tenant, when: time::OffsetDateTime) -> Option<Value> 
                 .copied()
         })?;
     let u = &t.users[i];
-    let upn = u.str("userPrincipalName").unwrap_or_default();
+    let upn = u.upn();
     let ip = format!("198.51.100.{}", rng.random_range(2..250));
     let me = json!({"user": {"id": u.id, "displayName": u.display_name(), "userPrincipalName": upn, "ipAddress": ip}, "app": null});
     const SSPM: &str = "Self-service Password Management";
@@ -220,7 +219,7 @@ pub fn random_activity(t: &Tenant, when: time::OffsetDateTime) -> Option<Value> 
         _ => {
             let admin = t.user_by_key("lidia.holloway@contoso.com")?;
             let by = json!({"user": {"id": admin.id, "displayName": admin.display_name(),
-                "userPrincipalName": admin.str("userPrincipalName"), "ipAddress": "203.0.113.77"}, "app": null});
+                "userPrincipalName": admin.upn(), "ipAddress": "203.0.113.77"}, "app": null});
             (by, "Core Directory", "Reset user password", None)
         }
     };

@@ -155,7 +155,7 @@ pub fn decide(t: &Tenant, operator_id: &str, target_index: usize) -> Decision {
     if target.id == operator_id {
         return Decision::Denied;
     }
-    if homed_elsewhere(&target.props) {
+    if homed_elsewhere(&target.props()) {
         return Decision::NotThisTenants;
     }
     let table = table();
@@ -164,8 +164,7 @@ pub fn decide(t: &Tenant, operator_id: &str, target_index: usize) -> Decision {
         .filter(|u| u.restricted)
         .map(|u| u.id.as_str())
         .collect();
-    let in_rmau = !restricted_units.is_empty()
-        || target.props.get("isManagementRestricted") == Some(&Value::Bool(true));
+    let in_rmau = !restricted_units.is_empty() || target.is("isManagementRestricted");
     // The target's roles protect it whether active or PIM-eligible.
     let target_roles = roles(t, &target.id);
     let mut categories: Vec<String> = target_roles
@@ -229,7 +228,7 @@ pub fn decide(t: &Tenant, operator_id: &str, target_index: usize) -> Decision {
     }
     // Authorized; can the password be set here? Synced users need writeback, and a
     // federated domain's password lives with its identity provider.
-    let synced = target.props.get("onPremisesSyncEnabled") == Some(&Value::Bool(true));
+    let synced = target.is("onPremisesSyncEnabled");
     let hybrid_failure = if !synced {
         None
     } else if federated(t, &target.upn_lower) {

@@ -2,7 +2,28 @@
 //! `startswith(p,'x')`, `and`, `or`, `not`, parentheses; string literals in single
 //! quotes, bare literals for dates, numbers, booleans, GUIDs and `null`.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
+
+/// What a `$filter` reads properties from: a JSON object, or a simulated user whose
+/// defaults are derived only when read.
+pub trait Fields {
+    /// A property by name in any case.
+    fn field(&self, name: &str) -> Option<Cow<'_, Value>>;
+}
+
+impl Fields for Map<String, Value> {
+    fn field(&self, name: &str) -> Option<Cow<'_, Value>> {
+        field(self, name).map(Cow::Borrowed)
+    }
+}
+
+impl Fields for super::tenant::SimUser {
+    fn field(&self, name: &str) -> Option<Cow<'_, Value>> {
+        self.get_ignore_case(name).map(|(_, v)| v)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lit {
@@ -263,10 +284,15 @@ fn field<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     })
 }
 
-fn lookup<'a>(obj: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
+fn lookup<'a, F: Fields + ?Sized>(obj: &'a F, path: &str) -> Option<Cow<'a, Value>> {
     let mut segs = path.split('/');
-    let first = field(obj, segs.next()?)?;
-    segs.try_fold(first, |v, seg| field(v.as_object()?, seg))
+    let first = obj.field(segs.next()?)?;
+    segs.try_fold(first, |v, seg| {
+        Some(match v {
+            Cow::Borrowed(v) => Cow::Borrowed(field(v.as_object()?, seg)?),
+            Cow::Owned(v) => Cow::Owned(field(v.as_object()?, seg)?.clone()),
+        })
+    })
 }
 
 fn compare(actual: Option<&Value>, lit: &Lit) -> Option<std::cmp::Ordering> {
@@ -300,13 +326,14 @@ impl Filter {
         }
     }
 
-    pub fn matches(&self, obj: &Map<String, Value>) -> bool {
+    pub fn matches<F: Fields + ?Sized>(&self, obj: &F) -> bool {
         use std::cmp::Ordering::*;
         match self {
             Filter::And(a, b) => a.matches(obj) && b.matches(obj),
             Filter::Or(a, b) => a.matches(obj) || b.matches(obj),
             Filter::Not(a) => !a.matches(obj),
             Filter::Any { path, var, body } => lookup(obj, path)
+                .as_deref()
                 .and_then(Value::as_array)
                 .is_some_and(|items| {
                     items.iter().any(|item| {
@@ -316,13 +343,14 @@ impl Filter {
                     })
                 }),
             Filter::StartsWith { path, value } => lookup(obj, path)
+                .as_deref()
                 .and_then(Value::as_str)
                 .is_some_and(|s| s.to_lowercase().starts_with(&value.to_lowercase())),
             Filter::In { path, values } => values
                 .iter()
-                .any(|v| compare(lookup(obj, path), v) == Some(Equal)),
+                .any(|v| compare(lookup(obj, path).as_deref(), v) == Some(Equal)),
             Filter::Cmp { path, op, value } => {
-                let ord = compare(lookup(obj, path), value);
+                let ord = compare(lookup(obj, path).as_deref(), value);
                 match op {
                     Op::Eq => ord == Some(Equal),
                     Op::Ne => ord != Some(Equal),

@@ -15,6 +15,7 @@ pub mod login;
 mod odata;
 mod routes;
 pub(crate) mod search;
+mod search_index;
 mod server;
 mod tap;
 pub mod tenant;

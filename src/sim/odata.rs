@@ -198,6 +198,23 @@ fn decode_skiptoken(tok: &str) -> Option<usize> {
         .ok()
 }
 
+/// A user with only the `$select`ed properties, in the order asked; every property
+/// without `$select`.
+pub fn project_user(u: &super::tenant::SimUser, select: Option<&[String]>) -> Value {
+    match select {
+        None => Value::Object(u.props()),
+        Some(props) => Value::Object(
+            props
+                .iter()
+                .filter_map(|p| {
+                    let (k, v) = u.get_ignore_case(p)?;
+                    Some((k.to_string(), v.into_owned()))
+                })
+                .collect(),
+        ),
+    }
+}
+
 /// Keeps only the `$select`ed properties (plus `@odata.type`), in the order asked.
 pub fn project(obj: &Map<String, Value>, select: Option<&[String]>) -> Value {
     match select {

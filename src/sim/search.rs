@@ -174,7 +174,7 @@ impl SearchExpr {
                 "userPrincipalName" => u.upn_lower.starts_with(lower.as_str()),
                 "mail" => u.mail_lower.starts_with(lower.as_str()),
                 other => u
-                    .str(other)
+                    .text(other)
                     .is_some_and(|v| v.to_lowercase().starts_with(lower.as_str())),
             },
         }

@@ -131,7 +131,7 @@ impl SimState {
             oid: user.id.clone(),
             appid: client_id.to_string(),
             idtyp: None,
-            upn: user.str("userPrincipalName").unwrap_or_default().into(),
+            upn: user.upn().into(),
             name: user.display_name().into(),
             scp: Some(scopes.unwrap_or_else(|| token::DEFAULT_SCOPES.into())),
             roles: Vec::new(),
@@ -256,6 +256,8 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<RunningSim> {
     tenant.operation_delay = opts.operation_delay;
     tenant.audit_delay = opts.audit.delay;
     super::audit::seed_history(&mut tenant, opts.audit.history);
+    // Before serving, so the first `$search` costs what every other one does.
+    tenant.search_index();
     let state = Arc::new(SimState {
         tenant: RwLock::new(tenant),
         base_url: OnceLock::new(),

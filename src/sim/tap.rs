@@ -41,8 +41,7 @@ fn may_create(t: &Tenant, caller: &str, target_index: usize) -> bool {
         .filter(|u| u.restricted)
         .map(|u| u.id.as_str())
         .collect();
-    let in_rmau = !restricted.is_empty()
-        || target.props.get("isManagementRestricted") == Some(&Value::Bool(true));
+    let in_rmau = !restricted.is_empty() || target.is("isManagementRestricted");
     t.active_roles_of(caller).iter().any(|a| {
         let Some(def) = t.roles.by_id(&a.role_definition_id) else {
             return false;
@@ -125,7 +124,7 @@ pub fn create(
             )));
         }
     }
-    if external_guest(&t.users[index].props) {
+    if external_guest(&t.users[index].props()) {
         return Err(bad(
             ctx,
             "Temporary Access Pass cannot be added to an external guest user.",

@@ -176,8 +176,9 @@ fn check_password(
     pw: &str,
 ) -> Result<(), axum::response::Response> {
     let u = &t.users[index];
-    let alias = u.str("userPrincipalName").and_then(|x| x.split('@').next());
-    let names: Vec<&str> = [u.str("givenName"), u.str("surname"), alias]
+    let (given, surname) = (u.text("givenName"), u.text("surname"));
+    let alias = u.upn().split('@').next();
+    let names: Vec<&str> = [given.as_deref(), surname.as_deref(), alias]
         .into_iter()
         .flatten()
         .collect();
@@ -233,10 +234,9 @@ fn service_password() -> String {
 
 fn apply_reset(t: &mut Tenant, index: usize, force: bool, force_mfa: bool) {
     let u = t.user_mut(index);
-    u.props
-        .insert("lastPasswordChangeDateTime".into(), json!(now()));
-    u.props.insert(
-        "passwordProfile".into(),
+    u.insert("lastPasswordChangeDateTime", json!(now()));
+    u.insert(
+        "passwordProfile",
         json!({"password": null, "forceChangePasswordNextSignIn": force, "forceChangePasswordNextSignInWithMfa": force_mfa}),
     );
 }
@@ -273,7 +273,7 @@ fn update_user(
     let index = target(t, ctx, key)?;
     authorize(t, ctx, claims, index)?;
     // passwordProfile does not write back: synced users are refused (observed 400).
-    if t.users[index].props.get("onPremisesSyncEnabled") == Some(&json!(true)) {
+    if t.users[index].is("onPremisesSyncEnabled") {
         return Err(ctx.bad_request(MASTERED));
     }
     let flag = |k: &str| profile.get(k).and_then(Value::as_bool).unwrap_or(false);
@@ -292,8 +292,8 @@ fn update_user(
             }
             // The reported trap: 204, and nothing changes.
             if !sim.faults.ignore_this_change_only(&ctx.path) {
-                t.user_mut(index).props.insert(
-                    "passwordProfile".into(),
+                t.user_mut(index).insert(
+                    "passwordProfile",
                     json!({"password": null, "forceChangePasswordNextSignIn": force || force_mfa, "forceChangePasswordNextSignInWithMfa": force_mfa}),
                 );
                 let actor = actor(t, claims);
@@ -352,7 +352,7 @@ fn reset_password(
         .get("newPassword")
         .and_then(Value::as_str)
         .map(str::to_string);
-    let synced = t.users[index].props.get("onPremisesSyncEnabled") == Some(&json!(true));
+    let synced = t.users[index].is("onPremisesSyncEnabled");
     let generated = match &new_password {
         Some(pw) => {
             check_password(ctx, t, index, pw)?;
@@ -470,8 +470,7 @@ fn revoke(t: &mut Tenant, ctx: &Ctx, claims: &Claims, key: &str) -> Reply {
         authorize(t, ctx, claims, index)?;
     }
     t.user_mut(index)
-        .props
-        .insert("signInSessionsValidFromDateTime".into(), json!(now()));
+        .insert("signInSessionsValidFromDateTime", json!(now()));
     let actor = actor(t, claims);
     let e = audit_entry(
         &actor,
@@ -496,7 +495,7 @@ pub(super) fn actor(t: &Tenant, claims: &Claims) -> Value {
     }
     let upn = t
         .user_by_key(&claims.oid)
-        .and_then(|u| u.str("userPrincipalName"))
+        .map(|u| u.upn())
         .unwrap_or(&claims.upn)
         .to_string();
     json!({"user": {"id": claims.oid, "displayName": claims.name, "userPrincipalName": upn,
@@ -534,7 +533,7 @@ pub fn audit_entry(
             "id": target.id,
             "displayName": target.display_name(),
             "type": "User",
-            "userPrincipalName": target.str("userPrincipalName"),
+            "userPrincipalName": target.upn(),
             "groupType": null,
             "modifiedProperties": []
         }],

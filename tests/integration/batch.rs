@@ -175,14 +175,13 @@ async fn writes_past_the_quota_are_throttled_one_by_one_with_their_own_retry_aft
 
 /// One of the generated users: first.last.NNNNN@contoso.com, without roles.
 fn generated(u: &resetdesk::sim::tenant::SimUser) -> bool {
-    u.str("userPrincipalName").is_some_and(|u| {
-        u.split('@')
-            .next()
-            .unwrap_or_default()
-            .rsplit('.')
-            .next()
-            .is_some_and(|n| n.len() == 5 && n.bytes().all(|b| b.is_ascii_digit()))
-    })
+    u.upn()
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .rsplit('.')
+        .next()
+        .is_some_and(|n| n.len() == 5 && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Resets per user in the simulator's audit log (its record of what it did).
@@ -221,12 +220,7 @@ async fn a_bulk_run_through_throttling_and_refusals_resets_each_user_exactly_onc
         t.users
             .iter()
             .filter(|u| generated(u))
-            .map(|u| {
-                (
-                    u.id.clone(),
-                    u.props.get("onPremisesSyncEnabled") == Some(&json!(true)),
-                )
-            })
+            .map(|u| (u.id.clone(), u.is("onPremisesSyncEnabled")))
             .partition(|(_, synced)| !synced)
     };
     assert!(cloud.len() > 60, "{}", cloud.len());
@@ -556,11 +550,8 @@ async fn five_hundred_rows_of_every_kind_through_faults_an_interruption_and_a_re
     .await;
     let (cloud, synced, demo, adele_id) = {
         let t = env.sim.state.tenant.read().unwrap();
-        let synced_of = |u: &resetdesk::sim::tenant::SimUser| {
-            u.props.get("onPremisesSyncEnabled") == Some(&json!(true))
-        };
-        let upn =
-            |u: &resetdesk::sim::tenant::SimUser| u.str("userPrincipalName").unwrap().to_string();
+        let synced_of = |u: &resetdesk::sim::tenant::SimUser| u.is("onPremisesSyncEnabled");
+        let upn = |u: &resetdesk::sim::tenant::SimUser| u.upn().to_string();
         let cloud: Vec<String> = t
             .users
             .iter()
@@ -582,7 +573,7 @@ async fn five_hundred_rows_of_every_kind_through_faults_an_interruption_and_a_re
             .users
             .iter()
             .filter(|u| !generated(u))
-            .filter_map(|u| u.str("userPrincipalName").map(str::to_string))
+            .map(|u| u.upn().to_string())
             .collect();
         let adele = t.user_by_key("adele.vance@contoso.com").unwrap().id.clone();
         (cloud, synced, demo, adele)

@@ -32,10 +32,9 @@ fn state_of(env: &support::Env, upn: &str) -> (serde_json::Value, serde_json::Va
     let t = env.sim.state.tenant.read().unwrap();
     let u = t.user_by_key(upn).unwrap();
     (
-        u.props["passwordProfile"]["forceChangePasswordNextSignIn"].clone(),
-        u.props
-            .get("lastPasswordChangeDateTime")
-            .cloned()
+        u.props()["passwordProfile"]["forceChangePasswordNextSignIn"].clone(),
+        u.get("lastPasswordChangeDateTime")
+            .map(|v| v.into_owned())
             .unwrap_or_default(),
     )
 }

@@ -203,12 +203,7 @@ async fn a_complete_answer_narrowed_as_the_admin_types_on_is_what_graph_returns(
         let t = env.sim.state.tenant.read().unwrap();
         t.users
             .iter()
-            .map(|u| {
-                (
-                    u.display_name().to_string(),
-                    u.str("userPrincipalName").unwrap_or_default().to_string(),
-                )
-            })
+            .map(|u| (u.display_name().to_string(), u.upn().to_string()))
             .collect()
     };
     let sorted = |ids: &mut dyn Iterator<Item = &str>| {

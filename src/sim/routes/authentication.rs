@@ -167,12 +167,9 @@ pub(super) fn registration(
     )?;
     report(ctx, t, claims, REGISTRATION_READERS, limit)?;
     let u = t.user_by_key(key).ok_or_else(|| ctx.not_found(key))?;
-    let body = u.auth.registration(
-        &u.id,
-        u.str("userPrincipalName").unwrap_or_default(),
-        u.display_name(),
-        is_admin(t, &u.id),
-    );
+    let body = u
+        .auth
+        .registration(&u.id, u.upn(), u.display_name(), is_admin(t, &u.id));
     ctx.ok(with_context(
         body,
         ctx.context("reports/authenticationMethods/userRegistrationDetails/$entity"),

@@ -28,5 +28,5 @@ pub(super) fn directory_role_json(d: &RoleDef) -> Value {
 
 pub(super) fn user_ref_json(u: &SimUser) -> Value {
     json!({"@odata.type": "#microsoft.graph.user", "id": u.id, "displayName": u.display_name(),
-           "userPrincipalName": u.str("userPrincipalName"), "mail": u.str("mail")})
+           "userPrincipalName": u.upn(), "mail": u.get("mail")})
 }

@@ -107,7 +107,7 @@ fn expand(
                         .map(|u| {
                             let mut full = Map::new();
                             full.insert("@odata.type".into(), json!("#microsoft.graph.user"));
-                            full.extend(u.props.clone());
+                            full.extend(u.props());
                             Value::Object(full)
                         })
                         .or_else(|| t.groups.iter().find(|g| g.id == id).map(group_json))

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::directory_objects::{au_json, directory_role_json, group_json};
 use super::{parse_filter, require, with_context};
-use crate::sim::odata::{Ctx, Reply, project, select_list};
+use crate::sim::odata::{Ctx, Reply, project, project_user, select_list};
 use crate::sim::search;
 use crate::sim::server;
 use crate::sim::tenant::{SimUser, Tenant, known_user_property};
@@ -127,11 +127,18 @@ pub(super) fn users_list(ctx: &Ctx, t: &Tenant, claims: &Claims) -> Reply {
     if ctx.param("$skip").is_some() {
         return Err(ctx.bad_request("The query parameter '$skip' is not supported."));
     }
-    let mut hits: Vec<&SimUser> = t
-        .users
-        .iter()
-        .filter(|u| search.as_ref().is_none_or(|s| s.matches(u)))
-        .filter(|u| filter.as_ref().is_none_or(|f| f.matches(&u.props)))
+    let searched: Vec<&SimUser> = match &search {
+        Some(s) => t
+            .search_index()
+            .hits(s, &t.users)
+            .into_iter()
+            .map(|i| &t.users[i])
+            .collect(),
+        None => t.users.iter().collect(),
+    };
+    let mut hits: Vec<&SimUser> = searched
+        .into_iter()
+        .filter(|u| filter.as_ref().is_none_or(|f| f.matches(*u)))
         .collect();
     if let Some(order) = ctx.param("$orderby") {
         if filter.is_some() && !ctx.eventual {
@@ -144,12 +151,12 @@ pub(super) fn users_list(ctx: &Ctx, t: &Tenant, claims: &Claims) -> Reply {
         if !["displayName", "userPrincipalName"].contains(&prop.as_str()) {
             return Err(ctx.unsupported(&format!("Sorting by '{prop}' is not supported.")));
         }
-        hits.sort_by_key(|u| u.str(&prop).unwrap_or_default().to_lowercase());
+        hits.sort_by_cached_key(|u| u.text(&prop).unwrap_or_default().to_lowercase());
         if desc {
             hits.reverse();
         }
     }
-    ctx.page("users", hits, |u| project(&u.props, Some(&select)))
+    ctx.page("users", hits, |u| project_user(u, Some(&select)))
 }
 
 fn find_user<'a>(
@@ -168,7 +175,7 @@ pub(super) fn user_get(ctx: &Ctx, t: &Tenant, claims: &Claims, key: &str) -> Rep
     }
     let select = user_select(ctx, t, claims)?;
     let u = find_user(ctx, t, key)?;
-    let body = project(&u.props, Some(&select));
+    let body = project_user(u, Some(&select));
     ctx.ok(with_context(body, ctx.context("users/$entity")))
 }
 

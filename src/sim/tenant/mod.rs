@@ -83,6 +83,9 @@ pub struct Tenant {
     pub users: Vec<SimUser>,
     by_id: HashMap<String, usize>,
     by_upn: HashMap<String, usize>,
+    /// Built on the first `$search` (or by `warm_search_index`), dropped when a user is
+    /// added: users' names, UPNs and mail never change once they are in the tenant.
+    search_index: std::sync::OnceLock<crate::sim::search_index::SearchIndex>,
     pub groups: Vec<SimGroup>,
     pub aus: Vec<SimAu>,
     pub roles: RoleCatalog,
@@ -116,7 +119,14 @@ impl Tenant {
         self.by_id.insert(u.id.clone(), self.users.len());
         self.by_upn.insert(u.upn_lower.clone(), self.users.len());
         self.users.push(u);
+        self.search_index.take();
         Ok(())
+    }
+
+    /// The sorted `$search` keys of every user.
+    pub fn search_index(&self) -> &crate::sim::search_index::SearchIndex {
+        self.search_index
+            .get_or_init(|| crate::sim::search_index::SearchIndex::build(&self.users))
     }
 
     /// A user by id or (case-insensitive) UPN.
