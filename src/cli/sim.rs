@@ -19,7 +19,7 @@ pub struct SimArgs {
     /// (Not `--tenant`: that global option names the tenant to sign in to.)
     #[arg(long = "tenant-file", value_name = "FILE")]
     pub tenant_file: Option<PathBuf>,
-    /// Add N generated users (up to 100000) for scale tests.
+    /// Add N generated users (up to 1000000) for scale tests.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub users: usize,
     /// Faults per request, e.g. 429:0.1,503:0.05,reset:0.02,slow:0.1:2000,malformed:0.01

@@ -6,7 +6,7 @@ use serde_json::{Map, json};
 use super::{SimUser, Tenant};
 
 /// Upper bound for `--users`.
-pub const MAX_GENERATED_USERS: usize = 100_000;
+pub const MAX_GENERATED_USERS: usize = 1_000_000;
 
 impl Tenant {
     /// Adds `n` generated users with realistic names. About 40 % are contractors whose
