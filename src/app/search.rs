@@ -19,13 +19,20 @@ use crate::keymap::{Action, KeyMode, Keymap};
 pub const DEBOUNCE: Duration = Duration::from_millis(150);
 const RECENT_MAX: usize = 20;
 
-/// One visible row: which user, and which characters of its label matched.
+/// One row of the list, in rank order. Which letters matched is worked out only for the
+/// rows drawn (`Search::highlights`): a keystroke scores every loaded user, but positions
+/// cost a full match matrix each (issue 17's re-rank figure).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     /// Shared with the loaded results: a keystroke re-ranks without copying users.
     pub user: Arc<User>,
-    /// Char indices into `row_label(user)` that matched the query.
-    pub matched: Vec<usize>,
+}
+
+/// One matcher for the process: its buffers are kept per thread, not made per keystroke.
+fn matcher() -> &'static SkimMatcherV2 {
+    static MATCHER: std::sync::LazyLock<SkimMatcherV2> =
+        std::sync::LazyLock::new(|| SkimMatcherV2::default().ignore_case());
+    &MATCHER
 }
 
 /// The longest query the box takes.
@@ -250,11 +257,10 @@ impl Search {
                 .iter()
                 .map(|u| Row {
                     user: Arc::new(u.clone()),
-                    matched: Vec::new(),
                 })
                 .collect();
         } else {
-            let matcher = SkimMatcherV2::default().ignore_case();
+            let matcher = matcher();
             let q = self.input.text().trim();
             let narrow = self
                 .narrowed()
@@ -272,29 +278,24 @@ impl Search {
                             target,
                         },
                     )| {
-                        let row = |matched| Row {
-                            user: u.clone(),
-                            matched,
-                        };
+                        let row = || Row { user: u.clone() };
                         // Exactly Graph's answer: its matches stay, ranked (and highlighted)
                         // where the fuzzy matcher sees them too, after them where it does not.
                         if let Some(nq) = &narrow {
                             return nq.matches(target).then(|| {
-                                let (score, matched) = matcher
-                                    .fuzzy_indices(label, q)
-                                    .unwrap_or((i64::MIN, Vec::new()));
-                                (score, i, row(matched))
+                                let score = matcher.fuzzy_match(label, q).unwrap_or(i64::MIN);
+                                (score, i, row())
                             });
                         }
-                        match matcher.fuzzy_indices(label, q) {
-                            Some((score, matched)) => Some((score, i, row(matched))),
+                        match matcher.fuzzy_match(label, q) {
+                            Some(score) => Some((score, i, row())),
                             // Graph also matches the mail (a guest's real address): such a
                             // user stays, without highlights in the label.
                             None => u
                                 .mail
                                 .as_deref()
                                 .and_then(|m| matcher.fuzzy_match(m, q))
-                                .map(|score| (score, i, row(Vec::new()))),
+                                .map(|score| (score, i, row())),
                         }
                     },
                 )
@@ -306,6 +307,18 @@ impl Search {
         self.selected = keep
             .and_then(|id| self.rows.iter().position(|r| r.user.id == id))
             .unwrap_or(0);
+    }
+
+    /// Char indices of `label` (a row's `row_label`) that the query matches, to
+    /// highlight; none in the recent list, or where only the mail matched.
+    pub fn highlights(&self, label: &str) -> Vec<usize> {
+        if self.showing_recent() {
+            return Vec::new();
+        }
+        matcher()
+            .fuzzy_indices(label, self.input.text().trim())
+            .map(|(_, at)| at)
+            .unwrap_or_default()
     }
 
     pub fn remember(&mut self, u: &User) {
@@ -369,8 +382,44 @@ mod tests {
         assert_eq!(s.rows.len(), 1);
         assert_eq!(s.rows[0].user.id, "2");
         let label: Vec<char> = row_label(&s.rows[0].user).chars().collect();
-        let hit: String = s.rows[0].matched.iter().map(|&i| label[i]).collect();
+        let at = s.highlights(&row_label(&s.rows[0].user));
+        let hit: String = at.iter().map(|&i| label[i]).collect();
         assert_eq!(hit.to_lowercase(), "adelev");
+    }
+
+    /// Ranking scores with `fuzzy_match` (no positions, a cheaper matrix) and
+    /// highlighting with `fuzzy_indices`: both must agree on every score, or the order
+    /// the admin sees would not be the order of the highlighted matches.
+    #[test]
+    fn scores_without_positions_are_the_scores_with_them() {
+        let labels = [
+            "Adele Vance  adele.vance@contoso.com",
+            "Adelaide Brooks  adelaide.brooks@contoso.com",
+            "Jonas Becker (Contractor)  jonas.becker.00025@contoso.com",
+            "Zoë Ångström  zoe@contoso.com",
+            "contosoAdmin1  contosoadmin1@fabrikam.com",
+        ];
+        let queries = [
+            "a",
+            "ad",
+            "ade",
+            "adv",
+            "jb",
+            "becker co",
+            "ång",
+            "z",
+            "1",
+            "x",
+        ];
+        let mut scored = 0;
+        for l in labels {
+            for q in queries {
+                let with = matcher().fuzzy_indices(l, q).map(|(score, _)| score);
+                assert_eq!(matcher().fuzzy_match(l, q), with, "{l:?} / {q:?}");
+                scored += usize::from(with.is_some());
+            }
+        }
+        assert!(scored > 10, "{scored}");
     }
 
     #[test]

@@ -106,6 +106,7 @@ pub fn render(s: &Search, look: Look, theme: &Theme, area: Rect, buf: &mut Buffe
             }
             // Name and UPN with the matched characters highlighted, then the badge.
             let label = row_label(u);
+            let matched = s.highlights(&label);
             // The pointer, then the bulk mark (in the pointer's margin: a mark costs the
             // label no room), then the label.
             let budget = w.saturating_sub(tag.len() + 5);
@@ -130,7 +131,7 @@ pub fn render(s: &Search, look: Look, theme: &Theme, area: Rect, buf: &mut Buffe
                     break;
                 }
                 used += cw;
-                let style = if chars.clone().any(|c| row.matched.contains(&c)) {
+                let style = if chars.clone().any(|c| matched.contains(&c)) {
                     theme.matched
                 } else {
                     Style::default()
