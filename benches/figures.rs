@@ -178,7 +178,8 @@ fn simulator_search(out: &mut Vec<Figure>, users: usize) {
 /// the pane shows that query with Graph's answer drawn ("searching…" gone). The pane is
 /// read with `capture-pane` in a loop, about 2 ms a read, so each sample is late by up
 /// to one read. The goal's round trip is measured beside it: the same `$search` from
-/// this process with the console's client and page size.
+/// this process with the console's client and page size. Then goal 2 in the same
+/// terminal: one more letter after a complete answer, until the narrowed list is drawn.
 fn keystroke_end_to_end(out: &mut Vec<Figure>) {
     let bin = env!("CARGO_BIN_EXE_resetdesk");
     let mut sim = std::process::Command::new(bin)
@@ -276,13 +277,51 @@ fn keystroke_end_to_end(out: &mut Vec<Figure>) {
         rt.block_on(async { black_box(client.search_users(q, top).await.unwrap()) });
         trips.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-    tmux(&["kill-server"]);
-    let _ = sim.kill();
-    let _ = sim.wait();
     let pct = |v: &mut Vec<f64>, q: f64| {
         v.sort_by(f64::total_cmp);
         v[((v.len() - 1) as f64 * q).round() as usize]
     };
+    // Goal 2: typing on from a complete answer. "adel" finds three demo users (Graph's
+    // answer is complete: fewer than asked for); one more "e" must drop Adelaide Brooks
+    // at once, while Graph is still being asked ("searching…" still shown).
+    let mut narrowed = Vec::new();
+    for _ in 0..40 {
+        tmux(&["send-keys", "C-u"]);
+        wait_for(&|p| p.contains("Recent users"));
+        tmux(&["send-keys", "-l", "adel"]);
+        wait_for(&|p| {
+            p.lines()
+                .any(|l| l.contains("/ adel") && !l.contains("searching"))
+                && p.contains("Adelaide Brooks")
+        });
+        let sent = Instant::now();
+        tmux(&["send-keys", "-l", "e"]);
+        let before_graph = std::cell::Cell::new(false);
+        let seen = wait_for(&|p| {
+            let done = p.contains("/ adele") && !p.contains("Adelaide Brooks");
+            before_graph.set(done && p.contains("searching"));
+            done
+        });
+        assert!(
+            before_graph.get(),
+            "the list narrowed only with Graph's answer"
+        );
+        narrowed.push((seen - sent).as_secs_f64() * 1000.0);
+    }
+    let (n50, n1, n99) = (
+        pct(&mut narrowed, 0.5),
+        pct(&mut narrowed, 0.01),
+        pct(&mut narrowed, 0.99),
+    );
+    out.push(Figure {
+        what: "typing on from a complete answer → narrowed list drawn, console in tmux (40 keystrokes, each before Graph answered)".into(),
+        goal: "p99 ≤ 16 ms (one frame, no debounce)".into(),
+        median: format!("{n50:.1} ms"),
+        spread: format!("p1 {n1:.1} · p99 {n99:.1} ms"),
+    });
+    tmux(&["kill-server"]);
+    let _ = sim.kill();
+    let _ = sim.wait();
     let trip = pct(&mut trips, 0.5);
     let debounce = resetdesk::app::search::DEBOUNCE.as_secs_f64() * 1000.0;
     let (p50, p1, p99) = (
