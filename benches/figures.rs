@@ -294,6 +294,9 @@ fn keystroke_end_to_end(out: &mut Vec<Figure>) {
                 .any(|l| l.contains("/ adel") && !l.contains("searching"))
                 && p.contains("Adelaide Brooks")
         });
+        // As an admin would: reads the answer, then types on (sent at once after a
+        // draw, the key would also wait out the frame cap of 16 ms between draws).
+        std::thread::sleep(Duration::from_millis(200));
         let sent = Instant::now();
         tmux(&["send-keys", "-l", "e"]);
         let before_graph = std::cell::Cell::new(false);
@@ -318,6 +321,31 @@ fn keystroke_end_to_end(out: &mut Vec<Figure>) {
         goal: "p99 ≤ 16 ms (one frame, no debounce)".into(),
         median: format!("{n50:.1} ms"),
         spread: format!("p1 {n1:.1} · p99 {n99:.1} ms"),
+    });
+    // The harness's own share: the same send and capture loop on `cat`, which the
+    // terminal echoes at once. The figures above less this are the console's.
+    tmux(&["new-window", "-d", "-n", "floor", "cat"]);
+    let mut floor = Vec::new();
+    for i in 0..40 {
+        let marker = format!("x{i}y");
+        let sent = Instant::now();
+        tmux(&["send-keys", "-t", ":floor", "-l", &marker]);
+        while !String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", ":floor"]).stdout)
+            .contains(&marker)
+        {}
+        floor.push((sent.elapsed()).as_secs_f64() * 1000.0);
+        tmux(&["send-keys", "-t", ":floor", "Enter"]);
+    }
+    let (f50, f1, f99) = (
+        pct(&mut floor, 0.5),
+        pct(&mut floor, 0.01),
+        pct(&mut floor, 0.99),
+    );
+    out.push(Figure {
+        what: "the harness alone: send a key to `cat` in tmux until the pane shows it (40)".into(),
+        goal: "— (inside both tmux figures)".into(),
+        median: format!("{f50:.1} ms"),
+        spread: format!("p1 {f1:.1} · p99 {f99:.1} ms"),
     });
     tmux(&["kill-server"]);
     let _ = sim.kill();
