@@ -30,31 +30,36 @@ struct Figure {
     spread: String,
 }
 
-/// `n` timed runs of `f` after a warm-up: the median and p1–p99 in milliseconds.
-fn sample(n: usize, mut f: impl FnMut()) -> (f64, f64, f64) {
+/// The `q` quantile of samples (sorted here).
+fn quantile(ms: &mut [f64], q: f64) -> f64 {
+    ms.sort_by(f64::total_cmp);
+    ms[((ms.len() - 1) as f64 * q).round() as usize]
+}
+
+/// A row of milliseconds: the median, and p1–p99 as the spread, to `digits` decimals.
+fn row_ms(what: &str, goal: &str, mut ms: Vec<f64>, digits: usize) -> Figure {
+    let [p50, p1, p99] = [0.5, 0.01, 0.99].map(|q| quantile(&mut ms, q));
+    Figure {
+        what: what.into(),
+        goal: goal.into(),
+        median: format!("{p50:.digits$} ms"),
+        spread: format!("p1 {p1:.digits$} · p99 {p99:.digits$} ms"),
+    }
+}
+
+/// `n` timed runs of `f` after a warm-up, as a row.
+fn timed(what: &str, goal: &str, n: usize, mut f: impl FnMut()) -> Figure {
     for _ in 0..n / 10 + 1 {
         f();
     }
-    let mut ms: Vec<f64> = (0..n)
+    let ms: Vec<f64> = (0..n)
         .map(|_| {
             let t = Instant::now();
             f();
             t.elapsed().as_secs_f64() * 1000.0
         })
         .collect();
-    ms.sort_by(f64::total_cmp);
-    let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
-    (at(0.5), at(0.01), at(0.99))
-}
-
-fn timed(what: &str, goal: &str, n: usize, f: impl FnMut()) -> Figure {
-    let (p50, p1, p99) = sample(n, f);
-    Figure {
-        what: what.into(),
-        goal: goal.into(),
-        median: format!("{p50:.3} ms"),
-        spread: format!("p1 {p1:.3} · p99 {p99:.3} ms"),
-    }
+    row_ms(what, goal, ms, 3)
 }
 
 fn console(out: &mut Vec<Figure>) {
@@ -277,10 +282,6 @@ fn keystroke_end_to_end(out: &mut Vec<Figure>) {
         rt.block_on(async { black_box(client.search_users(q, top).await.unwrap()) });
         trips.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-    let pct = |v: &mut Vec<f64>, q: f64| {
-        v.sort_by(f64::total_cmp);
-        v[((v.len() - 1) as f64 * q).round() as usize]
-    };
     // Goal 2: typing on from a complete answer. "adel" finds three demo users (Graph's
     // answer is complete: fewer than asked for); one more "e" must drop Adelaide Brooks
     // at once, while Graph is still being asked ("searching…" still shown).
@@ -311,17 +312,12 @@ fn keystroke_end_to_end(out: &mut Vec<Figure>) {
         );
         narrowed.push((seen - sent).as_secs_f64() * 1000.0);
     }
-    let (n50, n1, n99) = (
-        pct(&mut narrowed, 0.5),
-        pct(&mut narrowed, 0.01),
-        pct(&mut narrowed, 0.99),
-    );
-    out.push(Figure {
-        what: "typing on from a complete answer → narrowed list drawn, console in tmux (40 keystrokes, each before Graph answered)".into(),
-        goal: "p99 ≤ 16 ms (one frame, no debounce)".into(),
-        median: format!("{n50:.1} ms"),
-        spread: format!("p1 {n1:.1} · p99 {n99:.1} ms"),
-    });
+    out.push(row_ms(
+        "typing on from a complete answer → narrowed list drawn, console in tmux (40 keystrokes, each before Graph answered)",
+        "p99 ≤ 16 ms (one frame, no debounce)",
+        narrowed,
+        1,
+    ));
     // The harness's own share: the same send and capture loop on `cat`, which the
     // terminal echoes at once. The figures above less this are the console's.
     tmux(&["new-window", "-d", "-n", "floor", "cat"]);
@@ -336,40 +332,30 @@ fn keystroke_end_to_end(out: &mut Vec<Figure>) {
         floor.push((sent.elapsed()).as_secs_f64() * 1000.0);
         tmux(&["send-keys", "-t", ":floor", "Enter"]);
     }
-    let (f50, f1, f99) = (
-        pct(&mut floor, 0.5),
-        pct(&mut floor, 0.01),
-        pct(&mut floor, 0.99),
-    );
-    out.push(Figure {
-        what: "the harness alone: send a key to `cat` in tmux until the pane shows it (40)".into(),
-        goal: "— (inside both tmux figures)".into(),
-        median: format!("{f50:.1} ms"),
-        spread: format!("p1 {f1:.1} · p99 {f99:.1} ms"),
-    });
+    out.push(row_ms(
+        "the harness alone: send a key to `cat` in tmux until the pane shows it (40)",
+        "— (inside both tmux figures)",
+        floor,
+        1,
+    ));
     tmux(&["kill-server"]);
     let _ = sim.kill();
     let _ = sim.wait();
-    let trip = pct(&mut trips, 0.5);
+    let trip = quantile(&mut trips, 0.5);
     let debounce = resetdesk::app::search::DEBOUNCE.as_secs_f64() * 1000.0;
-    let (p50, p1, p99) = (
-        pct(&mut drawn, 0.5),
-        pct(&mut drawn, 0.01),
-        pct(&mut drawn, 0.99),
-    );
-    out.push(Figure {
-        what: format!(
+    out.push(row_ms(
+        &format!(
             "keystroke → results drawn, console in tmux, 100k users, --latency-ms 50 ({} queries)",
             queries.len()
         ),
-        goal: format!(
+        &format!(
             "p50 ≤ {:.0} ms, p99 ≤ {:.0} ms (debounce {debounce:.0} + round trip {trip:.1} + 10 / + 40)",
             debounce + trip + 10.0,
             debounce + trip + 40.0
         ),
-        median: format!("{p50:.1} ms"),
-        spread: format!("p1 {p1:.1} · p99 {p99:.1} ms"),
-    });
+        drawn,
+        1,
+    ));
 }
 
 /// `resetdesk sim --users N` as an admin starts it: time to its first line (it is

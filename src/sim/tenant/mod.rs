@@ -83,8 +83,8 @@ pub struct Tenant {
     pub users: Vec<SimUser>,
     by_id: HashMap<String, usize>,
     by_upn: HashMap<String, usize>,
-    /// Built on the first `$search` (or by `warm_search_index`), dropped when a user is
-    /// added: users' names, UPNs and mail never change once they are in the tenant.
+    /// Built by `sim::start` before serving (or on the first `$search`), dropped when a
+    /// user is added: users' names, UPNs and mail never change once in the tenant.
     search_index: std::sync::OnceLock<crate::sim::search_index::SearchIndex>,
     pub groups: Vec<SimGroup>,
     pub aus: Vec<SimAu>,
