@@ -1,12 +1,14 @@
 //! The event loop: input and task results arrive as messages, `App::update` decides,
 //! effects go to the executor, and the screen is redrawn only when something changed —
-//! at most ~60 frames a second, and not at all while nothing happens.
+//! input at once, anything else at most ~60 frames a second, and not at all while nothing
+//! happens.
 
 pub mod audit_stream;
 mod executor;
+mod frames;
 pub mod terminal;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures::StreamExt;
 use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
@@ -17,9 +19,8 @@ use crate::auth::TokenProvider;
 use crate::graph::GraphApi;
 use crate::theme::Theme;
 pub use executor::Executor;
+use frames::Frames;
 use terminal::TerminalGuard;
-
-const FRAME: Duration = Duration::from_millis(16);
 
 /// Reads terminal events into messages: key presses only (not repeats' releases), paste,
 /// resize.
@@ -118,18 +119,18 @@ pub async fn run(mut app: App, theme: Theme, io: Io) -> std::io::Result<u8> {
     for e in app.start() {
         exec.run(e);
     }
-    let mut last_draw: Option<Instant> = None;
+    let mut frames = Frames::default();
     // A failed draw (the terminal went away) still leaves through `on_exit` below.
     let mut failure: Option<std::io::Error> = None;
     'outer: loop {
         let now = Instant::now();
-        if app.dirty && last_draw.is_none_or(|t| now >= t + FRAME) {
+        if app.dirty && frames.may_draw(now) {
             if let Err(e) = guard.terminal.draw(|f| crate::ui::render(&app, &theme, f)) {
                 failure = Some(e);
                 break 'outer;
             }
             app.dirty = false;
-            last_draw = Some(now);
+            frames.drawn(now);
             // What the screen as drawn lets the panes scroll: the app stops there.
             if let Ok(size) = guard.terminal.size() {
                 let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
@@ -155,9 +156,11 @@ pub async fn run(mut app: App, theme: Theme, io: Io) -> std::io::Result<u8> {
                 panic!("RESETDESK_DEBUG_PANIC: deliberate panic for the terminal-restore test");
             }
         }
-        // Wake for the app's next deadline, or for the frame cap when a draw is owed.
-        let owed = app.dirty.then(|| last_draw.map_or(now, |t| t + FRAME));
-        let deadline = [app.next_deadline(now), owed].into_iter().flatten().min();
+        // Wake for the app's next deadline, or when a draw owed is due.
+        let deadline = [app.next_deadline(now), frames.wake(app.dirty, now)]
+            .into_iter()
+            .flatten()
+            .min();
         let mut msgs = Vec::new();
         tokio::select! {
             m = rx.recv() => match m {
@@ -176,6 +179,9 @@ pub async fn run(mut app: App, theme: Theme, io: Io) -> std::io::Result<u8> {
             msgs.push(m);
         }
         for m in msgs {
+            if matches!(m, Msg::Key(_) | Msg::Paste(_) | Msg::Resize) {
+                frames.input();
+            }
             for e in app.update(m, Instant::now()) {
                 if matches!(e, Effect::Quit) {
                     break 'outer;
