@@ -105,6 +105,14 @@ pub enum Msg {
     },
 }
 
+impl Msg {
+    /// What the admin did (a key, a paste, a resize), as against what I/O and time
+    /// brought: the runtime draws it at once instead of at the frame cap.
+    pub fn is_input(&self) -> bool {
+        matches!(self, Msg::Key(_) | Msg::Paste(_) | Msg::Resize)
+    }
+}
+
 /// The profile a `:profile` switch signed in to.
 #[derive(Debug, Clone)]
 pub struct ProfileInfo {
@@ -253,4 +261,31 @@ pub enum Reply {
     Copy(SecretString),
     /// The quit key where quitting would lose something: ask first.
     AskQuit,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+
+    #[test]
+    fn only_what_the_admin_did_is_input() {
+        let key = Msg::Key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::NONE));
+        for m in [key, Msg::Paste("adele".into()), Msg::Resize] {
+            assert!(m.is_input(), "{m:?}");
+        }
+        let background = [
+            Msg::Tick,
+            Msg::Copied(Ok("OSC 52".into())),
+            Msg::ClipboardCleared(Ok(true)),
+            Msg::AuditBatch(Vec::new()),
+            Msg::NotSent {
+                req: 1,
+                why: "journal busy".into(),
+            },
+        ];
+        for m in background {
+            assert!(!m.is_input(), "{m:?}");
+        }
+    }
 }

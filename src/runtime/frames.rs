@@ -1,8 +1,10 @@
 //! When the event loop draws. What the admin does (a key, a paste, a resize) is drawn at
-//! once: nobody types faster than a terminal draws, and a keystroke that waits for the
-//! frame cap is a keystroke answered late (issue 17: the narrowed list within one frame of
-//! the key). Everything else — search results, audit batches, bulk progress, ticks — is
-//! drawn at most once per `FRAME`, so a burst of background messages costs one frame.
+//! once, uncapped: a keystroke that waits for the frame cap is a keystroke answered late
+//! (issue 17: the narrowed list within one frame of the key). That cannot flood the
+//! terminal: keys that arrive together (a held key, fast typing) are read as one batch
+//! and drawn once, and a paste is one message (bracketed paste). Everything else —
+//! search results, audit batches, bulk progress, ticks — is drawn at most once per
+//! `FRAME`, so a burst of background messages costs one frame.
 
 use std::time::{Duration, Instant};
 

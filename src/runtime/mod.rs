@@ -179,7 +179,7 @@ pub async fn run(mut app: App, theme: Theme, io: Io) -> std::io::Result<u8> {
             msgs.push(m);
         }
         for m in msgs {
-            if matches!(m, Msg::Key(_) | Msg::Paste(_) | Msg::Resize) {
+            if m.is_input() {
                 frames.input();
             }
             for e in app.update(m, Instant::now()) {
