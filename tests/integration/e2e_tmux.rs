@@ -111,7 +111,9 @@ fn r_resets_the_highlighted_user_not_the_one_opened_before() {
     t.wait_for("▶ Adele Vance  adele.vance@contoso.com");
     t.keys(&["Enter"]);
     t.wait_for("You can reset");
+    // Back to the list, waited for: an Escape and the next key read together are Alt+key.
     t.keys(&["Escape"]);
+    t.wait_for("┏ Users");
     // Down the list, one step at a time (each waited for): Adele Vance (Fabrikam), then
     // Adelaide Brooks.
     t.keys(&["j"]);
@@ -325,7 +327,9 @@ fn a_guest_is_found_by_their_real_email_and_slash_replaces_the_query() {
     t.type_text("megan");
     let s = t.wait_for("▶ Megan Bowen");
     assert!(!s.contains("tom.baker@outlook.commegan"), "{s}");
+    // Waited out: an Escape and the next key read together are Alt+key.
     t.keys(&["Escape"]);
+    t.wait_for("j/↓ move  ⏎ open");
     t.keys(&["q"]);
     assert_eq!(t.after_exit().0, 0);
 }
@@ -339,6 +343,7 @@ fn colon_user_resolves_every_form_in_the_console() {
     let t = Tmux::start("colon-user", 120, 40, &console_script(""));
     t.wait_for("● connected");
     t.keys(&["Escape"]);
+    t.wait_for("j/↓ move  ⏎ open");
     for (key, shows) in [
         ("adele@contoso.com", "adele.vance@contoso.com"),
         (
