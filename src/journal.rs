@@ -174,6 +174,11 @@ impl Journal {
         let mut f = opts.open(&self.path)?;
         let mut line = serde_json::to_string(&entry)?;
         line.push('\n');
+        // A write torn earlier (a full disk, a crash) left a line without its end: this
+        // entry starts its own line instead of being glued to it and lost with it.
+        if !ends_with_newline(&self.path)? {
+            line.insert(0, '\n');
+        }
         f.write_all(line.as_bytes())
     }
 
@@ -187,12 +192,18 @@ impl Journal {
         };
         let mut entries = Vec::new();
         let mut bad = Vec::new();
-        for (n, line) in BufReader::new(f).lines().enumerate() {
+        // By bytes: a line that is not UTF-8 (a torn write, an editor) is one bad line,
+        // not a journal that cannot be read — which would leave a rerun knowing nothing.
+        for (n, line) in BufReader::new(f).split(b'\n').enumerate() {
             let line = line?;
+            let Ok(line) = std::str::from_utf8(&line) else {
+                bad.push(format!("line {}: not UTF-8", n + 1));
+                continue;
+            };
             if line.trim().is_empty() {
                 continue;
             }
-            match serde_json::from_str(&line) {
+            match serde_json::from_str(line) {
                 Ok(e) => entries.push(e),
                 Err(e) => bad.push(format!("line {}: {e}", n + 1)),
             }
@@ -384,6 +395,23 @@ pub fn demo_path(path: &Path) -> PathBuf {
 
 /// A file resetdesk keeps private (the journal, the console log) that exists with any
 /// permission for the group or others is refused, with the command that mends it.
+/// Whether the file is empty, missing, or ends its last line.
+fn ends_with_newline(path: &Path) -> std::io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(true),
+        Err(e) => return Err(e),
+    };
+    if f.metadata()?.len() == 0 {
+        return Ok(true);
+    }
+    f.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8];
+    f.read_exact(&mut last)?;
+    Ok(last[0] == b'\n')
+}
+
 pub fn refuse_loose(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
@@ -480,6 +508,27 @@ mod tests {
             let mode = std::fs::metadata(j.path()).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }
+    }
+
+    #[test]
+    fn a_torn_or_foreign_line_costs_that_line_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::at(dir.path().join("journal.jsonl"));
+        j.append(&entry("succeeded")).unwrap();
+        // A line of bytes that are not UTF-8, then a write torn midway (no newline).
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(j.path())
+            .unwrap();
+        f.write_all(b"\xff\xfe not text\n{\"time\":\"2026-")
+            .unwrap();
+        drop(f);
+        j.append(&entry("unconfirmed")).unwrap();
+        let (entries, bad) = j.read().unwrap();
+        let outcomes: Vec<&str> = entries.iter().map(|e| e.outcome.as_str()).collect();
+        assert_eq!(outcomes, ["succeeded", "unconfirmed"], "{bad:?}");
+        assert_eq!(bad.len(), 2, "{bad:?}");
+        assert!(bad[0].contains("not UTF-8"), "{bad:?}");
     }
 }
 

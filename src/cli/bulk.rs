@@ -5,7 +5,7 @@
 //! the file, so running the same file again skips what is done and never resends a
 //! reset whose outcome is unknown unless asked to (`--retry-unconfirmed`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -49,7 +49,13 @@ pub struct BulkArgs {
 
 /// What the dry run found for one row.
 enum Judged {
-    Unresolved(String),
+    /// No one user to reset: none or several match (`user-not-found`, `ambiguous-user`),
+    /// or Graph failed while looking (then `code` is the fault's: `throttled`, `network`…,
+    /// and the row is `not-checked`, never taken for a missing user).
+    Unresolved {
+        code: String,
+        why: String,
+    },
     Refused(Box<Assessment>),
     /// Done by an earlier run of this file (its outcome).
     Before(Box<Assessment>, String),
@@ -65,6 +71,9 @@ struct Line {
     row: Row,
     judged: Judged,
     outcome: Option<ResetOutcome>,
+    /// Sent to Graph (journaled as sending): without an outcome, the run was interrupted
+    /// before Graph answered.
+    sent: bool,
     /// `--force-change-only`: no password is set, a change is required.
     change_only: bool,
 }
@@ -101,7 +110,7 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
         session.check_journal().await?;
     }
     let operator = session.operator().await?;
-    let before = earlier_outcomes(&session, &canonical, args.options.force_change_only).await;
+    let before = earlier_outcomes(&session, &canonical, args.options.force_change_only).await?;
     let graph = session.graph.clone();
     let op = &operator;
     let before = &before;
@@ -111,10 +120,16 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
             let graph = graph.clone();
             async move {
                 let judged = match session_ref.resolve(&row.key).await {
-                    Err(f) => Judged::Unresolved(f.message),
+                    Err(f) => Judged::Unresolved {
+                        code: f.code,
+                        why: f.message,
+                    },
                     Ok(user) => {
                         match crate::service::facts::assess(graph.as_ref(), op, &user.id).await {
-                            Err(e) => Judged::Unresolved(format!("could not check: {e}")),
+                            Err(e) => Judged::Unresolved {
+                                code: e.kind().into(),
+                                why: format!("could not check: {e}"),
+                            },
                             Ok(a) => match before.get(&a.target.user.id) {
                                 Some(o) if o != "unconfirmed" || !args.retry_unconfirmed => {
                                     Judged::Before(Box::new(a), o.clone())
@@ -135,6 +150,7 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
                     row,
                     judged,
                     outcome: None,
+                    sent: false,
                     change_only: args.options.force_change_only,
                 }
             }
@@ -150,7 +166,13 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
             continue;
         };
         if let Some(&first) = first_of.get(&id) {
-            let judged = std::mem::replace(&mut l.judged, Judged::Unresolved(String::new()));
+            let judged = std::mem::replace(
+                &mut l.judged,
+                Judged::Unresolved {
+                    code: String::new(),
+                    why: String::new(),
+                },
+            );
             if let Judged::Refused(a)
             | Judged::Allowed(a)
             | Judged::Before(a, _)
@@ -183,6 +205,10 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
         let done_before = judged
             .iter()
             .any(|l| matches!(l.judged, Judged::Before(..)));
+        if let Some(f) = unchecked_failure(&judged) {
+            eprintln!("{}", f.line());
+            return Ok(Exit::Failed);
+        }
         if would == 0 && !args.dry_run {
             if refused > 0 && !done_before {
                 // Nothing was sent because every user was refused: a refusal (exit 3).
@@ -236,9 +262,22 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
     let journal = session.journal().await;
     let person = operator.person();
     let mut finished: Vec<(usize, ResetOutcome)> = Vec::new();
+    let mut sent: HashSet<usize> = HashSet::new();
+    // --out gets each reset's row the moment its outcome is known, flushed: a run that
+    // ends early (a signal, a crash) has handed over every password it set. A write that
+    // fails stops the file, never the run: the report on stdout still carries them.
+    let mut results: Option<ResultsFile> = out.as_mut().map(csv::Writer::from_writer);
+    let mut out_error: Option<std::io::Error> = None;
+    if let Some(w) = results.as_mut()
+        && let Err(e) = write_header(w)
+    {
+        out_error = Some(e);
+        results = None;
+    }
     // Before each send, the resets going out are journaled as sent with the outcome
     // unknown: a run killed now leaves them `unconfirmed`, which a rerun does not resend.
     let sending = |keys: &[usize]| {
+        sent.extend(keys);
         let Some(j) = &journal else { return };
         for &key in keys {
             if let Judged::Allowed(a) = &judged[key].judged {
@@ -266,7 +305,7 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
             }
         }
     };
-    execute(session.graph.as_ref(), plan, sending, |key, outcome| {
+    let done = |key: usize, outcome: ResetOutcome| {
         if let (Some(j), Judged::Allowed(a)) = (&journal, &judged[key].judged) {
             let u = &a.target.user;
             let mut entry = journal::reset_entry(
@@ -282,25 +321,73 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
                 eprintln!("! journal write failed: {e}");
             }
         }
+        if let Some(w) = results.as_mut()
+            && let Err(e) = write_result(w, &judged[key], Some(&outcome))
+        {
+            eprintln!("! --out: {e}: the passwords are in the report on stdout only");
+            out_error = Some(e);
+            results = None;
+        }
         bar.inc(1);
         finished.push((key, outcome));
-    })
-    .await;
+    };
+    // A signal (Ctrl-C, the SSH connection dropped) ends the run between answers: what
+    // finished is reported and kept, what was sent unanswered is `unconfirmed`, the rest
+    // is not sent.
+    let signal = tokio::select! {
+        () = execute(session.graph.as_ref(), plan, sending, done) => None,
+        s = super::signalled() => Some(s),
+    };
     bar.finish_and_clear();
     for (key, o) in finished {
         judged[key].outcome = Some(o);
     }
-    if let Some(f) = out.as_mut() {
-        write_results(f, &judged).map_err(|e| Failure::new(Exit::Failed, format!("--out: {e}")))?;
+    for &key in &sent {
+        judged[key].sent = true;
+    }
+    // The rows no reset answered for, after those that were: every line is in the file.
+    if let Some(w) = results.as_mut() {
+        let rest = judged
+            .iter()
+            .filter(|l| l.outcome.is_none())
+            .try_for_each(|l| write_result(w, l, None));
+        if let Err(e) = rest {
+            out_error = Some(e);
+        }
+    }
+    drop(results);
+    if let Some(p) = &args.out
+        && finished_any_password(&judged)
+    {
         eprintln!(
             "! {} holds temporary passwords: hand them over and delete it (shred) as soon as you can",
-            args.out
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default()
+            p.display()
         );
     }
     report(&args, &judged, &bad, &summary, false);
+    if let Some(s) = signal {
+        let done = judged.iter().filter(|l| l.outcome.is_some()).count();
+        let unanswered = judged
+            .iter()
+            .filter(|l| l.sent && l.outcome.is_none())
+            .count();
+        eprintln!(
+            "{}",
+            Failure::new(
+                s,
+                format!(
+                    "interrupted: {done} of {would} resets finished (above), {unanswered} sent without an answer (unconfirmed), the rest not sent"
+                )
+            )
+            .fix("run the same command again: what is done is skipped, what is unconfirmed is not resent")
+            .line()
+        );
+        return Ok(s);
+    }
+    let unchecked = unchecked_failure(&judged);
+    if let Some(f) = &unchecked {
+        eprintln!("{}", f.line());
+    }
     let not_ok: Vec<&crate::service::reset::ResetOutcome> = judged
         .iter()
         .filter_map(|l| l.outcome.as_ref())
@@ -335,25 +422,56 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
             )
             .line()
         );
+        return Ok(Exit::Failed);
     }
-    Ok(if not_ok.is_empty() {
-        Exit::Ok
-    } else {
-        Exit::Failed
-    })
+    if unchecked.is_some() {
+        return Ok(Exit::Failed);
+    }
+    if let Some(e) = out_error {
+        eprintln!(
+            "{}",
+            Failure::new(Exit::Failed, format!("--out: {e}"))
+                .fix("the passwords are in the report above: hand them over from there")
+                .line()
+        );
+        return Ok(Exit::Failed);
+    }
+    Ok(Exit::Ok)
+}
+
+fn finished_any_password(lines: &[Line]) -> bool {
+    lines
+        .iter()
+        .any(|l| l.outcome.as_ref().is_some_and(|o| o.password.is_some()))
 }
 
 /// Outcomes of earlier runs of this file of the same kind (a reset, or a change only
 /// required), by user id (the latest wins): a change-only run does not count as a reset.
+/// A journal that cannot be read stops the run: without it a rerun would reset again
+/// everyone an earlier run reset (their passwords handed over already, or lost).
 async fn earlier_outcomes(
     session: &Session,
     file: &str,
     change_only: bool,
-) -> HashMap<String, String> {
+) -> Result<HashMap<String, String>, Failure> {
     let mut done = HashMap::new();
-    if let Some(j) = session.journal().await
-        && let Ok((entries, _)) = j.read()
-    {
+    if let Some(j) = session.journal().await {
+        let (entries, bad) = j.read().map_err(|e| {
+            Failure::new(
+                Exit::Failed,
+                format!("the journal {} cannot be read: {e}", j.path().display()),
+            )
+            .code("journal-unreadable")
+            .fix("bulk needs it to know what an earlier run did: repair or move it, then run again")
+        })?;
+        if let Some(first) = bad.first() {
+            eprintln!(
+                "! journal {}: {} unreadable lines ({}): what they recorded is unknown to this run",
+                j.path().display(),
+                bad.len(),
+                sanitize_line(first, 120)
+            );
+        }
         for e in entries
             .into_iter()
             .filter(|e| e.bulk.as_deref() == Some(file) && e.options.change_only == change_only)
@@ -367,7 +485,7 @@ async fn earlier_outcomes(
             }
         }
     }
-    done
+    Ok(done)
 }
 
 fn create_private(path: &std::path::Path) -> Result<std::fs::File, Failure> {
@@ -431,7 +549,7 @@ fn progress(n: usize) -> indicatif::ProgressBar {
 
 fn summary(lines: &[Line], bad: usize, would: usize, change_only: bool) -> String {
     let mut refused: HashMap<String, usize> = HashMap::new();
-    let (mut unresolved, mut before, mut duplicates) = (0, 0, 0);
+    let (mut unresolved, mut unchecked, mut before, mut duplicates) = (0, 0, 0, 0);
     for l in lines {
         match &l.judged {
             Judged::Refused(a) => {
@@ -442,7 +560,8 @@ fn summary(lines: &[Line], bad: usize, would: usize, change_only: bool) -> Strin
             Judged::NoChangeOnly(_) => {
                 *refused.entry("change-only-synced".into()).or_default() += 1;
             }
-            Judged::Unresolved(_) => unresolved += 1,
+            Judged::Unresolved { code, .. } if not_checked(code) => unchecked += 1,
+            Judged::Unresolved { .. } => unresolved += 1,
             Judged::Duplicate(..) => duplicates += 1,
             Judged::Before(..) => before += 1,
             Judged::Allowed(_) => {}
@@ -468,14 +587,58 @@ fn summary(lines: &[Line], bad: usize, would: usize, change_only: bool) -> Strin
     if duplicates > 0 {
         s.push_str(&format!("; the same user again {duplicates}"));
     }
+    if unchecked > 0 {
+        s.push_str(&format!(
+            "; not checked {unchecked} (Graph failed: run the same file again)"
+        ));
+    }
     s
 }
 
+/// An unresolved row's code that is a fault while looking, not an answer about the user.
+fn not_checked(code: &str) -> bool {
+    !matches!(code, "user-not-found" | "ambiguous-user" | "")
+}
+
+/// The rows Graph's faults left unchecked: a bulk run that could not judge them did not do
+/// its job (exit 1), whatever else it did. One line naming how many and the first cause.
+fn unchecked_failure(lines: &[Line]) -> Option<Failure> {
+    let mut faults = lines.iter().filter_map(|l| match &l.judged {
+        Judged::Unresolved { code, why } if not_checked(code) => Some((l.row.line, why)),
+        _ => None,
+    });
+    let (line, first) = faults.next()?;
+    let n = 1 + faults.count();
+    Some(
+        Failure::new(
+            Exit::Failed,
+            format!(
+                "{n} rows could not be checked (Graph failed, not an answer about the user); the first, line {line}: {first}"
+            ),
+        )
+        .fix("run the same file again: what is done is skipped"),
+    )
+}
+
 fn status_of(l: &Line, dry: bool) -> (&'static str, Option<(String, String)>) {
-    match (&l.judged, &l.outcome) {
-        (Judged::Unresolved(why), _) => {
-            ("unresolved", Some(("user-not-found".into(), why.clone())))
-        }
+    status_with(l, l.outcome.as_ref(), dry)
+}
+
+/// A row's status and reason with `outcome` as its reset's (known before it is stored).
+fn status_with(
+    l: &Line,
+    outcome: Option<&ResetOutcome>,
+    dry: bool,
+) -> (&'static str, Option<(String, String)>) {
+    match (&l.judged, outcome) {
+        (Judged::Unresolved { code, why }, _) => (
+            if not_checked(code) {
+                "not-checked"
+            } else {
+                "unresolved"
+            },
+            Some((code.clone(), why.clone())),
+        ),
         (Judged::Before(_, o), _) => (
             if o == "unconfirmed" {
                 "unconfirmed-before"
@@ -511,6 +674,13 @@ fn status_of(l: &Line, dry: bool) -> (&'static str, Option<(String, String)>) {
             )),
         ),
         (Judged::Allowed(_), None) if dry && l.change_only => ("would-require-change", None),
+        (Judged::Allowed(_), None) if l.sent && !dry => (
+            "unconfirmed",
+            Some((
+                "interrupted".into(),
+                "sent, then the run was interrupted before Graph answered: check `resetdesk audit` before resetting again".into(),
+            )),
+        ),
         (Judged::Allowed(_), None) => (if dry { "would-reset" } else { "not-sent" }, None),
         (Judged::Allowed(_), Some(o)) => (
             o.status.name(),
@@ -541,7 +711,7 @@ fn assessment(l: &Line) -> Option<&Assessment> {
         | Judged::Before(a, _)
         | Judged::NoChangeOnly(a)
         | Judged::Duplicate(a, _) => Some(a),
-        Judged::Unresolved(_) => None,
+        Judged::Unresolved { .. } => None,
     }
 }
 
@@ -623,8 +793,9 @@ fn report(args: &BulkArgs, lines: &[Line], bad: &[csv_input::BadRow], summary: &
     }
 }
 
-fn write_results(f: &mut std::fs::File, lines: &[Line]) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_writer(f);
+type ResultsFile<'a> = csv::Writer<&'a mut std::fs::File>;
+
+fn write_header(w: &mut ResultsFile) -> std::io::Result<()> {
     w.write_record([
         "UserPrincipalName",
         "status",
@@ -632,28 +803,34 @@ fn write_results(f: &mut std::fs::File, lines: &[Line]) -> std::io::Result<()> {
         "temporaryPassword",
         "errorCode",
     ])?;
-    for l in lines {
-        let (status, why) = status_of(l, false);
-        let a = assessment(l);
-        let upn = a
-            .and_then(|a| a.target.user.user_principal_name.clone())
-            .unwrap_or_else(|| l.row.key.clone());
-        let pw = zeroize::Zeroizing::new(
-            l.outcome
-                .as_ref()
-                .and_then(|o| o.password.as_ref())
-                .map(|p| p.expose_secret().to_string())
-                .unwrap_or_default(),
-        );
-        w.write_record([
-            upn.as_str(),
-            status,
-            a.and_then(|a| a.verdict.method)
-                .map(|m| m.name())
-                .unwrap_or(""),
-            pw.as_str(),
-            why.as_ref().map(|(c, _)| c.as_str()).unwrap_or(""),
-        ])?;
-    }
+    w.flush()
+}
+
+/// One row of --out, written through to the file at once.
+fn write_result(
+    w: &mut ResultsFile,
+    l: &Line,
+    outcome: Option<&ResetOutcome>,
+) -> std::io::Result<()> {
+    let (status, why) = status_with(l, outcome, false);
+    let a = assessment(l);
+    let upn = a
+        .and_then(|a| a.target.user.user_principal_name.clone())
+        .unwrap_or_else(|| l.row.key.clone());
+    let pw = zeroize::Zeroizing::new(
+        outcome
+            .and_then(|o| o.password.as_ref())
+            .map(|p| p.expose_secret().to_string())
+            .unwrap_or_default(),
+    );
+    w.write_record([
+        upn.as_str(),
+        status,
+        a.and_then(|a| a.verdict.method)
+            .map(|m| m.name())
+            .unwrap_or(""),
+        pw.as_str(),
+        why.as_ref().map(|(c, _)| c.as_str()).unwrap_or(""),
+    ])?;
     w.flush()
 }

@@ -221,6 +221,28 @@ pub(crate) fn graph_failure_kind(e: &crate::graph::GraphError) -> (&'static str,
     (e.kind(), crate::service::explain::read_fix(e))
 }
 
+/// Waits for SIGINT, SIGTERM or SIGHUP (the SSH connection dropped): the exit status
+/// 128 + it that DESIGN.md asks of every command. The handlers are in place once this is
+/// first polled; until then a signal ends the process as by default.
+pub(crate) async fn signalled() -> Exit {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).ok();
+        let mut hup = signal(SignalKind::hangup()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => Exit::Interrupted,
+            _ = async { match term.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => Exit::Terminated,
+            _ = async { match hup.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => Exit::Hangup,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        Exit::Interrupted
+    }
+}
+
 impl From<crate::graph::GraphError> for Failure {
     fn from(e: crate::graph::GraphError) -> Failure {
         let exit = if e.is_unauthenticated() {

@@ -112,25 +112,5 @@ pub async fn run(global: &GlobalArgs, args: SimArgs) -> Result<Exit, Failure> {
         sim::login::IDENTITY_PATH,
         sim::login::IDENTITY_HEADER_VALUE,
     );
-    Ok(wait_for_shutdown().await)
-}
-
-/// Serves until a signal; exits 128 + it, as DESIGN.md asks of every command.
-async fn wait_for_shutdown() -> Exit {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).ok();
-        let mut hup = signal(SignalKind::hangup()).ok();
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => Exit::Interrupted,
-            _ = async { match term.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => Exit::Terminated,
-            _ = async { match hup.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => Exit::Hangup,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        Exit::Interrupted
-    }
+    Ok(super::signalled().await)
 }

@@ -308,6 +308,17 @@ async fn batch_password_profiles(
                     }
                 }
             }
+            // Never sent: no token to send it with (the sign-in expired and could not be
+            // renewed) or a request that could not be built. Nothing changed, so each is
+            // failed — not unconfirmed, which a rerun would not send again.
+            Err(e @ (GraphError::Auth(_) | GraphError::Request(_))) => {
+                for q in batch {
+                    let mut o = outcome(&q.planned.request, ResetStatus::Failed);
+                    o.detail = Some(format!("not sent, nothing was changed: {e}"));
+                    o.error = Some(e.clone());
+                    done(q.planned.key, o);
+                }
+            }
             // Sent, and the answer lost or an error that may stand for work done: every
             // reset in it is unconfirmed, and none is sent again.
             Err(e) => {

@@ -185,6 +185,27 @@ fn generated(u: &resetdesk::sim::tenant::SimUser) -> bool {
 }
 
 /// Resets per user in the simulator's audit log (its record of what it did).
+/// Row `key`: a generated password for `id`, a change required at next sign-in.
+fn planned_reset(
+    key: usize,
+    id: &str,
+    method: resetdesk::policy::eligibility::Method,
+) -> resetdesk::service::bulk::Planned {
+    resetdesk::service::bulk::Planned {
+        key,
+        request: resetdesk::service::reset::ResetRequest {
+            user_id: id.to_string(),
+            method,
+            password: Some(resetdesk::policy::password::generate(16)),
+            generated: true,
+            force_change: true,
+            force_change_with_mfa: false,
+            revoke_sessions: false,
+            operation_timeout: Duration::from_secs(30),
+        },
+    }
+}
+
 pub(crate) fn resets_of(env: &Env) -> std::collections::HashMap<String, usize> {
     let t = env.sim.state.tenant.read().unwrap();
     let mut n = std::collections::HashMap::new();
@@ -204,7 +225,7 @@ pub(crate) fn resets_of(env: &Env) -> std::collections::HashMap<String, usize> {
 async fn a_bulk_run_through_throttling_and_refusals_resets_each_user_exactly_once() {
     use resetdesk::policy::eligibility::Method;
     use resetdesk::service::bulk::{Planned, execute};
-    use resetdesk::service::reset::{ResetRequest, ResetStatus};
+    use resetdesk::service::reset::ResetStatus;
     let env = support::start(Setup {
         users: 120,
         faults: "429:0.15,503:0.1",
@@ -228,22 +249,13 @@ async fn a_bulk_run_through_throttling_and_refusals_resets_each_user_exactly_onc
         .iter()
         .chain(synced.iter().take(3))
         .enumerate()
-        .map(|(key, (id, synced))| Planned {
-            key,
-            request: ResetRequest {
-                user_id: id.clone(),
-                method: if *synced {
-                    Method::ResetPassword
-                } else {
-                    Method::PasswordProfile
-                },
-                password: Some(resetdesk::policy::password::generate(16)),
-                generated: true,
-                force_change: true,
-                force_change_with_mfa: false,
-                revoke_sessions: false,
-                operation_timeout: Duration::from_secs(30),
-            },
+        .map(|(key, (id, synced))| {
+            let method = if *synced {
+                Method::ResetPassword
+            } else {
+                Method::PasswordProfile
+            };
+            planned_reset(key, id, method)
         })
         .collect();
     let total = planned.len();
@@ -317,6 +329,73 @@ mod cli {
                 )
             })
             .collect()
+    }
+
+    /// A journal bulk cannot read stops the run before anything is sent (and the dry
+    /// run too): without it, a rerun would reset again everyone an earlier run reset.
+    #[test]
+    fn a_journal_that_cannot_be_read_stops_the_run_before_anything_is_sent() {
+        use std::os::unix::fs::DirBuilderExt;
+        let home = Home::new();
+        let sim = spawn_sim(&home, &["--audit-every-secs", "0"]);
+        let csv = home.path("wave.csv");
+        std::fs::write(&csv, "UserPrincipalName\nadele.vance@contoso.com\n").unwrap();
+        // Private, but not a file: opening works, reading does not.
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(home.path("data/resetdesk/journal.jsonl"))
+            .unwrap();
+        for extra in [&["--dry-run"][..], &["--yes"][..]] {
+            let o = run_bulk(&home, &sim, &csv, extra);
+            assert_eq!(o.status.code(), Some(1), "{extra:?}: {}", stderr(&o));
+            let doc = json(&o);
+            assert_eq!(doc["error"]["code"], "journal-unreadable", "{doc}");
+            assert!(doc.get("rows").is_none(), "nothing judged or sent: {doc}");
+        }
+    }
+
+    /// A lookup Graph throttles through every retry is `not-checked` with the fault's
+    /// code, never `unresolved`/`user-not-found`; the run exits 1 and says to run again.
+    #[test]
+    fn a_throttled_lookup_is_not_checked_and_never_a_missing_user() {
+        let home = Home::new();
+        let sim = spawn_sim(
+            &home,
+            // Only the rows' own lookups (`GET /users/{upn}`): the operator reads fine.
+            &[
+                "--audit-every-secs",
+                "0",
+                "--faults",
+                "429:1:0.1@/users/adele,429:1:0.1@/users/alan",
+            ],
+        );
+        let csv = home.path("wave.csv");
+        std::fs::write(
+            &csv,
+            "UserPrincipalName\nadele.vance@contoso.com\nalan.steiner@contoso.com\n",
+        )
+        .unwrap();
+        for extra in [&["--dry-run"][..], &["--yes"][..]] {
+            let o = run_bulk(&home, &sim, &csv, extra);
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(1), "{extra:?}: {err}");
+            let doc = json(&o);
+            for r in doc["rows"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{doc}: {err}"))
+            {
+                assert_eq!(r["status"], "not-checked", "{r}");
+                assert_eq!(r["reason"]["code"], "throttled", "{r}");
+            }
+            assert!(
+                doc["summary"].as_str().unwrap().contains("not checked 2"),
+                "{}",
+                doc["summary"]
+            );
+            let last = err.lines().last().unwrap_or_default();
+            assert!(last.contains("2 rows could not be checked"), "{err}");
+        }
     }
 
     #[test]
@@ -796,4 +875,231 @@ async fn five_hundred_rows_of_every_kind_through_faults_an_interruption_and_a_re
     let o = tokio::task::block_in_place(|| run(&["--yes", "--out", out.to_str().unwrap()]));
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), results);
+}
+
+/// Ctrl-C (or a dropped SSH session) midway through a bulk run: every password it set is
+/// in --out and on stdout, what was sent unanswered is `unconfirmed`, the rest is not
+/// sent, the exit is 130; the same file again skips what is done.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_bulk_run_hands_over_every_password_it_set() {
+    use std::os::unix::fs::PermissionsExt;
+
+    use crate::support::home::Home;
+    let env = support::start(Setup {
+        users: 160,
+        // Each $batch held 800 ms: the run is still going when the signal comes.
+        faults: "slow-write:1:800",
+        ..Setup::default()
+    })
+    .await;
+    let cloud: Vec<(String, String)> = {
+        let t = env.sim.state.tenant.read().unwrap();
+        t.users
+            .iter()
+            .filter(|u| generated(u) && !u.is("onPremisesSyncEnabled"))
+            .map(|u| (u.id.clone(), u.upn().to_string()))
+            .take(100)
+            .collect()
+    };
+    assert_eq!(cloud.len(), 100);
+    let home = Home::new();
+    let csv = home.path("wave.csv");
+    let mut text = String::from("UserPrincipalName\n");
+    for (_, upn) in &cloud {
+        text.push_str(&format!("{upn}\n"));
+    }
+    std::fs::write(&csv, &text).unwrap();
+    let out = home.path("results.csv");
+    let token = env.sim.token.expose_secret().to_string();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "--graph-url",
+            env.sim.base_url.as_str(),
+            "--auth",
+            "access-token",
+            "bulk",
+            csv.to_str().unwrap(),
+            "--yes",
+            "--json",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let a = args(&["--out", out.to_str().unwrap()]);
+    let child = home
+        .command(
+            &a.iter().map(String::as_str).collect::<Vec<_>>(),
+            &[("RESETDESK_ACCESS_TOKEN", &token)],
+        )
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once the first batch's outcomes are journaled, Ctrl-C.
+    let journal = home.path("data/resetdesk/journal.jsonl");
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let j = std::fs::read_to_string(&journal).unwrap_or_default();
+        if j.lines().any(|l| l.contains("\"action\":\"reset\"")) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no reset journaled");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // SAFETY: kill(2) on our own child's pid, which has not been waited for.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) },
+        0,
+        "SIGINT sent"
+    );
+    let o = tokio::task::block_in_place(|| child.wait_with_output().unwrap());
+    let err = support::home::stderr(&o);
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted:"), "{err}");
+    // --out: 0600, every line of the file, a password with every success.
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let mut r = csv::Reader::from_path(&out).unwrap();
+    let records: Vec<csv::StringRecord> = r.records().map(|r| r.unwrap()).collect();
+    assert_eq!(records.len(), cloud.len(), "every line in --out");
+    let status = |rec: &csv::StringRecord| rec[1].to_string();
+    let succeeded: Vec<&csv::StringRecord> = records
+        .iter()
+        .filter(|r| status(r) == "succeeded")
+        .collect();
+    assert!(!succeeded.is_empty());
+    for rec in &succeeded {
+        assert!(rec[3].len() >= 12, "a password for {}", &rec[0]);
+    }
+    let not_sent = records.iter().filter(|r| status(r) == "not-sent").count();
+    assert!(not_sent > 0, "interrupted midway");
+    // Every user Graph reset is handed over with a password, or marked unconfirmed.
+    let resets = resets_of(&env);
+    for (id, upn) in &cloud {
+        let rec = records.iter().find(|r| &r[0] == upn).unwrap();
+        match resets.get(id).copied().unwrap_or(0) {
+            0 => assert!(
+                matches!(status(rec).as_str(), "not-sent" | "unconfirmed"),
+                "{upn}: {rec:?}"
+            ),
+            1 => assert!(
+                (status(rec) == "succeeded" && !rec[3].is_empty()) || status(rec) == "unconfirmed",
+                "{upn} was reset: {rec:?}"
+            ),
+            n => panic!("{upn} reset {n} times"),
+        }
+    }
+    // stdout: the same report, with the same passwords.
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {err}"));
+    for rec in &succeeded {
+        let row = doc["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["user"]["userPrincipalName"] == rec[0])
+            .unwrap();
+        assert_eq!(row["status"], "succeeded");
+        assert_eq!(row["temporaryPassword"], &rec[3]);
+    }
+    // The same file again: done is skipped, unconfirmed is not resent, the rest is done.
+    let a = args(&[]);
+    let o = tokio::task::block_in_place(|| {
+        home.run(
+            &a.iter().map(String::as_str).collect::<Vec<_>>(),
+            &[("RESETDESK_ACCESS_TOKEN", &token)],
+        )
+    });
+    let doc: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", support::home::stderr(&o)));
+    let done_before = doc["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "done-before")
+        .count();
+    assert_eq!(done_before, succeeded.len(), "{}", doc["summary"]);
+    for (id, upn) in &cloud {
+        assert!(
+            resets_of(&env).get(id).copied().unwrap_or(0) <= 1,
+            "{upn} reset twice"
+        );
+    }
+}
+
+/// A credential that hands out one token, then cannot (the sign-in expired and could not
+/// be renewed).
+struct OneToken(std::sync::Mutex<Option<resetdesk::secret::SecretString>>);
+
+#[async_trait::async_trait]
+impl resetdesk::auth::TokenProvider for OneToken {
+    async fn token(&self) -> Result<resetdesk::secret::SecretString, resetdesk::auth::AuthError> {
+        self.0
+            .lock()
+            .unwrap()
+            .take()
+            .ok_or_else(|| resetdesk::auth::AuthError::Missing("the sign-in expired".into()))
+    }
+}
+
+/// A batch that could not get a token was never sent: its resets are `failed` (a rerun
+/// sends them), not `unconfirmed` (which a rerun would not send again).
+#[tokio::test]
+async fn resets_without_a_token_are_failed_as_not_sent_never_unconfirmed() {
+    use resetdesk::policy::eligibility::Method;
+    use resetdesk::service::bulk::{Planned, execute};
+    use resetdesk::service::reset::ResetStatus;
+    let env = support::start(Setup {
+        users: 80,
+        ..Setup::default()
+    })
+    .await;
+    let ids: Vec<String> = {
+        let t = env.sim.state.tenant.read().unwrap();
+        t.users
+            .iter()
+            .filter(|u| generated(u) && !u.is("onPremisesSyncEnabled"))
+            .map(|u| u.id.clone())
+            .take(40)
+            .collect()
+    };
+    assert_eq!(ids.len(), 40);
+    let client = resetdesk::graph::GraphClient::new(
+        resetdesk::graph::ClientOptions {
+            base_url: env.sim.base_url.clone(),
+            timeout: Duration::from_secs(30),
+            max_attempts: 3,
+            max_retry_wait: Duration::from_secs(5),
+            cloud: resetdesk::cloud::Cloud::Global,
+        },
+        std::sync::Arc::new(OneToken(std::sync::Mutex::new(Some(env.sim.token.clone())))),
+    )
+    .unwrap();
+    let planned: Vec<Planned> = ids
+        .iter()
+        .enumerate()
+        .map(|(key, id)| planned_reset(key, id, Method::PasswordProfile))
+        .collect();
+    let mut outcomes = Vec::new();
+    execute(&client, planned, |_| {}, |key, o| outcomes.push((key, o))).await;
+    assert_eq!(outcomes.len(), 40);
+    let resets = resets_of(&env);
+    let (sent, not_sent): (Vec<_>, Vec<_>) = outcomes
+        .iter()
+        .partition(|(key, _)| resets.contains_key(&ids[*key]));
+    assert_eq!(sent.len(), 20, "the first batch, with the one token");
+    for (_, o) in &sent {
+        assert_eq!(o.status, ResetStatus::Succeeded);
+    }
+    for (key, o) in &not_sent {
+        assert_eq!(o.status, ResetStatus::Failed, "row {key}: {:?}", o.detail);
+        assert!(
+            o.detail.as_deref().unwrap_or("").contains("not sent"),
+            "{:?}",
+            o.detail
+        );
+    }
 }
