@@ -40,12 +40,19 @@ pub enum GraphError {
     Request(String),
 }
 
+/// The request id as the error line names it. It comes from a header or the error body,
+/// so it is sanitized like the message: it reaches the terminal too.
 fn rid(r: Option<&str>) -> String {
-    r.map(|r| format!(" [request-id {r}]")).unwrap_or_default()
+    r.map(|r| format!(" [request-id {}]", sanitize_line(r, 100)))
+        .unwrap_or_default()
 }
 
 fn api_line(status: u16, code: &str, message: &str, request_id: Option<&str>) -> String {
-    let code = if code.is_empty() { "(no code)" } else { code };
+    let code = if code.is_empty() {
+        "(no code)".to_string()
+    } else {
+        sanitize_line(code, 100)
+    };
     format!(
         "Graph error {code} (HTTP {status}): {}{}",
         sanitize_line(message, 300),
@@ -208,6 +215,15 @@ mod tests {
         let line = GraphError::from_response(400, body, Some("rid".into()), None).to_string();
         assert!(!line.contains('\u{1b}') && !line.contains('\n'), "{line:?}");
         assert!(line.ends_with("[request-id rid]"));
+        // The code and the request id are Graph's text too.
+        let body = br#"{"error":{"code":"X\u001b]0;owned\u0007","message":"m"}}"#;
+        let e = GraphError::from_response(400, body, Some("r\u{1b}[2Jid".into()), None);
+        let line = e.to_string();
+        assert!(
+            !line.contains('\u{1b}') && !line.contains('\u{7}'),
+            "{line:?}"
+        );
+        assert!(!e.without_request_id().contains("request-id"), "{line:?}");
     }
 
     #[test]
