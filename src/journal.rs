@@ -176,7 +176,7 @@ impl Journal {
         line.push('\n');
         // A write torn earlier (a full disk, a crash) left a line without its end: this
         // entry starts its own line instead of being glued to it and lost with it.
-        if !ends_with_newline(&self.path)? {
+        if !ends_with_newline(&self.path).unwrap_or(true) {
             line.insert(0, '\n');
         }
         f.write_all(line.as_bytes())
@@ -393,8 +393,6 @@ pub fn demo_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// A file resetdesk keeps private (the journal, the console log) that exists with any
-/// permission for the group or others is refused, with the command that mends it.
 /// Whether the file is empty, missing, or ends its last line.
 fn ends_with_newline(path: &Path) -> std::io::Result<bool> {
     use std::io::{Read, Seek, SeekFrom};
@@ -412,6 +410,8 @@ fn ends_with_newline(path: &Path) -> std::io::Result<bool> {
     Ok(last[0] == b'\n')
 }
 
+/// A file resetdesk keeps private (the journal, the console log) that exists with any
+/// permission for the group or others is refused, with the command that mends it.
 pub fn refuse_loose(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {

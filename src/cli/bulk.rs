@@ -19,7 +19,7 @@ use crate::journal;
 use crate::policy::eligibility::Method;
 use crate::sanitize::sanitize_line;
 use crate::secret::ExposeSecret;
-use crate::service::bulk::{Planned, execute};
+use crate::service::bulk::{Planned, Stop, execute_until};
 use crate::service::facts::Assessment;
 use crate::service::reset::{ResetOutcome, ResetRequest, ResetStatus};
 
@@ -271,6 +271,7 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
     if let Some(w) = results.as_mut()
         && let Err(e) = write_header(w)
     {
+        eprintln!("! --out: {e}: the passwords will be in the report on stdout only");
         out_error = Some(e);
         results = None;
     }
@@ -331,12 +332,33 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
         bar.inc(1);
         finished.push((key, outcome));
     };
-    // A signal (Ctrl-C, the SSH connection dropped) ends the run between answers: what
-    // finished is reported and kept, what was sent unanswered is `unconfirmed`, the rest
-    // is not sent.
-    let signal = tokio::select! {
-        () = execute(session.graph.as_ref(), plan, sending, done) => None,
-        s = super::signalled() => Some(s),
+    // A signal (Ctrl-C, SIGTERM, the SSH connection dropped) stops the run: nothing more
+    // is sent, what is in flight finishes — a batch Graph took has its sessions revoked
+    // and its passwords handed over, a synced user's operation is followed — and the rest
+    // ends not sent. A second signal abandons what is in flight: those are `unconfirmed`.
+    let stop = Stop::default();
+    let signal = {
+        let run = execute_until(session.graph.as_ref(), plan, &stop, sending, done);
+        tokio::pin!(run);
+        match tokio::select! {
+            () = &mut run => None,
+            s = super::signalled() => Some(s),
+        } {
+            None => None,
+            Some(s) => {
+                stop.stop();
+                bar.suspend(|| {
+                    eprintln!(
+                        "! stopping: nothing more is sent; the resets in flight finish, with their passwords (a second signal quits at once, leaving them unconfirmed)"
+                    )
+                });
+                tokio::select! {
+                    () = &mut run => {}
+                    _ = super::signalled() => {}
+                }
+                Some(s)
+            }
+        }
     };
     bar.finish_and_clear();
     for (key, o) in finished {
@@ -352,6 +374,7 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
             .filter(|l| l.outcome.is_none())
             .try_for_each(|l| write_result(w, l, None));
         if let Err(e) = rest {
+            eprintln!("! --out: {e}: the rows after it are in the report on stdout only");
             out_error = Some(e);
         }
     }
@@ -365,18 +388,35 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
         );
     }
     report(&args, &judged, &bad, &summary, false);
+    if let Some(e) = &out_error {
+        eprintln!(
+            "{}",
+            Failure::new(Exit::Failed, format!("--out: {e}"))
+                .fix("the passwords are in the report above: hand them over from there")
+                .line()
+        );
+    }
     if let Some(s) = signal {
-        let done = judged.iter().filter(|l| l.outcome.is_some()).count();
-        let unanswered = judged
+        let made = judged
             .iter()
-            .filter(|l| l.sent && l.outcome.is_none())
+            .filter_map(|l| l.outcome.as_ref())
+            .filter(|o| matches!(o.status, ResetStatus::Succeeded | ResetStatus::Accepted))
+            .count();
+        let unconfirmed = judged
+            .iter()
+            .filter(|l| {
+                (l.sent && l.outcome.is_none())
+                    || l.outcome
+                        .as_ref()
+                        .is_some_and(|o| o.status == ResetStatus::Unconfirmed)
+            })
             .count();
         eprintln!(
             "{}",
             Failure::new(
                 s,
                 format!(
-                    "interrupted: {done} of {would} resets finished (above), {unanswered} sent without an answer (unconfirmed), the rest not sent"
+                    "interrupted: {made} of {would} resets made (above, with their passwords), {unconfirmed} unconfirmed, the others not made"
                 )
             )
             .fix("run the same command again: what is done is skipped, what is unconfirmed is not resent")
@@ -427,16 +467,11 @@ pub async fn run(global: &GlobalArgs, args: BulkArgs) -> Result<Exit, Failure> {
     if unchecked.is_some() {
         return Ok(Exit::Failed);
     }
-    if let Some(e) = out_error {
-        eprintln!(
-            "{}",
-            Failure::new(Exit::Failed, format!("--out: {e}"))
-                .fix("the passwords are in the report above: hand them over from there")
-                .line()
-        );
-        return Ok(Exit::Failed);
-    }
-    Ok(Exit::Ok)
+    Ok(if out_error.is_some() {
+        Exit::Failed
+    } else {
+        Exit::Ok
+    })
 }
 
 fn finished_any_password(lines: &[Line]) -> bool {
@@ -457,6 +492,10 @@ async fn earlier_outcomes(
     let mut done = HashMap::new();
     if let Some(j) = session.journal().await {
         let (entries, bad) = j.read().map_err(|e| {
+            if e.kind() == std::io::ErrorKind::PermissionDenied {
+                // Open to others: refused as the run itself refuses it.
+                return Failure::new(Exit::Usage, e.to_string()).code("journal-not-private");
+            }
             Failure::new(
                 Exit::Failed,
                 format!("the journal {} cannot be read: {e}", j.path().display()),
@@ -616,7 +655,7 @@ fn unchecked_failure(lines: &[Line]) -> Option<Failure> {
                 "{n} rows could not be checked (Graph failed, not an answer about the user); the first, line {line}: {first}"
             ),
         )
-        .fix("run the same file again: what is done is skipped"),
+        .fix("see each row's reason: a passing fault (throttled, network, service-unavailable) goes away when the same file is run again, and what is done is skipped"),
     )
 }
 

@@ -38,19 +38,66 @@ const MAX_WAIT: Duration = Duration::from_secs(120);
 /// gives one up (8 did, 1 run in 4, in the throttled 83-user batch test).
 const MAX_THROTTLED: u32 = 24;
 
+/// Asks a bulk run to stop: nothing more is sent, what is in flight finishes (a batch
+/// Graph took still has its sessions revoked and its outcome, with the passwords, handed
+/// back), and every reset not yet sent ends `failed` as not sent.
+#[derive(Debug)]
+pub struct Stop(tokio::sync::watch::Sender<bool>);
+
+impl Default for Stop {
+    fn default() -> Stop {
+        Stop(tokio::sync::watch::Sender::new(false))
+    }
+}
+
+impl Stop {
+    pub fn stop(&self) {
+        self.0.send_replace(true);
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves once `stop` was called (at once if it was).
+    async fn stopped(&self) {
+        let mut rx = self.0.subscribe();
+        let _ = rx.wait_for(|s| *s).await;
+    }
+}
+
+/// A reset the run was stopped before: never sent, nothing changed.
+fn not_sent(req: &ResetRequest) -> ResetOutcome {
+    let mut o = outcome(req, ResetStatus::Failed);
+    o.detail = Some("not sent: the run was stopped before it went (nothing was changed)".into());
+    o
+}
+
 /// Carries out `planned`, calling `sending` with the keys of the resets about to go out
 /// (so that an interruption leaves them recorded as unknown, not as never sent) and
 /// `done` once per reset with its outcome, in whatever order they end.
 pub async fn execute(
     api: &dyn GraphApi,
     planned: Vec<Planned>,
+    sending: impl FnMut(&[usize]),
+    done: impl FnMut(usize, ResetOutcome),
+) {
+    execute_until(api, planned, &Stop::default(), sending, done).await
+}
+
+/// `execute`, until `stop` is asked: then what is in flight finishes and the rest is
+/// handed back as not sent.
+pub async fn execute_until(
+    api: &dyn GraphApi,
+    planned: Vec<Planned>,
+    stop: &Stop,
     mut sending: impl FnMut(&[usize]),
     mut done: impl FnMut(usize, ResetOutcome),
 ) {
     let (batched, alone): (Vec<Planned>, Vec<Planned>) = planned
         .into_iter()
         .partition(|p| p.request.method == Method::PasswordProfile);
-    batch_password_profiles(api, batched, &mut sending, &mut done).await;
+    batch_password_profiles(api, batched, stop, &mut sending, &mut done).await;
     // Each waits on its own long-running operation: a few at once, each journaled as
     // sent just before it goes.
     use futures::StreamExt;
@@ -58,8 +105,19 @@ pub async fn execute(
     let unreadable = &unreadable;
     let mut lone = futures::stream::iter(alone)
         .map(|p| {
-            sending(&[p.key]);
-            async move { (p.key, alone_until_taken(api, p.request, unreadable).await) }
+            let go = !stop.is_stopped();
+            if go {
+                sending(&[p.key]);
+            }
+            async move {
+                if !go {
+                    return (p.key, not_sent(&p.request));
+                }
+                (
+                    p.key,
+                    alone_until_taken(api, p.request, unreadable, stop).await,
+                )
+            }
         })
         .buffer_unordered(LONE_AT_ONCE);
     while let Some((key, outcome)) = lone.next().await {
@@ -78,6 +136,7 @@ async fn alone_until_taken(
     api: &dyn GraphApi,
     request: ResetRequest,
     unreadable: &std::sync::atomic::AtomicBool,
+    stop: &Stop,
 ) -> ResetOutcome {
     use std::sync::atomic::Ordering;
     let mut tries = 0;
@@ -99,10 +158,14 @@ async fn alone_until_taken(
             .and_then(|e| e.retry_after())
             .unwrap_or(Duration::from_secs(2));
         // Never sooner than Graph asked: a longer wait gives the reset up as not made.
-        if !not_taken || tries >= 6 || wait > MAX_WAIT {
+        if !not_taken || tries >= 6 || wait > MAX_WAIT || stop.is_stopped() {
             return outcome;
         }
-        tokio::time::sleep(wait).await;
+        // Stopped while waiting: Graph did not take it, so it ends not made.
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = stop.stopped() => return outcome,
+        }
     }
 }
 
@@ -161,6 +224,7 @@ fn outcome(req: &ResetRequest, status: ResetStatus) -> ResetOutcome {
 async fn batch_password_profiles(
     api: &dyn GraphApi,
     planned: Vec<Planned>,
+    stop: &Stop,
     sending: &mut impl FnMut(&[usize]),
     done: &mut impl FnMut(usize, ResetOutcome),
 ) {
@@ -180,15 +244,28 @@ async fn batch_password_profiles(
     // at a time while batches go through.
     let mut quota = WriteQuota::new(3000, Duration::from_secs(150));
     while !queue.is_empty() {
+        // Stopped: what waits to go is not sent (a throttled item was not carried out).
+        if stop.is_stopped() {
+            for q in queue.drain(..) {
+                done(q.planned.key, not_sent(&q.planned.request));
+            }
+            break;
+        }
         // The next batch: up to 20 items whose wait is over (or the soonest one's).
         let soonest = queue.iter().map(|q| q.not_before).min().unwrap_or(now);
-        tokio::time::sleep_until(soonest.max(Instant::now())).await;
+        tokio::select! {
+            () = tokio::time::sleep_until(soonest.max(Instant::now())) => {}
+            () = stop.stopped() => continue,
+        }
         let ready = queue
             .iter()
             .filter(|q| q.not_before <= Instant::now())
             .count()
             .clamp(1, crate::graph::BATCH_MAX);
-        quota.wait_for(ready).await;
+        tokio::select! {
+            () = quota.wait_for(ready) => {}
+            () = stop.stopped() => continue,
+        }
         let now = Instant::now();
         let mut batch: Vec<Queued> = Vec::new();
         let mut rest = VecDeque::new();

@@ -877,9 +877,10 @@ async fn five_hundred_rows_of_every_kind_through_faults_an_interruption_and_a_re
     assert_eq!(std::fs::read_to_string(&out).unwrap(), results);
 }
 
-/// Ctrl-C (or a dropped SSH session) midway through a bulk run: every password it set is
-/// in --out and on stdout, what was sent unanswered is `unconfirmed`, the rest is not
-/// sent, the exit is 130; the same file again skips what is done.
+/// Ctrl-C (or a dropped SSH session) midway through a bulk run: nothing more is sent, the
+/// batch in flight finishes (its sessions revoked), every password Graph took is in
+/// --out and on stdout, the rest is `failed` as not sent, the exit is 130; the same file
+/// again skips what is done and makes the rest, each user reset once.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_interrupted_bulk_run_hands_over_every_password_it_set() {
     use std::os::unix::fs::PermissionsExt;
@@ -888,7 +889,7 @@ async fn an_interrupted_bulk_run_hands_over_every_password_it_set() {
     let env = support::start(Setup {
         users: 160,
         // Each $batch held 800 ms: the run is still going when the signal comes.
-        faults: "slow-write:1:800",
+        faults: "slow-write:1:800@/$batch",
         ..Setup::default()
     })
     .await;
@@ -928,7 +929,7 @@ async fn an_interrupted_bulk_run_hands_over_every_password_it_set() {
         a.extend(extra.iter().map(|s| s.to_string()));
         a
     };
-    let a = args(&["--out", out.to_str().unwrap()]);
+    let a = args(&["--out", out.to_str().unwrap(), "--revoke-sessions"]);
     let child = home
         .command(
             &a.iter().map(String::as_str).collect::<Vec<_>>(),
@@ -959,13 +960,18 @@ async fn an_interrupted_bulk_run_hands_over_every_password_it_set() {
     let o = tokio::task::block_in_place(|| child.wait_with_output().unwrap());
     let err = support::home::stderr(&o);
     assert_eq!(o.status.code(), Some(130), "{err}");
-    assert!(err.contains("interrupted:"), "{err}");
+    assert!(
+        err.contains("stopping:") && err.contains("interrupted:"),
+        "{err}"
+    );
     // --out: 0600, every line of the file, a password with every success.
     let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let mut r = csv::Reader::from_path(&out).unwrap();
     let records: Vec<csv::StringRecord> = r.records().map(|r| r.unwrap()).collect();
     assert_eq!(records.len(), cloud.len(), "every line in --out");
+    let upns: std::collections::HashSet<&str> = records.iter().map(|r| &r[0]).collect();
+    assert_eq!(upns.len(), cloud.len(), "each line once");
     let status = |rec: &csv::StringRecord| rec[1].to_string();
     let succeeded: Vec<&csv::StringRecord> = records
         .iter()
@@ -975,24 +981,25 @@ async fn an_interrupted_bulk_run_hands_over_every_password_it_set() {
     for rec in &succeeded {
         assert!(rec[3].len() >= 12, "a password for {}", &rec[0]);
     }
-    let not_sent = records.iter().filter(|r| status(r) == "not-sent").count();
-    assert!(not_sent > 0, "interrupted midway");
-    // Every user Graph reset is handed over with a password, or marked unconfirmed.
+    // Every user Graph reset is handed over with their password; no one else was reset.
     let resets = resets_of(&env);
+    let mut not_made = 0;
     for (id, upn) in &cloud {
         let rec = records.iter().find(|r| &r[0] == upn).unwrap();
         match resets.get(id).copied().unwrap_or(0) {
-            0 => assert!(
-                matches!(status(rec).as_str(), "not-sent" | "unconfirmed"),
-                "{upn}: {rec:?}"
-            ),
+            0 => {
+                assert_eq!(status(rec), "failed", "{upn} was not reset: {rec:?}");
+                assert!(rec[3].is_empty(), "no password for {upn}");
+                not_made += 1;
+            }
             1 => assert!(
-                (status(rec) == "succeeded" && !rec[3].is_empty()) || status(rec) == "unconfirmed",
+                status(rec) == "succeeded" && !rec[3].is_empty(),
                 "{upn} was reset: {rec:?}"
             ),
             n => panic!("{upn} reset {n} times"),
         }
     }
+    assert!(not_made > 0, "interrupted midway");
     // stdout: the same report, with the same passwords.
     let doc: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {err}"));
     for rec in &succeeded {
@@ -1022,11 +1029,10 @@ async fn an_interrupted_bulk_run_hands_over_every_password_it_set() {
         .filter(|r| r["status"] == "done-before")
         .count();
     assert_eq!(done_before, succeeded.len(), "{}", doc["summary"]);
+    assert_eq!(o.status.code(), Some(0), "{}", support::home::stderr(&o));
+    let resets = resets_of(&env);
     for (id, upn) in &cloud {
-        assert!(
-            resets_of(&env).get(id).copied().unwrap_or(0) <= 1,
-            "{upn} reset twice"
-        );
+        assert_eq!(resets.get(id).copied(), Some(1), "{upn}: reset once in all");
     }
 }
 
