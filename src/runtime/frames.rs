@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-pub const FRAME: Duration = Duration::from_millis(16);
+const FRAME: Duration = Duration::from_millis(16);
 
 #[derive(Debug, Default)]
 pub struct Frames {
@@ -24,7 +24,7 @@ impl Frames {
     }
 
     /// When a draw owed now may happen.
-    pub fn due(&self) -> Option<Instant> {
+    fn due(&self) -> Option<Instant> {
         match self.last_draw {
             Some(t) if !self.input => Some(t + FRAME),
             _ => None,

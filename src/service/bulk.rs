@@ -55,7 +55,7 @@ impl Stop {
         self.0.send_replace(true);
     }
 
-    pub fn is_stopped(&self) -> bool {
+    fn is_stopped(&self) -> bool {
         *self.0.borrow()
     }
 
